@@ -1,0 +1,79 @@
+// Run-time selection of a variant costs one indirect call, then everything is static: a loop run
+// through `variant_handle::visit` matches the same loop written against the type directly, while
+// dispatching each call through a virtual function does not. Baseline: the direct loop.
+#include <judgegrad/criteria.hpp>
+#include <judgegrad/experiment.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+namespace jg = judgegrad;
+namespace hana = boost::hana;
+
+namespace {
+
+constexpr auto grid = jg::grid<jg::summeval::all>(hana::tuple_t<jg::sss, jg::ssc, jg::scc, jg::ccc>,
+                                                  hana::tuple_t<jg::gate::always, jg::gate::non_regression<jg::metric::mae>>);
+using chosen = jg::variant<jg::summeval::all, jg::scc, jg::gate::non_regression<jg::metric::mae>>;
+
+std::vector<std::size_t> batches() {
+  std::vector<std::size_t> b(4096);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = 1 + (i * 7919) % 13;
+  return b;
+}
+
+template <class V>
+std::size_t total_calls(const std::vector<std::size_t>& bs) {
+  std::size_t sum = 0;
+  for (auto b : bs) sum += V::calls(b).total();
+  return sum;
+}
+
+void direct(benchmark::State& state) {
+  auto bs = batches();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(bs.data());
+    benchmark::DoNotOptimize(total_calls<chosen>(bs));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(bs.size()));
+}
+
+void through_handle(benchmark::State& state) {
+  auto bs = batches();
+  auto handle = *jg::find_variant(grid, "SCC/gate=mae");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(bs.data());
+    benchmark::DoNotOptimize(handle.visit([&](auto v) { return total_calls<typename decltype(v)::type>(bs); }));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(bs.size()));
+}
+
+struct counter_base {
+  virtual ~counter_base() = default;
+  virtual std::size_t calls(std::size_t batch) const = 0;
+};
+template <class V>
+struct counter : counter_base {
+  std::size_t calls(std::size_t batch) const override { return V::calls(batch).total(); }
+};
+
+void virtual_per_call(benchmark::State& state) {
+  auto bs = batches();
+  std::unique_ptr<counter_base> c = std::make_unique<counter<chosen>>();
+  benchmark::DoNotOptimize(c.get());
+  for (auto _ : state) {
+    std::size_t sum = 0;
+    for (auto b : bs) sum += c->calls(b);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(bs.size()));
+}
+
+}  // namespace
+
+BENCHMARK(direct);
+BENCHMARK(through_handle);
+BENCHMARK(virtual_per_call);
+BENCHMARK_MAIN();

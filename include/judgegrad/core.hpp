@@ -1,0 +1,11 @@
+/// @file
+/// The vocabulary: criteria, score scales, per-criterion storage and policy families.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/criteria.hpp>
+#include <judgegrad/core/criterion.hpp>
+#include <judgegrad/core/fixed_string.hpp>
+#include <judgegrad/core/per_criterion.hpp>
+#include <judgegrad/core/policy.hpp>
+#include <judgegrad/core/score_scale.hpp>

@@ -1,0 +1,6 @@
+/// @file
+/// Experiments: grids of variants.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/experiment/grid.hpp>
