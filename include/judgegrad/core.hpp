@@ -5,7 +5,9 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/criteria.hpp>
 #include <judgegrad/core/criterion.hpp>
+#include <judgegrad/core/example.hpp>
 #include <judgegrad/core/fixed_string.hpp>
+#include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/core/per_criterion.hpp>
 #include <judgegrad/core/policy.hpp>
 #include <judgegrad/core/score_scale.hpp>
