@@ -22,18 +22,26 @@ struct field {
 };
 
 /// One item to judge: a stable id, its input fields in prompt order, the human (gold) score for
-/// each criterion of `Set` (missing allowed), and an optional group key (e.g. the source document)
-/// that grouped splits keep together.
+/// each criterion of `Set` (missing allowed), an optional group key (e.g. the source document)
+/// that grouped splits keep together, and metadata: other columns of the row kept for analysis
+/// (e.g. SummEval's `model_id`), never shown to the judge.
 template <criteria_set Set>
 struct example {
   std::string id;
   std::vector<field> inputs;
   per_criterion<Set, std::optional<double>> gold;
   std::string group;
+  std::vector<field> metadata;
 
   /// The input called `name`, or nullptr.
   const field* input(std::string_view name) const {
     for (const auto& f : inputs)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
+  /// The metadata field called `name`, or nullptr.
+  const field* meta(std::string_view name) const {
+    for (const auto& f : metadata)
       if (f.name == name) return &f;
     return nullptr;
   }

@@ -1,0 +1,99 @@
+/// @file
+/// Small text utilities shared by the data loaders, the judge prompt and the reply parser:
+/// FNV-1a 64 hashing, hex, trimming, line splitting and replacement.
+#pragma once
+
+#include <judgegrad/config.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace text {
+
+/// FNV-1a 64-bit offset basis and prime (Fowler, Noll, Vo): byte-wise, so the same on every platform.
+inline constexpr std::uint64_t fnv1a64_basis = 14695981039346656037ull;
+inline constexpr std::uint64_t fnv1a64_prime = 1099511628211ull;
+
+/// Continues an FNV-1a 64 hash `h` over the bytes of `bytes`.
+constexpr std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h = fnv1a64_basis) {
+  for (char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= fnv1a64_prime;
+  }
+  return h;
+}
+
+/// `x` as 16 lower-case hex digits.
+inline std::string hex64(std::uint64_t x) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, x >>= 4) out[static_cast<std::size_t>(i)] = digits[x & 0xF];
+  return out;
+}
+
+/// True for space, tab, CR, LF, vertical tab and form feed.
+constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+/// `s` without leading and trailing ASCII white space.
+constexpr std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// ASCII lower case.
+inline std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+/// Every occurrence of `from` (non-empty) replaced by `to`, scanning left to right.
+inline std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (true) {
+    std::size_t j = s.find(from, i);
+    if (j == std::string_view::npos || from.empty()) break;
+    out.append(s.substr(i, j - i));
+    out.append(to);
+    i = j + from.size();
+  }
+  out.append(s.substr(i));
+  return out;
+}
+
+/// The lines of `s` split at '\n' (a trailing '\r' stays on its line); "" gives one empty line.
+inline std::vector<std::string_view> split_lines(std::string_view s) {
+  std::vector<std::string_view> lines;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t j = s.find('\n', i);
+    if (j == std::string_view::npos) {
+      lines.push_back(s.substr(i));
+      return lines;
+    }
+    lines.push_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+}
+
+/// A short excerpt of `s` for error messages: at most `max` bytes, newlines shown as "\n".
+inline std::string excerpt(std::string_view s, std::size_t max = 60) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    if (s[i] == '\n') out += "\\n";
+    else if (s[i] == '\r') out += "\\r";
+    else out.push_back(s[i]);
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+}  // namespace text
+JUDGEGRAD_END_NAMESPACE
