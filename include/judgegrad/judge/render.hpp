@@ -1,0 +1,167 @@
+/// @file
+/// Rendering judge prompts as text: the standard contract (docs/judging.md) or the reference's
+/// structure (faithful), for all criteria at once or for one.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/example.hpp>
+#include <judgegrad/core/judge_prompt.hpp>
+#include <judgegrad/core/score_scale.hpp>
+#include <judgegrad/core/text.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstddef>
+#include <numeric>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace judge {
+
+/// The allowed values of a scale joined by '|': "1|2|3|4|5".
+inline std::string allowed_values(const score_scale& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.levels(); ++i) {
+    if (i) out.push_back('|');
+    out += fmt::format("{}", s.value(i));
+  }
+  return out;
+}
+
+/// Positions of every criterion of `Set`, 0..K-1.
+template <criteria_set Set>
+constexpr std::array<std::size_t, Set::size> all_criteria() {
+  std::array<std::size_t, Set::size> a{};
+  for (std::size_t i = 0; i < Set::size; ++i) a[i] = i;
+  return a;
+}
+
+namespace detail {
+
+template <criteria_set Set>
+constexpr std::array<score_scale, Set::size> scales() {
+  std::array<score_scale, Set::size> a{};
+  std::size_t i = 0;
+  Set::for_each([&](auto c) { a[i++] = decltype(c)::type::scale; });
+  return a;
+}
+template <criteria_set Set>
+constexpr std::array<std::string_view, Set::size> definitions() {
+  std::array<std::string_view, Set::size> a{};
+  std::size_t i = 0;
+  Set::for_each([&](auto c) { a[i++] = decltype(c)::type::definition; });
+  return a;
+}
+
+/// An instruction as it appears in the prompt: a continuation line that would read as a section
+/// header ("## ...") or as another criterion's entry ("- <name>: ...") is indented by two spaces,
+/// so the Instructions section always parses back into the same entries.
+template <criteria_set Set>
+std::string sanitize_instruction(std::string_view instruction) {
+  auto lines = text::split_lines(text::trim(instruction));
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string_view l = lines[i];
+    bool risky = l.starts_with("## ") || l.starts_with("##\r") || l == "##";
+    for (auto name : Set::names) risky = risky || (l.starts_with("- ") && l.substr(2).starts_with(name) && l.substr(2 + name.size()).starts_with(":"));
+    if (i) out.push_back('\n');
+    if (i && risky) out += "  ";
+    out += l;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Everything before the Sample section, showing the criteria at positions `shown` (in that
+/// order). The gradient and optimizer roles see this text as "the judge prompt".
+template <criteria_set Set>
+std::string render_head(const judge_prompt<Set>& p, std::span<const std::size_t> shown) {
+  static constexpr auto scales = detail::scales<Set>();
+  static constexpr auto defs = detail::definitions<Set>();
+  const judge_skeleton& sk = p.skeleton();
+  std::string out(text::trim(sk.preamble));
+  if (sk.style == prompt_style::standard) {
+    out += "\n\n";
+    if (sk.show_output_format) {
+      out += "## Output format\nReply with exactly one JSON object of this shape and nothing else:\n{";
+      for (std::size_t k = 0; k < shown.size(); ++k)
+        out += fmt::format("{}\"{}\": {}", k ? ", " : "", Set::names[shown[k]], allowed_values(scales[shown[k]]));
+      out += "}\n\n";
+    }
+    if (sk.show_definitions) {
+      out += "## Criteria\n";
+      for (std::size_t i : shown) out += fmt::format("- {}: {}\n", Set::names[i], defs[i]);
+      out += "\n";
+    }
+    out += "## Instructions\n";
+    for (std::size_t i : shown)
+      out += fmt::format("- {}: {}\n", Set::names[i], detail::sanitize_instruction<Set>(p.instructions()[i]));
+    return out;
+  }
+  // Faithful: the reference's line structure (notes 2.4): preamble, the output format as a
+  // multi-line object, then the instruction list, each block introduced by a blank line.
+  if (sk.show_output_format) {
+    out += "\n\n## Output format (keep to it exactly):\n{\n";
+    for (std::size_t k = 0; k < shown.size(); ++k)
+      out += fmt::format("  \"{}\": {}{}", Set::names[shown[k]], allowed_values(scales[shown[k]]), k + 1 < shown.size() ? ",\n" : "\n");
+    out += "}";
+  }
+  if (sk.show_definitions) {
+    out += "\n\n## Criteria:\n";
+    for (std::size_t k = 0; k < shown.size(); ++k) out += fmt::format("{}- {}: {}", k ? "\n" : "", Set::names[shown[k]], defs[shown[k]]);
+  }
+  out += "\n\n## Instructions:\n";
+  for (std::size_t i : shown)
+    out += fmt::format("- {}: {}\n", Set::names[i], detail::sanitize_instruction<Set>(p.instructions()[i]));
+  return out;
+}
+
+/// The Sample and Response sections for `e`: one "<label>: <text>" line per input field (texts
+/// verbatim), ordered by the skeleton's labels, unlisted fields after them in the example's order.
+template <criteria_set Set>
+std::string render_sample(const judge_prompt<Set>& p, const example<Set>& e) {
+  const judge_skeleton& sk = p.skeleton();
+  std::vector<std::string> lines;
+  std::vector<bool> used(e.inputs.size(), false);
+  for (const auto& l : sk.inputs)
+    for (std::size_t j = 0; j < e.inputs.size(); ++j)
+      if (!used[j] && e.inputs[j].name == l.field) {
+        lines.push_back(fmt::format("{}: {}", l.label, e.inputs[j].text));
+        used[j] = true;
+        break;
+      }
+  for (std::size_t j = 0; j < e.inputs.size(); ++j)
+    if (!used[j]) lines.push_back(fmt::format("{}: {}", e.inputs[j].name, e.inputs[j].text));
+  std::string body;
+  for (std::size_t k = 0; k < lines.size(); ++k) body += (k ? "\n" : "") + lines[k];
+  if (sk.style == prompt_style::standard) return "\n## Sample\n" + body + "\n\n## Response\n";
+  return "\n\n## Sample:\n" + body + "\n\n## Response:\n";
+}
+
+/// The whole prompt for `e`, showing the criteria at positions `shown`.
+template <criteria_set Set>
+std::string render(const judge_prompt<Set>& p, const example<Set>& e, std::span<const std::size_t> shown) {
+  return render_head(p, shown) + render_sample(p, e);
+}
+
+/// The joint-layout prompt for `e`: every criterion.
+template <criteria_set Set>
+std::string render(const judge_prompt<Set>& p, const example<Set>& e) {
+  static constexpr auto all = all_criteria<Set>();
+  return render(p, e, std::span<const std::size_t>(all));
+}
+
+/// The per-criterion-layout prompt for `e` and the criterion at position `criterion`.
+template <criteria_set Set>
+std::string render_one(const judge_prompt<Set>& p, const example<Set>& e, std::size_t criterion) {
+  std::size_t shown[1] = {criterion};
+  return render(p, e, std::span<const std::size_t>(shown));
+}
+
+}  // namespace judge
+JUDGEGRAD_END_NAMESPACE

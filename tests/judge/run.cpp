@@ -1,0 +1,249 @@
+// Running a judge through a scripted backend (deterministic replies computed from the request):
+// one batch per evaluation, judge role on every request, repair rounds, failure policies, and
+// metrics on the SummEval paper test split equal to metrics computed directly from the script.
+#include <judgegrad/criteria/summeval.hpp>
+#include <judgegrad/data.hpp>
+#include <judgegrad/judge.hpp>
+
+#include "../data/test_data_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace jg = judgegrad;
+namespace judge = jg::judge;
+namespace llm = jg::llm;
+using se = jg::summeval::all;
+
+namespace {
+
+/// A backend whose reply to each request is `script(request)`; it records every batch.
+struct scripted_backend {
+  explicit scripted_backend(std::function<llm::result(const llm::request&)> f) : script(std::move(f)) {}
+  std::function<llm::result(const llm::request&)> script;
+  std::vector<std::vector<llm::request>> batches{};
+  std::vector<llm::result> complete(std::span<const llm::request> batch) {
+    batches.emplace_back(batch.begin(), batch.end());
+    std::vector<llm::result> out;
+    for (const auto& r : batch) out.push_back(script(r));
+    return out;
+  }
+};
+static_assert(llm::chat_backend<scripted_backend>);
+
+llm::result reply(std::string text) {
+  llm::response r;
+  r.content = std::move(text);
+  return r;
+}
+
+/// The Summary line of a rendered prompt: the script keys its answers on it.
+std::string summary_of(const llm::request& r) {
+  const std::string& p = r.messages.front().content;
+  auto at = p.find("\nSummary: ");
+  return p.substr(at + 10, p.find("\n\n## Response", at) - at - 10);
+}
+
+/// The script's score for criterion c of an example: the gold score moved by a fixed pattern,
+/// clamped to 1..5, so it agrees with humans only partly.
+int scripted_score(const jg::example<se>& e, std::size_t c) {
+  std::uint64_t h = jg::text::fnv1a64(e.id) + c * 7919;
+  int g = static_cast<int>(*e.gold[c]);
+  int shift = static_cast<int>(h % 5) - 2;  // -2..2
+  return std::clamp(g + (h % 3 == 0 ? shift : 0), 1, 5);
+}
+
+// Independent truth for the metrics: brute-force Spearman (ranks by counting) and MAE.
+double brute_spearman(const std::vector<double>& a, const std::vector<double>& b) {
+  auto ranks = [](const std::vector<double>& x) {
+    std::vector<double> r(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      double less = 0, equal = 0;
+      for (double y : x) less += y < x[i], equal += y == x[i];
+      r[i] = less + (equal + 1) / 2;
+    }
+    return r;
+  };
+  auto ra = ranks(a), rb = ranks(b);
+  double n = static_cast<double>(a.size()), ma = 0, mb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) ma += ra[i] / n, mb += rb[i] / n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    sab += (ra[i] - ma) * (rb[i] - mb);
+    saa += (ra[i] - ma) * (ra[i] - ma);
+    sbb += (rb[i] - mb) * (rb[i] - mb);
+  }
+  return sab / std::sqrt(saa * sbb);
+}
+
+}  // namespace
+
+TEST_CASE("a full evaluation of the SummEval paper test split through a scripted backend") {
+  auto test = jg::data::summeval_paper(test_data_dir()).test;
+  std::map<std::string, const jg::example<se>*> by_summary;
+  // The prompt is all the script sees; identical summaries (the split has some) get the script's
+  // answer for the last of them, and the truth below is computed the same way.
+  for (const auto& e : test) by_summary[e.inputs[1].text] = &e;
+  // Every 10th example answers in a fence with chatter, every 16th leaves out consistency (repaired on
+  // request), every 97th answers with prose the first time and JSON when repaired.
+  std::size_t asked = 0;
+  scripted_backend backend([&](const llm::request& r) {
+    const auto& e = *by_summary.at(summary_of(r));
+    std::size_t pos = static_cast<std::size_t>(&e - test.examples.data());
+    bool repair = r.messages.size() == 3;
+    ++asked;
+    std::string json = fmt::format(R"({{"fluency": {}, "relevance": {}, "coherence": {}, "consistency": {}}})", scripted_score(e, 0),
+                                   scripted_score(e, 1), scripted_score(e, 2), scripted_score(e, 3));
+    if (!repair && pos % 97 == 5) return reply("The summary is decent overall.");
+    if (!repair && pos % 16 == 3)
+      return reply(fmt::format(R"({{"fluency": {}, "relevance": {}, "coherence": {}}})", scripted_score(e, 0), scripted_score(e, 1),
+                               scripted_score(e, 2)));
+    if (pos % 10 == 0) return reply("Here you go:\n```json\n" + json + "\n```\nHope this helps.");
+    return reply(json);
+  });
+  judge::judge_settings settings;
+  settings.model = "scripted";
+  settings.bootstrap.resamples = 200;
+  auto ev = judge::evaluate(backend, judge::summeval_prompt(), test, settings);
+
+  // One batch for all 480 first calls, then one repair batch; the judge role everywhere.
+  REQUIRE(backend.batches.size() == 2);
+  CHECK(backend.batches[0].size() == 480);
+  std::size_t expected_repairs = 0;
+  for (const auto& e : test) {
+    auto pos = static_cast<std::size_t>(by_summary.at(e.inputs[1].text) - test.examples.data());
+    expected_repairs += (pos % 97 == 5) || (pos % 16 == 3);
+  }
+  CHECK(backend.batches[1].size() == expected_repairs);
+  CHECK(ev.calls == 480 + expected_repairs);
+  CHECK(ev.repair_calls == expected_repairs);
+  for (const auto& b : backend.batches)
+    for (const auto& r : b) {
+      CHECK(r.role == llm::role::judge);
+      CHECK(r.model == "scripted");
+      CHECK(r.temperature == 0.1);
+    }
+  CHECK(backend.batches[1][0].messages[2].content.starts_with("Your answer could not be used: "));
+  // Same items, same order as the data set.
+  REQUIRE(ev.items.size() == 480);
+  for (std::size_t i = 0; i < 480; ++i) {
+    CHECK(ev.items[i].id == test[i].id);
+    CHECK(summary_of(backend.batches[0][i]) == test[i].inputs[1].text);
+  }
+  CHECK(ev.failed_items == 0);
+  CHECK(ev.items[5].calls.size() == 2);
+  CHECK(ev.items[5].calls[0].status == judge::reply_status::no_json);
+  CHECK(ev.items[5].raw_reply() == "The summary is decent overall.");
+
+  // Metrics equal the ones computed straight from the scripted scores.
+  for (std::size_t c = 0; c < se::size; ++c) {
+    std::vector<double> gold, pred;
+    double abs_sum = 0;
+    for (const auto& e : test) {
+      gold.push_back(*e.gold[c]);
+      pred.push_back(scripted_score(*by_summary.at(e.inputs[1].text), c));
+      abs_sum += std::abs(gold.back() - pred.back());
+    }
+    const auto& r = ev.criteria[c];
+    INFO("criterion " << se::names[c]);
+    CHECK(r.items == 480);
+    CHECK(r.scored == 480);
+    CHECK(r.coverage == 1.0);
+    REQUIRE(r.find("spearman") != nullptr);
+    CHECK(r.find("spearman")->value == doctest::Approx(brute_spearman(gold, pred)).epsilon(1e-12));
+    CHECK(r.find("mae")->value == doctest::Approx(abs_sum / 480).epsilon(1e-12));
+    CHECK(r.find("spearman")->low < r.find("spearman")->value);
+    CHECK(r.find("spearman")->high > r.find("spearman")->value);
+    CHECK(r.find("mae")->low <= r.find("mae")->value);
+    CHECK(r.find("mae")->high >= r.find("mae")->value);
+  }
+  // The same evaluation again: identical numbers, intervals included (seeded bootstrap).
+  auto again = judge::evaluate(backend, judge::summeval_prompt(), test, settings);
+  for (std::size_t c = 0; c < se::size; ++c) {
+    CHECK(again.criteria[c].find("spearman")->low == ev.criteria[c].find("spearman")->low);
+    CHECK(again.criteria[c].find("mae")->high == ev.criteria[c].find("mae")->high);
+  }
+}
+
+namespace {
+jg::dataset<se> small(std::size_t n) {
+  jg::dataset<se> d;
+  for (std::size_t i = 0; i < n; ++i) {
+    jg::example<se> e;
+    e.id = fmt::format("s{}", i);
+    e.inputs = {{"text", fmt::format("source {}", i)}, {"machine_summary", fmt::format("summary {}", i)}};
+    for (std::size_t c = 0; c < se::size; ++c) e.gold[c] = static_cast<double>(1 + (i + c) % 5);
+    d.examples.push_back(e);
+  }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("bad replies lower coverage and never stop the run by default") {
+  auto d = small(20);
+  scripted_backend backend([](const llm::request& r) -> llm::result {
+    std::string s = summary_of(r);
+    int i = std::stoi(s.substr(8));
+    if (i == 3) return llm::error{llm::error_kind::timeout, 0, "took too long", "", 3};
+    if (i % 5 == 0) return reply(R"({"fluency": 9, "relevance": 3, "coherence": 3, "consistency": 3})");
+    return reply(R"({"fluency": 4, "relevance": 3, "coherence": 3, "consistency": 3})");
+  });
+  judge::judge_settings s;
+  s.repair_rounds = 2;
+  s.bootstrap.resamples = 0;
+  auto ev = judge::evaluate(backend, judge::summeval_prompt(), d, s);
+  CHECK(backend.batches.size() == 3);        // first round + two repair rounds for the stubborn ones
+  CHECK(backend.batches[1].size() == 4);     // items 0, 5, 10, 15; the failed call is not re-asked
+  CHECK(backend.batches[2].size() == 4);
+  CHECK(backend.batches[2][0].messages.size() == 5);  // the conversation grows with each repair
+  CHECK(ev.failed_items == 5);
+  CHECK(ev.items[3].scores[0].status == judge::score_status::call_failed);
+  CHECK(ev.items[3].calls[0].error == "timeout: took too long");
+  CHECK(ev.items[5].scores[0].status == judge::score_status::out_of_range);
+  CHECK(ev.items[5].scores[1].ok());
+  CHECK(ev.criteria[0].coverage == doctest::Approx(15.0 / 20));
+  CHECK(ev.criteria[1].coverage == doctest::Approx(19.0 / 20));
+  CHECK(std::isnan(ev.criteria[1].find("spearman")->low));  // intervals off
+
+  // The reference's policy: no repair, abort at 5% failed items, with everything kept.
+  scripted_backend again{backend.script};
+  try {
+    (void)judge::evaluate(again, judge::summeval_prompt(), d, judge::judge_settings::faithful());
+    FAIL("expected judge_failure");
+  } catch (const judge::judge_failure<se>& f) {
+    CHECK(std::string(f.what()).find("5 of 20 judged items") != std::string::npos);
+    CHECK(f.evaluation_so_far().items.size() == 20);
+    CHECK(f.evaluation_so_far().criteria[2].coverage == doctest::Approx(19.0 / 20));
+  }
+  CHECK(again.batches.size() == 1);
+}
+
+TEST_CASE("per-criterion layout: K calls per example in one batch, each showing one criterion") {
+  auto d = small(6);
+  scripted_backend backend([](const llm::request& r) {
+    const std::string& p = r.messages.front().content;
+    for (std::size_t c = 0; c < se::size; ++c)
+      if (p.find(fmt::format("- {}: ", se::names[c])) != std::string::npos) return reply(fmt::format("{}", 1 + c));
+    return reply("?");
+  });
+  judge::judge_settings s;
+  s.schema = true;
+  s.bootstrap.resamples = 0;
+  auto ev = judge::evaluate<jg::layout::per_criterion>(backend, judge::summeval_prompt(), d, s);
+  REQUIRE(backend.batches.size() == 1);
+  REQUIRE(backend.batches[0].size() == 24);
+  CHECK(backend.batches[0][5].messages[0].content.find("- relevance: Rate from 1 to 5.") != std::string::npos);
+  CHECK(backend.batches[0][5].messages[0].content.find("- fluency:") == std::string::npos);
+  CHECK(backend.batches[0][5].format.schema.find(R"("required":["relevance"])") != std::string::npos);
+  for (const auto& p : ev.items) {
+    CHECK(p.complete());
+    CHECK(p.calls.size() == 4);
+    for (std::size_t c = 0; c < se::size; ++c) CHECK(*p.scores[c].score() == 1.0 + static_cast<double>(c));
+  }
+}
