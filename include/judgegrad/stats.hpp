@@ -5,9 +5,11 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/stats/agreement.hpp>
+#include <judgegrad/stats/bootstrap.hpp>
 #include <judgegrad/stats/correlation.hpp>
 #include <judgegrad/stats/error.hpp>
 #include <judgegrad/stats/measurement.hpp>
 #include <judgegrad/stats/metric.hpp>
+#include <judgegrad/stats/random.hpp>
 #include <judgegrad/stats/ranks.hpp>
 #include <judgegrad/stats/scalarizer.hpp>
