@@ -1,0 +1,345 @@
+/// @file
+/// `judgegrad serve`: the simulated world behind an OpenAI-compatible HTTP server on loopback
+/// (`/v1/chat/completions`, `/v1/models`, `/health`, `/metrics`), with fault injection: 429 with
+/// Retry-After, 5xx, dropped connections, malformed bodies and added latency. Tests start it
+/// in-process; the HTTP backend's tests and benchmarks use it as their peer.
+///
+/// Link with cpp-httplib (`-lcpp-httplib`): Debian ships it as a compiled library.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/llm/types.hpp>
+#include <judgegrad/sim/random.hpp>
+#include <judgegrad/sim/world.hpp>
+
+// Debian's libcpp-httplib is compiled with these options; every translation unit must agree with
+// it on them, or the library's class layouts differ from ours.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_OPENSSL_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_BROTLI_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT
+#endif
+#include <httplib.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace sim {
+
+/// Faults the server injects into `/v1/chat/completions`, each drawn independently per request in
+/// this order: drop, 429, 5xx, malformed; latency is added to every request that is answered.
+struct fault_options {
+  double rate_limited = 0;  ///< share answered 429 with a Retry-After header
+  double server_error = 0;  ///< share answered 500, 502 or 503
+  double dropped = 0;       ///< share whose connection is closed in the middle of the body
+  double malformed = 0;     ///< share answered 200 with a body that is not a chat completion
+  int retry_after_seconds = 1;
+  double latency_ms = 0;         ///< fixed added latency
+  double latency_jitter_ms = 0;  ///< plus an exponential delay with this mean
+  std::uint64_t seed = 1;        ///< fault draws: a stream over the request counter
+};
+
+/// Where and how the server listens.
+struct server_options {
+  std::string host = "127.0.0.1";  ///< loopback unless told otherwise
+  int port = 0;                    ///< 0: an ephemeral port, reported by server::port()
+  std::string api_key;             ///< when set, requests need "Authorization: Bearer <key>"
+  int threads = 8;                 ///< worker threads
+  fault_options faults;
+};
+
+/// Counts by outcome, for `/metrics` and tests.
+struct server_counts {
+  std::uint64_t requests = 0;  ///< every HTTP request
+  std::uint64_t completions = 0, ok = 0, rate_limited = 0, server_error = 0, dropped = 0, malformed = 0,
+                bad_request = 0, unauthorized = 0;
+};
+
+/// The HTTP server. `start()` binds and serves on a background thread; `stop()` (or the destructor)
+/// ends it cleanly. The world must outlive the server.
+class server {
+ public:
+  server(const world& w, server_options options) : world_(w), options_(std::move(options)) {
+    int threads = std::max(1, options_.threads);
+    http_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      ++counts_.requests;
+      if (options_.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
+      if (req.get_header_value("Authorization") == "Bearer " + options_.api_key)
+        return httplib::Server::HandlerResponse::Unhandled;
+      ++counts_.unauthorized;
+      error(res, 401, "invalid_request_error", "invalid_api_key", "missing or wrong bearer token");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    http_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) { complete(req, res); });
+    http_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+      json_writer j;
+      j.begin_object().key("object").value("list").key("data").begin_array();
+      j.begin_object().key("id").value(world_.parameters().model).key("object").value("model");
+      j.key("created").value(std::int64_t{0}).key("owned_by").value("judgegrad-simulated").end_object();
+      j.end_array().end_object();
+      res.set_content(j.str(), "application/json");
+    });
+    http_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"status":"ok","simulated":true})", "application/json");
+    });
+    http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { res.set_content(metrics(), "text/plain; version=0.0.4"); });
+  }
+
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+  ~server() { stop(); }
+
+  /// Binds and starts serving on a background thread; returns the port. Throws when the address
+  /// cannot be bound.
+  int start() {
+    if (thread_.joinable()) return port_;
+    if (options_.port == 0) port_ = http_.bind_to_any_port(options_.host);
+    else port_ = http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+    if (port_ <= 0)
+      throw std::runtime_error(fmt::format("judgegrad serve: cannot bind {}:{}", options_.host, options_.port));
+    thread_ = std::thread([this] { http_.listen_after_bind(); });
+    while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return port_;
+  }
+
+  /// Stops accepting, lets the workers finish, joins. Idempotent.
+  void stop() {
+    if (!thread_.joinable()) return;
+    http_.stop();
+    thread_.join();
+  }
+
+  int port() const { return port_; }
+  const server_options& options() const { return options_; }
+
+  /// A snapshot of the counters.
+  server_counts counts() const {
+    server_counts c;
+    c.requests = counts_.requests;
+    c.completions = counts_.completions;
+    c.ok = counts_.ok;
+    c.rate_limited = counts_.rate_limited;
+    c.server_error = counts_.server_error;
+    c.dropped = counts_.dropped;
+    c.malformed = counts_.malformed;
+    c.bad_request = counts_.bad_request;
+    c.unauthorized = counts_.unauthorized;
+    return c;
+  }
+
+  /// Reads a chat-completion request body into requests (one per wanted choice). Throws
+  /// std::invalid_argument naming the field on a bad body.
+  static std::vector<llm::request> parse_request(std::string_view body) {
+    simdjson::dom::parser parser;
+    simdjson::padded_string padded(body);
+    simdjson::dom::object o;
+    if (auto err = parser.parse(padded).get(o))
+      throw std::invalid_argument(fmt::format("the body is not a JSON object ({})", simdjson::error_message(err)));
+    llm::request r;
+    if (auto m = o["model"]; !m.error()) {
+      std::string_view s;
+      if (m.get(s)) throw std::invalid_argument("'model' must be a string");
+      r.model = std::string(s);
+    }
+    simdjson::dom::array messages;
+    if (o["messages"].get(messages)) throw std::invalid_argument("'messages' must be an array of messages");
+    std::size_t i = 0;
+    for (auto m : messages) {
+      std::string_view role, content;
+      if (m["role"].get(role)) throw std::invalid_argument(fmt::format("'messages[{}].role' must be a string", i));
+      if (auto c = m["content"]; c.get(content)) {
+        // Content parts: [{"type": "text", "text": ...}, ...]
+        simdjson::dom::array parts;
+        if (c.get(parts)) throw std::invalid_argument(fmt::format("'messages[{}].content' must be a string or an array of parts", i));
+        std::string joined;
+        for (auto p : parts) {
+          std::string_view t;
+          if (!p["text"].get(t)) joined += t;
+        }
+        r.messages.push_back({std::string(role), joined});
+      } else {
+        r.messages.push_back({std::string(role), std::string(content)});
+      }
+      ++i;
+    }
+    if (r.messages.empty()) throw std::invalid_argument("'messages' must not be empty");
+    if (auto t = o["temperature"]; !t.error()) {
+      double v;
+      if (t.get(v)) throw std::invalid_argument("'temperature' must be a number");
+      r.temperature = v;
+    }
+    for (const char* key : {"max_tokens", "max_completion_tokens"})
+      if (auto t = o[key]; !t.error()) {
+        std::int64_t v;
+        if (t.get(v) || v < 0) throw std::invalid_argument(fmt::format("'{}' must be a non-negative integer", key));
+        r.max_tokens = static_cast<int>(std::min<std::int64_t>(v, 1 << 30));
+      }
+    if (auto t = o["seed"]; !t.error()) {
+      std::int64_t v;
+      if (t.get(v)) throw std::invalid_argument("'seed' must be an integer");
+      r.seed = static_cast<std::uint64_t>(v);
+    }
+    if (auto t = o["n"]; !t.error()) {
+      std::int64_t v;
+      if (t.get(v) || v < 1 || v > 128) throw std::invalid_argument("'n' must be an integer from 1 to 128");
+      r.n = static_cast<int>(v);
+    }
+    if (auto f = o["response_format"]; !f.error()) {
+      std::string_view type;
+      if (f["type"].get(type)) throw std::invalid_argument("'response_format.type' must be a string");
+      if (type == "json_object") r.format.type = llm::response_format::kind::json_object;
+      else if (type == "json_schema") r.format.type = llm::response_format::kind::json_schema;
+      else if (type != "text") throw std::invalid_argument(fmt::format("'response_format.type' '{}' is not text, json_object or json_schema", type));
+    }
+    if (auto md = o["metadata"]; !md.error()) {
+      std::string_view role;
+      if (!md["judgegrad_role"].get(role)) {
+        auto known = llm::role_named(role);
+        if (!known) throw std::invalid_argument(fmt::format("'metadata.judgegrad_role' '{}' is not a judgegrad role", role));
+        r.role = *known;
+      }
+      std::string_view repeat;
+      std::int64_t repeat_n = 0;
+      if (!md["judgegrad_repeat"].get(repeat)) repeat_n = std::strtoll(std::string(repeat).c_str(), nullptr, 10);
+      else if (md["judgegrad_repeat"].get(repeat_n)) repeat_n = 0;
+      r.repeat = static_cast<std::uint32_t>(repeat_n);
+    }
+    std::vector<llm::request> out;
+    for (int c = 0; c < r.n; ++c) {
+      out.push_back(r);
+      out.back().repeat = r.repeat + static_cast<std::uint32_t>(c);
+    }
+    return out;
+  }
+
+  /// The chat-completion body for replies to one request (one choice per reply).
+  static std::string completion_body(const std::vector<llm::response>& replies, std::uint64_t id) {
+    json_writer j;
+    j.begin_object().key("id").value(fmt::format("chatcmpl-sim-{:016x}", id)).key("object").value("chat.completion");
+    j.key("created").value(std::int64_t{0}).key("model").value(replies.front().model);
+    j.key("system_fingerprint").value(fmt::format("judgegrad-sim-{}", version_string));
+    j.key("choices").begin_array();
+    llm::usage total;
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      j.begin_object().key("index").value(static_cast<std::uint64_t>(i)).key("message").begin_object();
+      j.key("role").value("assistant").key("content").value(replies[i].content).end_object();
+      j.key("logprobs").null().key("finish_reason").value(replies[i].finish_reason).end_object();
+      total.prompt_tokens = replies[i].usage.prompt_tokens;
+      total.completion_tokens += replies[i].usage.completion_tokens;
+    }
+    j.end_array().key("usage").begin_object();
+    j.key("prompt_tokens").value(total.prompt_tokens).key("completion_tokens").value(total.completion_tokens);
+    j.key("total_tokens").value(total.total()).end_object().end_object();
+    return std::move(j).str();
+  }
+
+ private:
+  struct atomic_counts {
+    std::atomic<std::uint64_t> requests{0}, completions{0}, ok{0}, rate_limited{0}, server_error{0}, dropped{0}, malformed{0},
+        bad_request{0}, unauthorized{0};
+  };
+
+  static void error(httplib::Response& res, int status, std::string_view type, std::string_view code, std::string_view message) {
+    json_writer j;
+    j.begin_object().key("error").begin_object().key("message").value(message).key("type").value(type);
+    j.key("param").null().key("code").value(code).end_object().end_object();
+    res.status = status;
+    res.set_content(j.str(), "application/json");
+  }
+
+  void complete(const httplib::Request& req, httplib::Response& res) {
+    std::uint64_t n = counts_.completions++;
+    const auto& f = options_.faults;
+    rng draw(combine({f.seed, n}));
+    double u_drop = draw.uniform(), u_429 = draw.uniform(), u_5xx = draw.uniform(), u_bad = draw.uniform();
+    double delay = f.latency_ms + (f.latency_jitter_ms > 0 ? draw.exponential(f.latency_jitter_ms) : 0.0);
+    if (delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<std::int64_t>(delay * 1000)));
+    if (u_drop < f.dropped) {
+      ++counts_.dropped;
+      // Promise a body, send part of it, then fail: the connection closes mid-response.
+      res.set_content_provider(4096, "application/json", [](std::size_t, std::size_t, httplib::DataSink& sink) {
+        sink.write("{\"id\":\"chatcmpl-sim-dropped\",\"choi", 33);
+        return false;
+      });
+      return;
+    }
+    if (u_429 < f.rate_limited) {
+      ++counts_.rate_limited;
+      res.set_header("Retry-After", std::to_string(f.retry_after_seconds));
+      error(res, 429, "rate_limit_error", "rate_limited", "simulated rate limit: retry later");
+      return;
+    }
+    if (u_5xx < f.server_error) {
+      ++counts_.server_error;
+      static constexpr std::array<int, 3> statuses{500, 502, 503};
+      error(res, statuses[draw.below(3)], "server_error", "simulated", "simulated server error");
+      return;
+    }
+    std::vector<llm::request> requests;
+    try {
+      requests = parse_request(req.body);
+    } catch (const std::invalid_argument& e) {
+      ++counts_.bad_request;
+      error(res, 400, "invalid_request_error", "invalid_body", fmt::format("bad chat-completion request: {}", e.what()));
+      return;
+    }
+    if (u_bad < f.malformed) {
+      ++counts_.malformed;
+      static constexpr std::array<std::string_view, 3> bodies{
+          R"({"id":"chatcmpl-sim-malformed","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis)",
+          R"({"id":"chatcmpl-sim-malformed","object":"chat.completion","model":"judgegrad-sim"})",
+          "<html><body><h1>502 Bad Gateway</h1></body></html>"};
+      res.set_content(std::string(bodies[draw.below(3)]), "application/json");
+      return;
+    }
+    std::vector<llm::response> replies;
+    for (const auto& r : requests) replies.push_back(world_.respond(r));
+    ++counts_.ok;
+    res.set_content(completion_body(replies, combine({fnv1a(req.body), n})), "application/json");
+  }
+
+  std::string metrics() const {
+    auto c = counts();
+    std::string out =
+        "# HELP judgegrad_sim_requests_total HTTP requests received by the simulator server.\n"
+        "# TYPE judgegrad_sim_requests_total counter\n";
+    out += fmt::format("judgegrad_sim_requests_total {}\n", c.requests);
+    out +=
+        "# HELP judgegrad_sim_completions_total Chat-completion requests by outcome.\n"
+        "# TYPE judgegrad_sim_completions_total counter\n";
+    for (auto [name, v] : {std::pair{"ok", c.ok}, {"rate_limited", c.rate_limited}, {"server_error", c.server_error},
+                           {"dropped", c.dropped}, {"malformed", c.malformed}, {"bad_request", c.bad_request}})
+      out += fmt::format("judgegrad_sim_completions_total{{outcome=\"{}\"}} {}\n", name, v);
+    out += fmt::format("judgegrad_sim_unauthorized_total {}\n", c.unauthorized);
+    return out;
+  }
+
+  const world& world_;
+  server_options options_;
+  httplib::Server http_;
+  std::thread thread_;
+  int port_ = -1;
+  atomic_counts counts_;
+};
+
+}  // namespace sim
+JUDGEGRAD_END_NAMESPACE

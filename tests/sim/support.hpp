@@ -1,0 +1,84 @@
+// Helpers for the simulator's tests: the SummEval paper split (data loaders), judge prompts rendered
+// by the judge code (the prompt contract), its reply parser, and Spearman from stats.
+#pragma once
+
+#include <judgegrad/criteria/brighter.hpp>
+#include <judgegrad/criteria/summeval.hpp>
+#include <judgegrad/data/summeval.hpp>
+#include <judgegrad/judge/parse.hpp>
+#include <judgegrad/judge/prompts.hpp>
+#include <judgegrad/judge/render.hpp>
+#include <judgegrad/sim.hpp>
+#include <judgegrad/stats/correlation.hpp>
+
+#include <simdjson.h>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace simtest {
+
+namespace jg = judgegrad;
+using summeval = jg::summeval::all;
+
+inline std::filesystem::path data_dir() { return jg::data::data_directory(std::nullopt, JUDGEGRAD_TEST_DATA); }
+
+inline const jg::data::train_test<summeval>& paper() {
+  static const auto d = jg::data::summeval_paper<summeval>(data_dir());
+  return d;
+}
+inline const jg::dataset<summeval>& paper_test() { return paper().test; }
+inline const jg::dataset<summeval>& paper_train() { return paper().train; }
+
+using instructions = std::vector<jg::sim::named_text>;
+
+inline instructions seed_instructions() {
+  instructions out;
+  for (auto n : summeval::names) out.push_back({std::string(n), "Rate from 1 to 5."});
+  return out;
+}
+
+/// The judge prompt for `e` rendered by the judge code: joint when `instr` names every criterion,
+/// else the named criteria only (one: the per-criterion layout).
+inline std::string judge_prompt(const instructions& instr, const jg::example<summeval>& e) {
+  auto p = jg::judge::summeval_prompt<summeval>();
+  std::vector<std::size_t> shown;
+  for (const auto& i : instr) {
+    p = p.with_instruction(i.name, i.text);
+    shown.push_back(summeval::index_of(i.name));
+  }
+  return jg::judge::render(p, e, std::span<const std::size_t>(shown));
+}
+
+inline jg::llm::request request(jg::llm::role role, std::string prompt, std::uint32_t repeat = 0) {
+  jg::llm::request r;
+  r.model = "sim";
+  r.role = role;
+  r.repeat = repeat;
+  r.messages.push_back({"user", std::move(prompt)});
+  return r;
+}
+
+/// The scores of a judge reply read naively (first '{' to last '}', any number kept), to see the
+/// faults the simulator injects before a parser repairs them.
+inline std::vector<std::pair<std::string, double>> read_scores(std::string_view reply) {
+  std::vector<std::pair<std::string, double>> out;
+  auto a = reply.find('{'), b = reply.rfind('}');
+  if (a == std::string_view::npos || b == std::string_view::npos || b < a) return out;
+  simdjson::dom::parser parser;
+  simdjson::padded_string s(reply.substr(a, b - a + 1));
+  simdjson::dom::object o;
+  if (parser.parse(s).get(o)) return out;
+  for (auto [k, v] : o) {
+    double d;
+    if (!v.get(d)) out.push_back({std::string(k), d});
+  }
+  return out;
+}
+
+}  // namespace simtest
