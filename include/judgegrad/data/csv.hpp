@@ -93,14 +93,10 @@ inline std::vector<csv_record> parse_csv(std::string_view text, const std::strin
   return records;
 }
 
-/// Loads a CSV file with a header row into a data set named after the file's stem. Every record
-/// must have as many fields as the header; the mapping's columns must be in the header (metadata
-/// columns excepted). Scores are parsed as numbers; an empty cell is a missing score.
+/// As load_csv, from text in memory; `file` names it in errors. The data set's name is `file`.
 template <criteria_set Set>
-dataset<Set> load_csv(const std::filesystem::path& path, const column_mapping& mapping) {
-  const std::string file = path.string();
-  auto content = read_file(path);
-  auto records = parse_csv(std::string_view(content.data(), content.size()), file);
+dataset<Set> load_csv_text(std::string_view text, const std::string& file, const column_mapping& mapping) {
+  auto records = parse_csv(text, file);
   if (records.empty()) throw load_error(file, 0, "", "empty file: no header row");
   detail::row_builder<Set> builder(mapping, file);
   const auto& header = records.front().fields;
@@ -118,7 +114,7 @@ dataset<Set> load_csv(const std::filesystem::path& path, const column_mapping& m
     if (!found && builder.required(s)) throw load_error(file, records.front().line, builder.columns()[s], "missing column (not in the header)");
   }
   dataset<Set> out;
-  out.name = path.stem().string();
+  out.name = file;
   out.examples.reserve(records.size() - 1);
   std::vector<std::optional<detail::cell>> cells(builder.columns().size());
   for (std::size_t r = 1; r < records.size(); ++r) {
@@ -136,6 +132,18 @@ dataset<Set> load_csv(const std::filesystem::path& path, const column_mapping& m
     }
     out.examples.push_back(builder.build(cells, rec.line));
   }
+  return out;
+}
+
+
+/// Loads a CSV file with a header row into a data set named after the file's stem. Every record
+/// must have as many fields as the header; the mapping's columns must be in the header (metadata
+/// columns excepted). Scores are parsed as numbers; an empty cell is a missing score.
+template <criteria_set Set>
+dataset<Set> load_csv(const std::filesystem::path& path, const column_mapping& mapping) {
+  auto content = read_file(path);
+  auto out = load_csv_text<Set>(std::string_view(content.data(), content.size()), path.string(), mapping);
+  out.name = path.stem().string();
   return out;
 }
 

@@ -53,17 +53,13 @@ inline cell to_cell(simdjson::dom::element v) {
 }
 }  // namespace detail
 
-/// Loads a JSON Lines file (one JSON object per line) into a data set named after the file's stem.
-/// Blank lines are skipped, a UTF-8 byte-order mark at the start and a '\r' before each '\n' are
-/// ignored; keys the mapping does not name are ignored. A line that is not a JSON object, a
-/// missing key, a key given twice or a bad value is a load_error naming file, line and key.
+/// As load_jsonl, from text in memory (padded, as simdjson requires); `file` names it in errors.
+/// The data set's name is `file`.
 template <criteria_set Set>
-dataset<Set> load_jsonl(const std::filesystem::path& path, const column_mapping& mapping) {
-  const std::string file = path.string();
-  auto content = read_file(path);
+dataset<Set> load_jsonl_text(const simdjson::padded_string& content, const std::string& file, const column_mapping& mapping) {
   detail::row_builder<Set> builder(mapping, file);
   dataset<Set> out;
-  out.name = path.stem().string();
+  out.name = file;
   simdjson::dom::parser parser;
   std::vector<std::optional<detail::cell>> cells(builder.columns().size());
   const char* base = content.data();
@@ -93,6 +89,18 @@ dataset<Set> load_jsonl(const std::filesystem::path& path, const column_mapping&
     }
     out.examples.push_back(builder.build(cells, line));
   }
+  return out;
+}
+
+/// Loads a JSON Lines file (one JSON object per line) into a data set named after the file's stem.
+/// Blank lines are skipped, a UTF-8 byte-order mark at the start and a '\r' before each '\n' are
+/// ignored; keys the mapping does not name are ignored. A line that is not a JSON object, a
+/// missing key, a key given twice or a bad value is a load_error naming file, line and key.
+template <criteria_set Set>
+dataset<Set> load_jsonl(const std::filesystem::path& path, const column_mapping& mapping) {
+  auto content = read_file(path);
+  auto out = load_jsonl_text<Set>(content, path.string(), mapping);
+  out.name = path.stem().string();
   return out;
 }
 
