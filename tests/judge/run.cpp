@@ -82,6 +82,21 @@ double brute_spearman(const std::vector<double>& a, const std::vector<double>& b
   return sab / std::sqrt(saa * sbb);
 }
 
+/// Kendall's tau-b by counting every pair.
+double brute_kendall(const std::vector<double>& a, const std::vector<double>& b) {
+  double concordant = 0, discordant = 0, ties_a = 0, ties_b = 0, n0 = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    for (std::size_t j = i + 1; j < a.size(); ++j) {
+      ++n0;
+      double s = (a[i] - a[j]) * (b[i] - b[j]);
+      concordant += s > 0;
+      discordant += s < 0;
+      ties_a += a[i] == a[j];
+      ties_b += b[i] == b[j];
+    }
+  return (concordant - discordant) / std::sqrt((n0 - ties_a) * (n0 - ties_b));
+}
+
 }  // namespace
 
 TEST_CASE("a full evaluation of the SummEval paper test split through a scripted backend") {
@@ -144,11 +159,13 @@ TEST_CASE("a full evaluation of the SummEval paper test split through a scripted
   // Metrics equal the ones computed straight from the scripted scores.
   for (std::size_t c = 0; c < se::size; ++c) {
     std::vector<double> gold, pred;
-    double abs_sum = 0;
+    double abs_sum = 0, exact = 0, near = 0;
     for (const auto& e : test) {
       gold.push_back(*e.gold[c]);
       pred.push_back(scripted_score(*by_summary.at(e.inputs[1].text), c));
       abs_sum += std::abs(gold.back() - pred.back());
+      exact += gold.back() == pred.back();
+      near += std::abs(gold.back() - pred.back()) <= 1;
     }
     const auto& r = ev.criteria[c];
     INFO("criterion " << se::names[c]);
@@ -158,6 +175,16 @@ TEST_CASE("a full evaluation of the SummEval paper test split through a scripted
     REQUIRE(r.find("spearman") != nullptr);
     CHECK(r.find("spearman")->value == doctest::Approx(brute_spearman(gold, pred)).epsilon(1e-12));
     CHECK(r.find("mae")->value == doctest::Approx(abs_sum / 480).epsilon(1e-12));
+    CHECK(r.find("kendall")->value == doctest::Approx(brute_kendall(gold, pred)).epsilon(1e-12));
+    CHECK(r.find("accuracy")->value == doctest::Approx(exact / 480).epsilon(1e-12));
+    CHECK(r.find("off_by_one")->value == doctest::Approx(near / 480).epsilon(1e-12));
+    REQUIRE(r.metrics.size() == 7);
+    for (const auto& m : r.metrics) {
+      INFO(m.name);
+      CHECK(m.low <= m.value);
+      CHECK(m.high >= m.value);
+      CHECK(m.standard_error > 0);
+    }
     CHECK(r.find("spearman")->low < r.find("spearman")->value);
     CHECK(r.find("spearman")->high > r.find("spearman")->value);
     CHECK(r.find("mae")->low <= r.find("mae")->value);

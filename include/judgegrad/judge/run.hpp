@@ -245,6 +245,7 @@ predictions<Set> predict(Backend& backend, const judge_prompt<Set>& prompt, std:
 template <criteria_set Set>
 per_criterion<Set, criterion_report> report(std::span<const example<Set>> examples, const predictions<Set>& preds,
                                             const bootstrap_settings& bootstrap = {}) {
+  static constexpr auto scales = detail::scales<Set>();
   per_criterion<Set, criterion_report> out;
   for (std::size_t c = 0; c < Set::size; ++c) {
     std::vector<double> gold, pred;
@@ -260,7 +261,7 @@ per_criterion<Set, criterion_report> report(std::span<const example<Set>> exampl
     }
     r.scored = gold.size();
     r.coverage = r.items ? static_cast<double>(r.scored) / static_cast<double>(r.items) : 0.0;
-    r.metrics = compute_metrics(gold, pred, bootstrap);
+    r.metrics = compute_metrics(gold, pred, scales[c], bootstrap);
   }
   return out;
 }
