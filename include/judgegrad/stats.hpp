@@ -8,8 +8,10 @@
 #include <judgegrad/stats/bootstrap.hpp>
 #include <judgegrad/stats/correlation.hpp>
 #include <judgegrad/stats/error.hpp>
+#include <judgegrad/stats/hypervolume.hpp>
 #include <judgegrad/stats/measurement.hpp>
 #include <judgegrad/stats/metric.hpp>
+#include <judgegrad/stats/pareto.hpp>
 #include <judgegrad/stats/random.hpp>
 #include <judgegrad/stats/ranks.hpp>
 #include <judgegrad/stats/scalarizer.hpp>
