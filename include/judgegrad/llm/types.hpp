@@ -70,6 +70,8 @@ struct request {
   bool logprobs = false;
   std::uint32_t repeat = 0;   ///< distinguishes deliberate repeats of an identical request
   llm::role role = role::other;
+  std::string endpoint;                  ///< configured endpoint name; empty: the default one. Not in the cache key
+  std::optional<double> timeout_seconds; ///< total timeout of one attempt; unset: the endpoint's. Not in the cache key
   friend bool operator==(const request&, const request&) = default;
 };
 
@@ -90,6 +92,9 @@ struct response {
   double latency_seconds = 0;
   std::string model;         ///< the model the endpoint says answered
   bool from_cache = false;
+  std::vector<std::string> choices;  ///< every choice's content when `n > 1` (`content` is the first)
+  bool usage_estimated = false;      ///< the endpoint reported no usage; `usage` is a length estimate
+  int attempts = 1;                  ///< HTTP attempts made, retries included
 };
 
 /// Why a call failed.

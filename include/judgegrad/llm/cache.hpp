@@ -1,0 +1,341 @@
+/// @file
+/// `cached<Backend>`: a SQLite (WAL) response store in front of any chat backend, keyed by the
+/// SHA-256 of the whole normalized request (see `normalized_request` in wire.hpp).
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/llm/types.hpp>
+#include <judgegrad/llm/wire.hpp>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace llm {
+
+/// How the cache is used.
+enum class cache_mode {
+  read_write,   ///< answer hits from the store, call the backend on misses and store the replies
+  replay_only,  ///< answer from the store only; a miss is a `cache_miss` error naming the request
+  write_only,   ///< always call the backend and store (refreshes entries)
+  off,          ///< pass everything through
+};
+
+inline constexpr std::string_view to_string(cache_mode m) {
+  switch (m) {
+    case cache_mode::read_write: return "read_write";
+    case cache_mode::replay_only: return "replay_only";
+    case cache_mode::write_only: return "write_only";
+    case cache_mode::off: return "off";
+  }
+  return "off";
+}
+
+inline std::optional<cache_mode> cache_mode_named(std::string_view name) {
+  for (auto m : {cache_mode::read_write, cache_mode::replay_only, cache_mode::write_only, cache_mode::off})
+    if (to_string(m) == name) return m;
+  return std::nullopt;
+}
+
+struct cache_options {
+  std::filesystem::path path;
+  cache_mode mode = cache_mode::read_write;
+  int busy_timeout_ms = 60000;  ///< how long to wait for another process's write lock
+};
+
+/// What the cache did, with the usage its hits saved.
+struct cache_stats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t stored = 0;
+  usage saved;  ///< usage recorded with the entries that answered hits
+};
+
+/// A SQLite response store: one connection, safe to share with other processes (WAL, busy timeout,
+/// one transaction per batch of inserts) and, through its mutex, with other threads.
+class response_store {
+ public:
+  explicit response_store(const std::filesystem::path& path, int busy_timeout_ms = 60000) : path_(path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+      std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw std::runtime_error(fmt::format("response cache {}: cannot open: {}", path.string(), why));
+    }
+    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL survives a killed process
+    exec("CREATE TABLE IF NOT EXISTS responses ("
+         " key TEXT PRIMARY KEY, request TEXT NOT NULL, model TEXT NOT NULL, content TEXT NOT NULL,"
+         " choices TEXT, finish_reason TEXT NOT NULL, answered_by TEXT NOT NULL,"
+         " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,"
+         " usage_estimated INTEGER NOT NULL, latency REAL NOT NULL, created REAL NOT NULL)");
+    select_ = prepare("SELECT content, choices, finish_reason, answered_by, prompt_tokens, completion_tokens,"
+                      " cached_tokens, usage_estimated, latency FROM responses WHERE key = ?1");
+    exists_ = prepare("SELECT 1 FROM responses WHERE key = ?1");
+    insert_ = prepare("INSERT OR REPLACE INTO responses VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  }
+  response_store(const response_store&) = delete;
+  response_store& operator=(const response_store&) = delete;
+  ~response_store() {
+    sqlite3_finalize(select_);
+    sqlite3_finalize(exists_);
+    sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+  }
+
+  /// The stored reply under `key`, marked `from_cache`.
+  std::optional<response> find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    reset(select_);
+    sqlite3_bind_text(select_, 1, key.data(), int(key.size()), SQLITE_STATIC);
+    int rc = step(select_);
+    if (rc != SQLITE_ROW) return std::nullopt;
+    response r;
+    r.content = column(select_, 0);
+    if (sqlite3_column_type(select_, 1) != SQLITE_NULL) {
+      std::string json = column(select_, 1);
+      simdjson::dom::array arr;
+      if (parser_.parse(json).get_array().get(arr)) throw failure("corrupt choices in entry " + key);
+      for (auto c : arr) {
+        std::string_view s;
+        if (c.get_string().get(s)) throw failure("corrupt choices in entry " + key);
+        r.choices.emplace_back(s);
+      }
+    }
+    r.finish_reason = column(select_, 2);
+    r.model = column(select_, 3);
+    r.usage.prompt_tokens = std::uint64_t(sqlite3_column_int64(select_, 4));
+    r.usage.completion_tokens = std::uint64_t(sqlite3_column_int64(select_, 5));
+    r.usage.cached_tokens = std::uint64_t(sqlite3_column_int64(select_, 6));
+    r.usage_estimated = sqlite3_column_int(select_, 7) != 0;
+    r.latency_seconds = sqlite3_column_double(select_, 8);
+    r.from_cache = true;
+    r.attempts = 0;
+    reset(select_);
+    return r;
+  }
+
+  bool contains(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    reset(exists_);
+    sqlite3_bind_text(exists_, 1, key.data(), int(key.size()), SQLITE_STATIC);
+    bool found = step(exists_) == SQLITE_ROW;
+    reset(exists_);
+    return found;
+  }
+
+  /// Stores each (request, response) pair in one transaction: all or none.
+  void insert(std::span<const std::pair<const request*, const response*>> entries) {
+    if (entries.empty()) return;
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+      double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      for (auto [req, resp] : entries) {
+        std::string norm = normalized_request(*req);
+        std::string key = detail::sha256_hex(norm);
+        std::string choices;
+        if (!resp->choices.empty()) {
+          json_writer w;
+          w.begin_array();
+          for (const auto& c : resp->choices) w.value(c);
+          w.end_array();
+          choices = std::move(w).str();
+        }
+        reset(insert_);
+        bind(1, key);
+        bind(2, norm);
+        bind(3, req->model);
+        bind(4, resp->content);
+        if (choices.empty()) sqlite3_bind_null(insert_, 5);
+        else bind(5, choices);
+        bind(6, resp->finish_reason);
+        bind(7, resp->model);
+        sqlite3_bind_int64(insert_, 8, sqlite3_int64(resp->usage.prompt_tokens));
+        sqlite3_bind_int64(insert_, 9, sqlite3_int64(resp->usage.completion_tokens));
+        sqlite3_bind_int64(insert_, 10, sqlite3_int64(resp->usage.cached_tokens));
+        sqlite3_bind_int(insert_, 11, resp->usage_estimated ? 1 : 0);
+        sqlite3_bind_double(insert_, 12, resp->latency_seconds);
+        sqlite3_bind_double(insert_, 13, now);
+        if (step(insert_) != SQLITE_DONE) throw failure("cannot store entry " + key);
+      }
+      reset(insert_);
+      exec("COMMIT");
+    } catch (...) {
+      reset(insert_);
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  /// Number of entries.
+  std::uint64_t size() {
+    std::lock_guard lock(mutex_);
+    sqlite3_stmt* s = prepare("SELECT COUNT(*) FROM responses");
+    step(s);
+    auto n = std::uint64_t(sqlite3_column_int64(s, 0));
+    sqlite3_finalize(s);
+    return n;
+  }
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::runtime_error failure(const std::string& what) const {
+    return std::runtime_error(fmt::format("response cache {}: {}: {}", path_.string(), what, sqlite3_errmsg(db_)));
+  }
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string why = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw std::runtime_error(fmt::format("response cache {}: {}: {}", path_.string(), sql, why));
+    }
+  }
+  sqlite3_stmt* prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) throw failure(std::string("cannot prepare ") + sql);
+    return s;
+  }
+  int step(sqlite3_stmt* s) {
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw failure("query failed");
+    return rc;
+  }
+  static void reset(sqlite3_stmt* s) {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
+  void bind(int i, const std::string& text) { sqlite3_bind_text(insert_, i, text.data(), int(text.size()), SQLITE_TRANSIENT); }
+  static std::string column(sqlite3_stmt* s, int i) {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    return p ? std::string(p, std::size_t(sqlite3_column_bytes(s, i))) : std::string();
+  }
+
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* select_ = nullptr;
+  sqlite3_stmt* exists_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  simdjson::dom::parser parser_;
+  std::mutex mutex_;
+};
+
+/// A chat backend answered from a response store first. `Backend` may be a reference type
+/// (`cached<openai&>`) to wrap a backend owned elsewhere. Identical requests within one batch are
+/// sent once. Only successful replies are stored.
+template <class Backend>
+  requires chat_backend<std::remove_reference_t<Backend>>
+class cached {
+ public:
+  template <class... Args>
+  explicit cached(cache_options options, Args&&... inner)
+      : options_(std::move(options)), inner_(std::forward<Args>(inner)...) {
+    if (options_.mode != cache_mode::off) store_ = std::make_unique<response_store>(options_.path, options_.busy_timeout_ms);
+  }
+
+  std::vector<result> complete(std::span<const request> batch) {
+    std::vector<std::optional<result>> out(batch.size());
+    std::vector<request> to_send;
+    std::vector<std::vector<std::size_t>> waiting;  // batch indices answered by each sent request
+    std::unordered_map<std::string, std::size_t> sent_by_key;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (options_.mode == cache_mode::off) {
+        sent_by_key.emplace(std::to_string(i), to_send.size());
+        waiting.push_back({i});
+        to_send.push_back(batch[i]);
+        continue;
+      }
+      std::string key = cache_key(batch[i]);
+      if (options_.mode != cache_mode::write_only) {
+        if (auto hit = store_->find(key)) {
+          count_hit(hit->usage);
+          out[i] = result(std::move(*hit));
+          continue;
+        }
+      }
+      count_miss();
+      if (options_.mode == cache_mode::replay_only) {
+        const request& r = batch[i];
+        std::string last = r.messages.empty() ? std::string() : r.messages.back().content.substr(0, 80);
+        out[i] = result(error{error_kind::cache_miss, 0,
+                              fmt::format("replay-only cache {} has no entry for request {} (role {}, model {}, key {}): \"{}\"",
+                                          options_.path.string(), i, to_string(r.role), r.model, key.substr(0, 16),
+                                          sanitize_utf8(last)),
+                              {}, 0});
+        continue;
+      }
+      auto [it, fresh] = sent_by_key.emplace(key, to_send.size());
+      if (fresh) {
+        waiting.push_back({i});
+        to_send.push_back(batch[i]);
+      } else {
+        waiting[it->second].push_back(i);
+      }
+    }
+    if (!to_send.empty()) {
+      std::vector<result> answers = inner_.complete(std::span<const request>(to_send));
+      std::vector<std::pair<const request*, const response*>> entries;
+      for (std::size_t k = 0; k < answers.size(); ++k)
+        if (answers[k].ok() && options_.mode != cache_mode::off) entries.emplace_back(&to_send[k], &answers[k].value());
+      if (store_) {
+        store_->insert(entries);
+        std::lock_guard lock(stats_mutex_);
+        stats_.stored += entries.size();
+      }
+      for (std::size_t k = 0; k < answers.size(); ++k)
+        for (std::size_t i : waiting[k]) out[i] = answers[k];
+    }
+    std::vector<result> results;
+    results.reserve(batch.size());
+    for (auto& r : out) results.push_back(std::move(*r));
+    return results;
+  }
+
+  /// Whether `r` would be answered from the store (meters use this to not reserve budget for hits).
+  bool would_hit(const request& r) {
+    if (options_.mode == cache_mode::off || options_.mode == cache_mode::write_only) return false;
+    return store_->contains(cache_key(r));
+  }
+
+  cache_stats stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
+  }
+  const cache_options& options() const { return options_; }
+  std::remove_reference_t<Backend>& inner() { return inner_; }
+
+ private:
+  void count_hit(const usage& u) {
+    std::lock_guard lock(stats_mutex_);
+    ++stats_.hits;
+    stats_.saved.prompt_tokens += u.prompt_tokens;
+    stats_.saved.completion_tokens += u.completion_tokens;
+    stats_.saved.cached_tokens += u.cached_tokens;
+  }
+  void count_miss() {
+    std::lock_guard lock(stats_mutex_);
+    ++stats_.misses;
+  }
+
+  cache_options options_;
+  Backend inner_;
+  std::unique_ptr<response_store> store_;
+  mutable std::mutex stats_mutex_;
+  cache_stats stats_;
+};
+
+}  // namespace llm
+JUDGEGRAD_END_NAMESPACE

@@ -1,0 +1,404 @@
+/// @file
+/// Per-role LLM configuration from a JSON file: endpoints (base URL, key by environment variable,
+/// limits, capabilities), a model and sampling parameters per role, prices, budgets and the cache.
+/// Reads judgegrad's own format and the reference implementation's `llm.json`.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/llm/cache.hpp>
+#include <judgegrad/llm/meter.hpp>
+#include <judgegrad/llm/openai.hpp>
+#include <judgegrad/llm/types.hpp>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace llm {
+
+/// A configuration file that cannot be used; the message names the file and the key.
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Model and sampling parameters for one role. Unset fields leave the request's own values.
+struct role_settings {
+  std::string model;
+  std::string endpoint;  ///< empty: the default endpoint
+  std::optional<double> temperature;
+  std::optional<int> max_tokens;
+  std::optional<double> timeout_seconds;
+  std::optional<std::uint64_t> seed;
+};
+
+inline constexpr std::array<role, 6> all_roles = {role::judge, role::loss, role::gradient, role::optimizer, role::evaluator, role::other};
+
+/// Everything `make_backend` needs. API keys live only inside `endpoints[..].secret`-typed fields.
+struct llm_config {
+  std::map<std::string, openai_options> endpoints;  ///< by name; each with its key already resolved
+  std::map<std::string, std::string> key_variables; ///< endpoint name -> environment variable of its key
+  std::string default_endpoint;
+  std::array<std::optional<role_settings>, all_roles.size()> roles;
+  meter_options meter;
+  std::optional<cache_options> cache;
+  std::string source;  ///< the file it was read from
+
+  const std::optional<role_settings>& settings(role r) const { return roles[std::size_t(r)]; }
+  std::optional<role_settings>& settings(role r) { return roles[std::size_t(r)]; }
+};
+
+namespace detail {
+
+/// Typed access to a simdjson DOM with errors that name the file and the key path.
+class config_reader {
+ public:
+  using lookup = std::function<std::optional<std::string>(const std::string&)>;
+  config_reader(std::string file, lookup env) : file_(std::move(file)), env_(std::move(env)) {}
+
+  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+    throw config_error(fmt::format("{}: {}: {}", file_, path, what));
+  }
+  static std::string join(const std::string& path, std::string_view key) { return path.empty() ? std::string(key) : path + "." + std::string(key); }
+
+  simdjson::dom::object object(simdjson::dom::element e, const std::string& path, std::initializer_list<std::string_view> allowed) const {
+    simdjson::dom::object o;
+    if (e.get_object().get(o)) fail(path, "expected an object");
+    if (allowed.size())
+      for (auto field : o)
+        if (std::find(allowed.begin(), allowed.end(), field.key) == allowed.end())
+          fail(join(path, field.key), fmt::format("unknown key (expected one of: {})", fmt::join(allowed, ", ")));
+    return o;
+  }
+  double number(simdjson::dom::element e, const std::string& path) const {
+    double d;
+    if (e.get_double().get(d)) fail(path, "expected a number");
+    return d;
+  }
+  std::uint64_t count(simdjson::dom::element e, const std::string& path) const {
+    std::uint64_t v;
+    if (e.get_uint64().get(v)) {
+      double d;
+      if (e.get_double().get(d) || d < 0 || d != std::floor(d) || d > 9e18) fail(path, "expected a non-negative integer");
+      v = std::uint64_t(d);
+    }
+    return v;
+  }
+  bool boolean(simdjson::dom::element e, const std::string& path) const {
+    bool b;
+    if (e.get_bool().get(b)) fail(path, "expected true or false");
+    return b;
+  }
+  std::string text(simdjson::dom::element e, const std::string& path) const {
+    std::string_view s;
+    if (e.get_string().get(s)) fail(path, "expected a string");
+    return std::string(s);
+  }
+  /// `text` with each `${NAME}` replaced by the environment variable NAME (missing: an error).
+  std::string expand(const std::string& value, const std::string& path) const {
+    std::string out;
+    for (std::size_t i = 0; i < value.size();) {
+      if (value.compare(i, 2, "${") == 0) {
+        auto end = value.find('}', i);
+        if (end == std::string::npos) fail(path, "unterminated ${...}");
+        std::string name = value.substr(i + 2, end - i - 2);
+        auto v = env_(name);
+        if (!v) fail(path, fmt::format("environment variable {} is not set", name));
+        out += *v;
+        i = end + 1;
+      } else {
+        out.push_back(value[i++]);
+      }
+    }
+    return out;
+  }
+  std::optional<std::string> env(const std::string& name) const { return env_(name); }
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  lookup env_;
+};
+
+inline std::optional<std::string> process_environment(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+/// The API key of an endpoint, given as "${VAR}" (never as the key itself: files get shared).
+inline secret key_from(const config_reader& in, const std::string& written, const std::string& path, std::string& variable) {
+  if (written.size() < 4 || written.compare(0, 2, "${") != 0 || written.back() != '}' || written.find('}') != written.size() - 1)
+    in.fail(path, "write the environment variable that holds the key, as \"${NAME}\", not the key itself");
+  variable = written.substr(2, written.size() - 3);
+  return secret(in.expand(written, path));
+}
+
+inline void read_native_endpoint(const config_reader& in, simdjson::dom::element e, const std::string& path, const std::string& name,
+                                 llm_config& cfg) {
+  openai_options o;
+  o.name = name;
+  o.base_url.clear();
+  auto obj = in.object(e, path,
+                       {"base_url", "api_key_env", "api_key", "max_concurrent", "requests_per_minute", "tokens_per_minute", "burst_seconds",
+                        "max_retries", "backoff_initial", "backoff_max", "retry_after_max", "connect_timeout", "timeout",
+                        "default_completion_tokens", "max_response_bytes", "headers", "capabilities"});
+  for (auto [k, v] : obj) {
+    std::string key(k), at = config_reader::join(path, k);
+    if (key == "base_url") o.base_url = in.expand(in.text(v, at), at);
+    else if (key == "api_key_env") {
+      std::string var = in.text(v, at);
+      auto value = in.env(var);
+      if (!value) in.fail(at, fmt::format("environment variable {} is not set", var));
+      o.api_key = secret(*value);
+      cfg.key_variables[name] = var;
+    } else if (key == "api_key") {
+      std::string var;
+      o.api_key = key_from(in, in.text(v, at), at, var);
+      cfg.key_variables[name] = var;
+    } else if (key == "max_concurrent") o.max_concurrent = std::max<std::uint64_t>(1, in.count(v, at));
+    else if (key == "requests_per_minute") o.requests_per_minute = in.number(v, at);
+    else if (key == "tokens_per_minute") o.tokens_per_minute = in.number(v, at);
+    else if (key == "burst_seconds") o.burst_seconds = in.number(v, at);
+    else if (key == "max_retries") o.max_retries = int(in.count(v, at));
+    else if (key == "backoff_initial") o.backoff_initial = in.number(v, at);
+    else if (key == "backoff_max") o.backoff_max = in.number(v, at);
+    else if (key == "retry_after_max") o.retry_after_max = in.number(v, at);
+    else if (key == "connect_timeout") o.connect_timeout = in.number(v, at);
+    else if (key == "timeout") o.total_timeout = in.number(v, at);
+    else if (key == "default_completion_tokens") o.default_completion_tokens = in.count(v, at);
+    else if (key == "max_response_bytes") o.max_response_bytes = in.count(v, at);
+    else if (key == "headers") {
+      simdjson::dom::array arr;
+      if (v.get_array().get(arr)) in.fail(at, "expected an array of \"Name: value\" strings");
+      for (auto h : arr) o.extra_headers.push_back(in.expand(in.text(h, at), at));
+    } else if (key == "capabilities") {
+      auto caps = in.object(v, at, {"n", "logprobs", "json_schema", "json_object", "seed", "metadata"});
+      for (auto [ck, cv] : caps) {
+        std::string cat = config_reader::join(at, ck);
+        bool b = in.boolean(cv, cat);
+        if (ck == "n") o.capabilities.n = b;
+        else if (ck == "logprobs") o.capabilities.logprobs = b;
+        else if (ck == "json_schema") o.capabilities.json_schema = b;
+        else if (ck == "json_object") o.capabilities.json_object = b;
+        else if (ck == "seed") o.capabilities.seed = b;
+        else o.capabilities.metadata = b;
+      }
+    }
+  }
+  if (o.base_url.empty()) in.fail(path + ".base_url", "missing (e.g. \"https://openrouter.ai/api/v1\")");
+  cfg.endpoints[name] = std::move(o);
+}
+
+inline void read_native(const config_reader& in, simdjson::dom::element doc, llm_config& cfg, const std::filesystem::path& dir) {
+  auto top = in.object(doc, "", {"endpoints", "default_endpoint", "roles", "prices", "budget", "cache"});
+  for (auto [k, v] : top) {
+    std::string key(k);
+    if (key == "endpoints") {
+      for (auto [name, e] : in.object(v, key, {})) read_native_endpoint(in, e, "endpoints." + std::string(name), std::string(name), cfg);
+    } else if (key == "default_endpoint") cfg.default_endpoint = in.text(v, key);
+    else if (key == "roles") {
+      for (auto [rname, rv] : in.object(v, key, {"judge", "loss", "gradient", "optimizer", "evaluator", "other"})) {
+        std::string path = "roles." + std::string(rname);
+        role_settings s;
+        for (auto [f, fv] : in.object(rv, path, {"model", "endpoint", "temperature", "max_tokens", "timeout", "seed"})) {
+          std::string at = config_reader::join(path, f);
+          if (f == "model") s.model = in.text(fv, at);
+          else if (f == "endpoint") s.endpoint = in.text(fv, at);
+          else if (f == "temperature") s.temperature = in.number(fv, at);
+          else if (f == "max_tokens") s.max_tokens = int(in.count(fv, at));
+          else if (f == "timeout") s.timeout_seconds = in.number(fv, at);
+          else s.seed = in.count(fv, at);
+        }
+        cfg.settings(*role_named(rname)) = std::move(s);
+      }
+    } else if (key == "prices") {
+      for (auto [model, pv] : in.object(v, key, {})) {
+        std::string path = "prices." + std::string(model);
+        price p;
+        for (auto [f, fv] : in.object(pv, path, {"input_per_mtok", "output_per_mtok", "cached_input_per_mtok"})) {
+          double d = in.number(fv, config_reader::join(path, f));
+          if (f == "input_per_mtok") p.input_per_mtok = d;
+          else if (f == "output_per_mtok") p.output_per_mtok = d;
+          else p.cached_input_per_mtok = d;
+        }
+        cfg.meter.prices[std::string(model)] = p;
+      }
+    } else if (key == "budget") {
+      for (auto [f, fv] : in.object(v, key, {"max_calls", "max_tokens", "max_usd", "default_completion_tokens"})) {
+        std::string at = config_reader::join(key, f);
+        if (f == "max_calls") cfg.meter.budget.max_calls = in.count(fv, at);
+        else if (f == "max_tokens") cfg.meter.budget.max_tokens = in.count(fv, at);
+        else if (f == "max_usd") cfg.meter.budget.max_usd = in.number(fv, at);
+        else cfg.meter.default_completion_tokens = in.count(fv, at);
+      }
+    } else if (key == "cache") {
+      cache_options c;
+      for (auto [f, fv] : in.object(v, key, {"path", "mode", "busy_timeout_ms"})) {
+        std::string at = config_reader::join(key, f);
+        if (f == "path") {
+          std::filesystem::path p = in.expand(in.text(fv, at), at);
+          c.path = p.is_absolute() ? p : dir / p;
+        } else if (f == "mode") {
+          auto m = cache_mode_named(in.text(fv, at));
+          if (!m) in.fail(at, "expected \"read_write\", \"replay_only\", \"write_only\" or \"off\"");
+          c.mode = *m;
+        } else c.busy_timeout_ms = int(in.count(fv, at));
+      }
+      if (c.path.empty() && c.mode != cache_mode::off) in.fail("cache.path", "missing");
+      cfg.cache = c;
+    }
+  }
+}
+
+/// The reference implementation's llm.json: task/loss/gradient/optimizer `_model` entries
+/// ({name, max_tokens, temperature, timeout, reasoning}) and endpoints with "${VAR}" keys.
+/// litellm-style model names ("openrouter/deepseek/...") pick the base URL from their prefix.
+inline void read_reference(const config_reader& in, simdjson::dom::element doc, llm_config& cfg) {
+  auto top = in.object(doc, "", {"task_model", "optimizer_model", "gradient_model", "loss_model", "endpoints", "api_base",
+                                 "load_balancing", "endpoint_env_vars"});
+  std::string api_base;
+  simdjson::dom::element e;
+  if (!top["api_base"].get(e) && !e.is_null()) api_base = in.expand(in.text(e, "api_base"), "api_base");
+  if (!top["load_balancing"].get(e)) in.text(e, "load_balancing");
+  if (!top["endpoint_env_vars"].get(e) && e.get_array().error()) in.fail("endpoint_env_vars", "expected an array");
+
+  // Endpoints: like the reference, the first endpoint's key serves every role; limits add up.
+  openai_options o;
+  o.name = "default";
+  o.base_url.clear();
+  o.max_concurrent = 0;
+  double calls_5h = 0, usd_5h = 0;
+  bool first = true, any = false;
+  if (!top["endpoints"].get(e))
+    for (auto [name, ev] : in.object(e, "endpoints", {})) {
+      std::string path = "endpoints." + std::string(name);
+      any = true;
+      double ep_calls = 1000, ep_usd = 10;
+      std::uint64_t ep_conc = 5;
+      for (auto [f, fv] : in.object(ev, path, {"endpoint_id", "api_key", "max_calls_5h", "max_calls_1w", "budget_5h_usd", "max_concurrent"})) {
+        std::string at = config_reader::join(path, f);
+        if (f == "endpoint_id") in.text(fv, at);
+        else if (f == "api_key") {
+          std::string var;
+          secret s = key_from(in, in.text(fv, at), at, var);
+          if (first) {
+            o.api_key = s;
+            cfg.key_variables["default"] = var;
+          }
+        } else if (f == "max_calls_5h") ep_calls = in.number(fv, at);
+        else if (f == "max_calls_1w") in.number(fv, at);
+        else if (f == "budget_5h_usd") ep_usd = in.number(fv, at);
+        else ep_conc = in.count(fv, at);
+      }
+      calls_5h += ep_calls;
+      usd_5h += ep_usd;
+      o.max_concurrent += ep_conc;
+      first = false;
+    }
+  if (any) {
+    o.requests_per_minute = calls_5h / 300;  // 5 h = 300 min
+    cfg.meter.budget.max_usd = usd_5h;       // a 5-hour budget, kept as a budget for the whole run
+  } else {
+    o.max_concurrent = 16;
+  }
+
+  struct defaults {
+    int max_tokens = 4096;
+    double temperature = 0.1, timeout = 60;
+  };
+  std::string base_from_prefix;
+  auto read_model = [&](std::string_view field, std::initializer_list<role> roles) {
+    simdjson::dom::element m;
+    if (top[field].get(m)) in.fail(std::string(field), "missing");
+    std::string path(field);
+    role_settings s;
+    defaults d;
+    s.max_tokens = d.max_tokens;
+    s.temperature = d.temperature;
+    s.timeout_seconds = d.timeout;
+    for (auto [f, fv] : in.object(m, path, {"name", "max_tokens", "temperature", "timeout", "reasoning"})) {
+      std::string at = config_reader::join(path, f);
+      if (f == "name") s.model = in.text(fv, at);
+      else if (f == "max_tokens") s.max_tokens = int(in.count(fv, at));
+      else if (f == "temperature") s.temperature = in.number(fv, at);
+      else if (f == "timeout") s.timeout_seconds = in.number(fv, at);
+      else in.boolean(fv, at);
+    }
+    if (s.model.empty()) in.fail(path + ".name", "missing");
+    // litellm provider prefixes name the service; the rest is the model id the service knows.
+    static constexpr std::pair<std::string_view, std::string_view> prefixes[] = {
+        {"openrouter/", "https://openrouter.ai/api/v1"}, {"openai/", "https://api.openai.com/v1"},
+        {"ollama_chat/", "http://localhost:11434/v1"},   {"ollama/", "http://localhost:11434/v1"},
+        {"hosted_vllm/", "http://localhost:8000/v1"}};
+    for (auto [prefix, base] : prefixes)
+      if (s.model.compare(0, prefix.size(), prefix) == 0) {
+        s.model.erase(0, prefix.size());
+        if (base_from_prefix.empty()) base_from_prefix = base;
+        break;
+      }
+    for (role r : roles) cfg.settings(r) = s;
+  };
+  read_model("task_model", {role::judge, role::evaluator});
+  read_model("loss_model", {role::loss});
+  read_model("gradient_model", {role::gradient});
+  read_model("optimizer_model", {role::optimizer});
+  o.base_url = !api_base.empty() ? api_base : !base_from_prefix.empty() ? base_from_prefix : std::string("https://api.openai.com/v1");
+  cfg.endpoints["default"] = std::move(o);
+  cfg.default_endpoint = "default";
+}
+
+}  // namespace detail
+
+/// Reads a configuration from JSON text. `source` names it in errors; relative cache paths are
+/// resolved against `dir`; `env` looks up environment variables (the process environment by default).
+inline llm_config parse_llm_config(std::string_view json, const std::string& source, const std::filesystem::path& dir = ".",
+                                   detail::config_reader::lookup env = detail::process_environment) {
+  detail::config_reader in(source, std::move(env));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (auto code = parser.parse(json.data(), json.size()).get(doc))
+    throw config_error(fmt::format("{}: not valid JSON: {}", source, simdjson::error_message(code)));
+  simdjson::dom::object top = in.object(doc, "(top level)", {});
+  llm_config cfg;
+  cfg.source = source;
+  simdjson::dom::element probe;
+  if (!top["task_model"].get(probe)) detail::read_reference(in, doc, cfg);
+  else detail::read_native(in, doc, cfg, dir);
+  if (cfg.endpoints.empty()) in.fail("endpoints", "at least one endpoint is needed");
+  if (cfg.default_endpoint.empty()) {
+    if (cfg.endpoints.size() > 1) in.fail("default_endpoint", "missing (needed with more than one endpoint)");
+    cfg.default_endpoint = cfg.endpoints.begin()->first;
+  }
+  if (!cfg.endpoints.count(cfg.default_endpoint)) in.fail("default_endpoint", fmt::format("no endpoint named {}", cfg.default_endpoint));
+  for (role r : all_roles)
+    if (auto& s = cfg.settings(r); s && !s->endpoint.empty() && !cfg.endpoints.count(s->endpoint))
+      in.fail(fmt::format("roles.{}.endpoint", to_string(r)), fmt::format("no endpoint named {}", s->endpoint));
+  return cfg;
+}
+
+/// Reads a configuration file (see docs/backends.md for both formats).
+inline llm_config load_llm_config(const std::filesystem::path& path,
+                                  detail::config_reader::lookup env = detail::process_environment) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw config_error(fmt::format("{}: cannot open", path.string()));
+  std::ostringstream text;
+  text << file.rdbuf();
+  return parse_llm_config(text.str(), path.string(), path.parent_path(), std::move(env));
+}
+
+}  // namespace llm
+JUDGEGRAD_END_NAMESPACE

@@ -1,0 +1,471 @@
+/// @file
+/// `openai`: a chat backend for any OpenAI-compatible `/chat/completions` endpoint (OpenAI,
+/// OpenRouter, vLLM, llama.cpp server, Ollama) on libcurl's multi interface.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/llm/rate_limit.hpp>
+#include <judgegrad/llm/secret.hpp>
+#include <judgegrad/llm/types.hpp>
+#include <judgegrad/llm/wire.hpp>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace llm {
+
+/// Everything an `openai` backend needs to know about its endpoint. Times are in seconds.
+struct openai_options {
+  std::string name = "default";                      ///< endpoint name used in messages
+  std::string base_url = "https://api.openai.com/v1";  ///< up to and including the version, e.g. ".../v1"
+  llm::secret api_key;                               ///< empty: no Authorization header (local servers)
+  std::size_t max_concurrent = 16;                   ///< requests in flight at once
+  double requests_per_minute = 0;                    ///< 0: unlimited
+  double tokens_per_minute = 0;                      ///< prompt + completion tokens; 0: unlimited
+  double burst_seconds = 10;                         ///< the buckets hold this many seconds of their rate
+  int max_retries = 5;                               ///< retries after the first attempt
+  double backoff_initial = 0.5;                      ///< first backoff ceiling; doubles per retry
+  double backoff_max = 30;                           ///< backoff ceiling
+  double retry_after_max = 300;                      ///< longest Retry-After honoured as given
+  double connect_timeout = 10;
+  double total_timeout = 300;                        ///< one attempt; a request's `timeout_seconds` overrides
+  std::uint64_t default_completion_tokens = 512;     ///< assumed reply length for the token limit
+  std::size_t max_response_bytes = std::size_t(64) << 20;
+  llm::capabilities capabilities;
+  bool detect_n = true;                              ///< fewer choices than `n` turns `capabilities.n` off
+  std::vector<std::string> extra_headers;            ///< e.g. "HTTP-Referer: https://example.org"
+  std::uint64_t jitter_seed = std::random_device{}();
+  std::function<void(std::string_view)> log;         ///< retry and degradation notes; never sees the key
+
+  /// Options from the environment: `OPENAI_BASE_URL`, then `OPENAI_API_KEY` or, failing that,
+  /// `OPENROUTER_API_KEY` (which also makes OpenRouter the default base URL).
+  static openai_options from_environment() {
+    openai_options o;
+    const char* base = std::getenv("OPENAI_BASE_URL");
+    const char* key = std::getenv("OPENAI_API_KEY");
+    const char* router_key = std::getenv("OPENROUTER_API_KEY");
+    if (key && *key) o.api_key = llm::secret(key);
+    else if (router_key && *router_key) {
+      o.api_key = llm::secret(router_key);
+      o.base_url = "https://openrouter.ai/api/v1";
+    }
+    if (base && *base) o.base_url = base;
+    return o;
+  }
+};
+
+namespace detail {
+inline void curl_global() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("libcurl failed to initialise");
+  });
+}
+inline bool retryable_status(long status) {
+  return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
+}
+}  // namespace detail
+
+/// A chat backend on an OpenAI-compatible HTTP endpoint.
+///
+/// A batch goes out concurrently (up to `max_concurrent` in flight, within the token-bucket
+/// limits) over reused keep-alive connections. Transient failures (transport errors, timeouts,
+/// 408/429/5xx, malformed replies) are retried up to `max_retries` times with exponential backoff
+/// and full jitter, honouring `Retry-After`. `n > 1` is emulated by repeated requests where the
+/// endpoint cannot do it. `complete` calls on one backend are served one batch at a time;
+/// `cancel` may be called from any thread.
+class openai {
+ public:
+  explicit openai(openai_options options) : options_(std::move(options)), caps_(options_.capabilities), rng_(options_.jitter_seed) {
+    detail::curl_global();
+    while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+    url_ = options_.base_url + "/chat/completions";
+    if (options_.max_concurrent == 0) options_.max_concurrent = 1;
+    multi_ = curl_multi_init();
+    if (!multi_) throw std::runtime_error("libcurl: cannot create a multi handle");
+    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, long(options_.max_concurrent));
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, long(options_.max_concurrent));
+    headers_ = curl_slist_append(headers_, "Content-Type: application/json");
+    headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip
+    if (!options_.api_key.empty())
+      headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + options_.api_key.reveal()).c_str());
+    for (const auto& h : options_.extra_headers) headers_ = curl_slist_append(headers_, h.c_str());
+    request_bucket_ = token_bucket(options_.requests_per_minute, options_.burst_seconds);
+    token_bucket_ = token_bucket(options_.tokens_per_minute, options_.burst_seconds);
+  }
+  openai(const openai&) = delete;
+  openai& operator=(const openai&) = delete;
+  ~openai() {
+    for (CURL* e : idle_) curl_easy_cleanup(e);
+    curl_multi_cleanup(multi_);
+    curl_slist_free_all(headers_);
+  }
+
+  /// Answers `batch`, one result per request, in order.
+  std::vector<result> complete(std::span<const request> batch) {
+    std::lock_guard lock(batch_mutex_);
+    return run(batch);
+  }
+
+  /// Stops the batch in progress (in-flight transfers are abandoned, their results are
+  /// `cancelled`) and every later batch until `resume`.
+  void cancel() {
+    cancelled_ = true;
+    curl_multi_wakeup(multi_);
+  }
+  void resume() { cancelled_ = false; }
+
+  /// The capabilities in force (detection may have switched some off).
+  llm::capabilities capabilities() const {
+    std::lock_guard lock(caps_mutex_);
+    return caps_;
+  }
+  const openai_options& options() const { return options_; }
+
+  /// Model ids listed by GET /models, and capabilities set from the server it reveals
+  /// (llama.cpp: no `n`; Ollama: no `n`, no JSON schema, no logprobs). Errors throw, key scrubbed.
+  std::vector<std::string> probe() {
+    std::lock_guard lock(batch_mutex_);
+    CURL* easy = curl_easy_init();
+    std::string body;
+    curl_easy_setopt(easy, CURLOPT_URL, (options_.base_url + "/models").c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, long(options_.connect_timeout * 1000));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, long(options_.total_timeout * 1000));
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, +[](char* p, size_t, size_t n, void* out) {
+      static_cast<std::string*>(out)->append(p, n);
+      return n;
+    });
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+    CURLcode code = curl_easy_perform(easy);
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(easy);
+    if (code != CURLE_OK || status != 200)
+      throw std::runtime_error(hide(fmt::format("GET {}/models: {}", options_.base_url,
+                                                code != CURLE_OK ? curl_easy_strerror(code) : fmt::format("HTTP {}", status))));
+    simdjson::dom::element doc;
+    if (parser_.parse(body).get(doc)) throw std::runtime_error(hide(fmt::format("GET {}/models: reply is not JSON", options_.base_url)));
+    std::vector<std::string> models;
+    std::string owner;
+    simdjson::dom::array data;
+    if (!doc["data"].get_array().get(data))
+      for (auto m : data) {
+        std::string_view id, by;
+        if (!m["id"].get_string().get(id)) models.emplace_back(id);
+        if (owner.empty() && !m["owned_by"].get_string().get(by)) owner = by;
+      }
+    std::lock_guard caps_lock(caps_mutex_);
+    if (owner == "llamacpp") caps_.n = false;
+    if (owner == "library" || owner == "ollama") caps_.n = caps_.json_schema = caps_.logprobs = false;
+    return models;
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+
+  struct job {
+    std::size_t index;      // request in the batch
+    int n;                  // choices this job asks for
+    std::uint32_t offset;   // first choice it fills
+    int attempts = 0;
+    clock::time_point not_before{};
+    double token_estimate = 0;
+  };
+  struct transfer {
+    CURL* easy = nullptr;
+    job work;
+    std::string body;
+    std::string reply;
+    bool too_large = false;
+    std::size_t max_bytes = 0;
+  };
+  struct slot {  // per request: choices gathered so far
+    std::vector<std::string> choices;
+    std::size_t filled = 0;
+    response first;
+    usage total;
+    bool estimated = false;
+    int attempts = 0;
+    bool done = false;
+  };
+
+  static size_t on_write(char* data, size_t, size_t n, void* self) {
+    auto* t = static_cast<transfer*>(self);
+    if (t->reply.size() + n > t->max_bytes) {
+      t->too_large = true;
+      return 0;  // aborts the transfer
+    }
+    t->reply.append(data, n);
+    return n;
+  }
+
+  std::string hide(std::string text) const { return scrub(std::move(text), options_.api_key.reveal()); }
+
+  void note(const std::string& line) {
+    if (options_.log) options_.log(hide(line));
+  }
+
+  std::string describe(const request& r, std::size_t index) const {
+    return fmt::format("request {} (role {}, model {}) to endpoint {}", index, to_string(r.role), r.model, options_.name);
+  }
+
+  CURL* acquire_easy() {
+    if (!idle_.empty()) {
+      CURL* e = idle_.back();
+      idle_.pop_back();
+      return e;
+    }
+    CURL* e = curl_easy_init();
+    if (!e) throw std::runtime_error("libcurl: cannot create an easy handle");
+    curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, long(options_.connect_timeout * 1000));
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &openai::on_write);
+    return e;
+  }
+
+  double backoff(int attempt) {
+    double ceiling = std::min(options_.backoff_max, options_.backoff_initial * std::ldexp(1.0, std::max(0, attempt - 1)));
+    return std::uniform_real_distribution<double>(0, std::max(0.0, ceiling))(rng_);  // full jitter
+  }
+
+  std::vector<result> run(std::span<const request> batch) {
+    auto start = clock::now();
+    std::vector<slot> slots(batch.size());
+    std::deque<job> ready;
+    std::vector<job> delayed;
+    llm::capabilities caps = capabilities();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      int n = std::max(1, batch[i].n);
+      slots[i].choices.resize(std::size_t(n));
+      if (n == 1 || caps.n) ready.push_back(job{i, n, 0});
+      else
+        for (int k = 0; k < n; ++k) ready.push_back(job{i, 1, std::uint32_t(k)});
+    }
+    std::vector<std::unique_ptr<transfer>> active;
+    std::vector<std::optional<result>> results(batch.size());
+
+    auto finish_error = [&](const job& j, error e) {
+      if (results[j.index]) return;
+      e.attempts = slots[j.index].attempts;
+      e.message = hide(describe(batch[j.index], j.index) + ": " + e.message +
+                       fmt::format(" (after {} attempt{})", e.attempts, e.attempts == 1 ? "" : "s"));
+      e.body_excerpt = hide(std::move(e.body_excerpt));
+      results[j.index] = result(std::move(e));
+    };
+    auto retry_or_fail = [&](job j, error e, double retry_after) {
+      if (j.attempts > options_.max_retries || cancelled_) return finish_error(j, std::move(e));
+      double wait = backoff(j.attempts);
+      if (retry_after > 0) wait = std::max(wait, std::min(retry_after, options_.retry_after_max));
+      note(fmt::format("{}: {}; retry {}/{} in {:.3f} s", describe(batch[j.index], j.index), e.message, j.attempts,
+                       options_.max_retries, wait));
+      j.not_before = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait));
+      delayed.push_back(j);
+    };
+    auto succeed = [&](const job& j, response&& r) {
+      slot& s = slots[j.index];
+      const request& req = batch[j.index];
+      std::size_t got = std::min(r.choices.size(), std::size_t(j.n));
+      for (std::size_t k = 0; k < got; ++k) s.choices[j.offset + k] = std::move(r.choices[k]);
+      s.filled += got;
+      s.total.prompt_tokens += r.usage.prompt_tokens;
+      s.total.completion_tokens += r.usage.completion_tokens;
+      s.total.cached_tokens += r.usage.cached_tokens;
+      s.estimated = s.estimated || r.usage_estimated;
+      if (j.offset == 0) s.first = std::move(r);
+      if (got < std::size_t(j.n)) {
+        // The endpoint ignored `n` (llama.cpp does): ask for the rest one by one from now on.
+        if (options_.detect_n) {
+          std::lock_guard caps_lock(caps_mutex_);
+          if (caps_.n) note(fmt::format("endpoint {} returned {} of {} choices: emulating n", options_.name, got, j.n));
+          caps_.n = false;
+        }
+        for (std::size_t k = got; k < std::size_t(j.n); ++k) ready.push_back(job{j.index, 1, std::uint32_t(j.offset + k)});
+      }
+      if (s.filled == s.choices.size() && !results[j.index]) {
+        response out = std::move(s.first);
+        out.choices = std::move(s.choices);
+        out.content = out.choices.front();
+        out.usage = s.total;
+        out.usage_estimated = s.estimated;
+        out.attempts = s.attempts;
+        out.latency_seconds = std::chrono::duration<double>(clock::now() - start).count();
+        if (out.choices.size() == 1) out.choices.clear();
+        (void)req;
+        results[j.index] = result(std::move(out));
+      }
+    };
+
+    auto finish_transfer = [&](transfer& t, CURLcode code) {
+      long status = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+      curl_off_t retry_after = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_RETRY_AFTER, &retry_after);
+      const request& req = batch[t.work.index];
+      // Give back what the token estimate over-charged, or take what it missed.
+      error e;
+      e.http_status = int(status);
+      if (code != CURLE_OK) {
+        if (t.too_large) {
+          e.kind = error_kind::malformed_response;
+          e.message = fmt::format("reply larger than {} bytes", options_.max_response_bytes);
+          return finish_error(t.work, std::move(e));
+        }
+        e.kind = code == CURLE_OPERATION_TIMEDOUT ? error_kind::timeout : error_kind::transport;
+        e.message = fmt::format("{} (curl {})", curl_easy_strerror(code), int(code));
+        return retry_or_fail(t.work, std::move(e), 0);
+      }
+      if (status < 200 || status >= 300) {
+        e.body_excerpt = sanitize_utf8(std::string_view(t.reply).substr(0, 300));
+        e.message = fmt::format("HTTP {}", status);
+        if (status == 429) e.kind = error_kind::rate_limited;
+        else if (status == 401 || status == 403) e.kind = error_kind::auth;
+        else if (detail::retryable_status(status)) e.kind = error_kind::server;
+        else e.kind = error_kind::bad_request;
+        if (detail::retryable_status(status)) return retry_or_fail(t.work, std::move(e), double(retry_after));
+        return finish_error(t.work, std::move(e));
+      }
+      auto parsed = parse_completion(parser_, t.reply, req);
+      if (auto* err = std::get_if<error>(&parsed)) {
+        err->http_status = int(status);
+        return retry_or_fail(t.work, std::move(*err), 0);
+      }
+      auto& r = std::get<response>(parsed);
+      token_bucket_.adjust(t.work.token_estimate - double(r.usage.total()));
+      succeed(t.work, std::move(r));
+    };
+
+    auto start_transfer = [&](job j) {
+      auto t = std::make_unique<transfer>();
+      t->work = j;
+      t->max_bytes = options_.max_response_bytes;
+      const request& req = batch[j.index];
+      t->body = request_body(req, caps, j.n, j.offset);
+      t->easy = acquire_easy();
+      double timeout = req.timeout_seconds.value_or(options_.total_timeout);
+      curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, long(timeout * 1000));
+      curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body.c_str());
+      curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(t->body.size()));
+      curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t.get());
+      curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t.get());
+      ++t->work.attempts;
+      ++slots[j.index].attempts;
+      curl_multi_add_handle(multi_, t->easy);
+      active.push_back(std::move(t));
+    };
+
+    auto release = [&](transfer* t) {
+      curl_multi_remove_handle(multi_, t->easy);
+      idle_.push_back(t->easy);
+      auto it = std::find_if(active.begin(), active.end(), [&](auto& p) { return p.get() == t; });
+      auto owned = std::move(*it);
+      active.erase(it);
+      return owned;
+    };
+
+    while (!ready.empty() || !delayed.empty() || !active.empty()) {
+      if (cancelled_) {
+        while (!active.empty()) {
+          auto t = release(active.back().get());
+          finish_error(t->work, error{error_kind::cancelled, 0, "cancelled", {}, 0});
+        }
+        for (auto& j : ready) finish_error(j, error{error_kind::cancelled, 0, "cancelled", {}, 0});
+        for (auto& j : delayed) finish_error(j, error{error_kind::cancelled, 0, "cancelled", {}, 0});
+        break;
+      }
+      auto now = clock::now();
+      double wait_seconds = 0.05;
+      bool limited = false;
+      for (auto it = delayed.begin(); it != delayed.end();) {
+        if (it->not_before <= now) {
+          ready.push_back(*it);
+          it = delayed.erase(it);
+        } else {
+          wait_seconds = std::min(wait_seconds, std::chrono::duration<double>(it->not_before - now).count());
+          ++it;
+        }
+      }
+      while (!ready.empty() && active.size() < options_.max_concurrent) {
+        job& j = ready.front();
+        if (results[j.index]) {  // the request already failed through another of its choices
+          ready.pop_front();
+          continue;
+        }
+        const request& req = batch[j.index];
+        j.token_estimate = double(estimate_prompt_tokens(req) +
+                                  std::uint64_t(j.n) * (req.max_tokens ? std::uint64_t(*req.max_tokens) : options_.default_completion_tokens));
+        double w = std::max(request_bucket_.wait_for(1, now), token_bucket_.wait_for(j.token_estimate, now));
+        if (w > 0) {
+          wait_seconds = std::min(wait_seconds, w);
+          limited = true;
+          break;
+        }
+        request_bucket_.take(1, now);
+        token_bucket_.take(j.token_estimate, now);
+        job started = j;
+        ready.pop_front();
+        start_transfer(started);
+      }
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        transfer* raw = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &raw);
+        CURLcode code = msg->data.result;
+        auto t = release(raw);
+        finish_transfer(*t, code);
+      }
+      if (!ready.empty() && active.size() < options_.max_concurrent && !limited) continue;  // startable now
+      if (!active.empty() || !delayed.empty() || !ready.empty())
+        curl_multi_poll(multi_, nullptr, 0, std::max(1, int(wait_seconds * 1000)), nullptr);
+    }
+    std::vector<result> out;
+    out.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      out.push_back(results[i] ? std::move(*results[i]) : result(error{error_kind::cancelled, 0, hide(describe(batch[i], i) + ": cancelled"), {}, 0}));
+    return out;
+  }
+
+  openai_options options_;
+  llm::capabilities caps_;
+  mutable std::mutex caps_mutex_;
+  std::mutex batch_mutex_;
+  std::atomic<bool> cancelled_{false};
+  std::string url_;
+  CURLM* multi_ = nullptr;
+  curl_slist* headers_ = nullptr;
+  std::vector<CURL*> idle_;
+  simdjson::dom::parser parser_;
+  token_bucket request_bucket_;
+  token_bucket token_bucket_;
+  std::mt19937_64 rng_;
+};
+
+static_assert(chat_backend<openai>);
+
+}  // namespace llm
+JUDGEGRAD_END_NAMESPACE

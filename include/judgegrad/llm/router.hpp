@@ -1,0 +1,121 @@
+/// @file
+/// Role routing: each request gets its role's model and sampling parameters and goes to its
+/// role's endpoint; `make_backend` assembles the whole stack from a configuration.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/llm/cache.hpp>
+#include <judgegrad/llm/config.hpp>
+#include <judgegrad/llm/meter.hpp>
+#include <judgegrad/llm/openai.hpp>
+#include <judgegrad/llm/types.hpp>
+
+#include <future>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace llm {
+
+/// Sends each request to the `openai` backend its `endpoint` names (empty: the default one);
+/// sub-batches for different endpoints run at the same time.
+class endpoint_router {
+ public:
+  endpoint_router(const std::map<std::string, openai_options>& endpoints, std::string default_endpoint)
+      : default_(std::move(default_endpoint)) {
+    for (const auto& [name, options] : endpoints) backends_.emplace(name, std::make_unique<openai>(options));
+  }
+
+  std::vector<result> complete(std::span<const request> batch) {
+    std::map<std::string, std::vector<std::size_t>> groups;
+    for (std::size_t i = 0; i < batch.size(); ++i) groups[batch[i].endpoint.empty() ? default_ : batch[i].endpoint].push_back(i);
+    std::vector<std::optional<result>> out(batch.size());
+    auto run = [&](const std::string& name, const std::vector<std::size_t>& indices) {
+      auto it = backends_.find(name);
+      if (it == backends_.end()) {
+        for (std::size_t i : indices)
+          out[i] = result(error{error_kind::bad_request, 0, fmt::format("request {}: no endpoint named {}", i, name), {}, 0});
+        return;
+      }
+      std::vector<request> part;
+      for (std::size_t i : indices) part.push_back(batch[i]);
+      auto answers = it->second->complete(part);
+      for (std::size_t k = 0; k < indices.size(); ++k) out[indices[k]] = std::move(answers[k]);
+    };
+    if (groups.size() == 1) run(groups.begin()->first, groups.begin()->second);
+    else {
+      std::vector<std::future<void>> running;
+      for (const auto& [name, indices] : groups) running.push_back(std::async(std::launch::async, run, std::cref(name), std::cref(indices)));
+      for (auto& f : running) f.get();
+    }
+    std::vector<result> results;
+    results.reserve(batch.size());
+    for (auto& r : out) results.push_back(std::move(*r));
+    return results;
+  }
+
+  /// The backend of endpoint `name` (for `cancel`, `probe`, `capabilities`), or null.
+  openai* endpoint(const std::string& name) {
+    auto it = backends_.find(name);
+    return it == backends_.end() ? nullptr : it->second.get();
+  }
+  void cancel() {
+    for (auto& [name, b] : backends_) b->cancel();
+  }
+
+ private:
+  std::string default_;
+  std::map<std::string, std::unique_ptr<openai>> backends_;
+};
+
+/// Fills each request from its role's settings before passing the batch on: the model and
+/// endpoint when the request names none, and sampling parameters the request leaves unset.
+/// Sits outermost, so the cache and the meter see the final model and parameters.
+template <class Backend>
+  requires chat_backend<std::remove_reference_t<Backend>>
+class role_defaults {
+ public:
+  template <class... Args>
+  explicit role_defaults(std::array<std::optional<role_settings>, all_roles.size()> roles, Args&&... inner)
+      : roles_(std::move(roles)), inner_(std::forward<Args>(inner)...) {}
+
+  std::vector<result> complete(std::span<const request> batch) {
+    std::vector<request> filled(batch.begin(), batch.end());
+    for (auto& r : filled) apply(r);
+    return inner_.complete(std::span<const request>(filled));
+  }
+
+  /// `r` with its role's settings filled in.
+  void apply(request& r) const {
+    const auto& s = roles_[std::size_t(r.role)];
+    if (!s) return;
+    if (r.model.empty()) r.model = s->model;
+    if (r.endpoint.empty()) r.endpoint = s->endpoint;
+    if (!r.temperature) r.temperature = s->temperature;
+    if (!r.max_tokens) r.max_tokens = s->max_tokens;
+    if (!r.timeout_seconds) r.timeout_seconds = s->timeout_seconds;
+    if (!r.seed) r.seed = s->seed;
+  }
+
+  std::remove_reference_t<Backend>& inner() { return inner_; }
+
+ private:
+  std::array<std::optional<role_settings>, all_roles.size()> roles_;
+  Backend inner_;
+};
+
+/// The stack a configuration describes: role settings, then budget and metering, then the
+/// response cache (mode `off` when the configuration has none), then the endpoints.
+using configured_backend = role_defaults<metered<cached<endpoint_router>>>;
+
+inline std::unique_ptr<configured_backend> make_backend(const llm_config& config) {
+  cache_options cache = config.cache.value_or(cache_options{{}, cache_mode::off, 0});
+  return std::make_unique<configured_backend>(config.roles, config.meter, std::move(cache), config.endpoints, config.default_endpoint);
+}
+
+}  // namespace llm
+JUDGEGRAD_END_NAMESPACE
