@@ -1,6 +1,8 @@
 // The judgegrad command-line tool.
 #include <judgegrad/judgegrad.hpp>
 
+#include "serve.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -38,7 +40,11 @@ int main(int argc, char** argv) {
   auto* variants = app.add_subcommand("variants", "List the paper's variants and the LLM calls each makes per step");
   variants->add_option("--batch", batch, "Examples per optimization step")->check(CLI::PositiveNumber);
 
+  judgegrad_cli::serve_options serve;
+  auto* serve_cmd = judgegrad_cli::add_serve(app, serve);
+
   CLI11_PARSE(app, argc, argv);
   if (*variants) return list_variants(batch);
+  if (*serve_cmd) return judgegrad_cli::run_serve(serve);
   return 0;
 }

@@ -251,9 +251,11 @@ inline void read_object(params& p, simdjson::dom::object obj, const std::string&
 }  // namespace detail
 
 /// Knobs from a JSON object such as `{"preset": "paper", "judge": {"noise": 0.2}}`: the preset
-/// (default `paper`) is applied first, then every key overrides one knob. An unknown key, a wrong
-/// type or an out-of-range value is a config_error naming the knob; `where` names the source.
-inline params from_json(std::string_view json, std::string_view where = "<configuration>") {
+/// (`default_preset` when the object names none) is applied first, then every key overrides one
+/// knob. An unknown key, a wrong type or an out-of-range value is a config_error naming the knob;
+/// `where` names the source.
+inline params from_json(std::string_view json, std::string_view where = "<configuration>",
+                        std::string_view default_preset = "paper") {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(json);
   simdjson::dom::element root;
@@ -261,7 +263,7 @@ inline params from_json(std::string_view json, std::string_view where = "<config
     throw config_error(fmt::format("judgegrad::sim: {}: not valid JSON ({})", where, simdjson::error_message(err)));
   simdjson::dom::object obj;
   if (root.get(obj)) throw config_error(fmt::format("judgegrad::sim: {}: the configuration must be a JSON object", where));
-  std::string_view preset_name = "paper";
+  std::string_view preset_name = default_preset;
   if (auto pv = obj["preset"]; !pv.error()) {
     if (pv.get(preset_name)) throw config_error(fmt::format("judgegrad::sim: {}: 'preset' must be a string", where));
   }

@@ -1,0 +1,145 @@
+// `judgegrad serve`: the simulated LLM world behind an OpenAI-compatible HTTP server
+// (docs/simulator.md). Blocks until SIGINT or SIGTERM, then stops cleanly.
+#pragma once
+
+#include <judgegrad/data/brighter.hpp>
+#include <judgegrad/data/summeval.hpp>
+#include <judgegrad/sim.hpp>
+#include <judgegrad/sim/server.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace judgegrad_cli {
+
+namespace jg = judgegrad;
+
+/// Everything `serve` reads from the command line.
+struct serve_options {
+  jg::sim::server_options server;
+  std::string data_dir;
+  std::string dataset = "summeval";
+  std::string preset = "paper";
+  std::string config_file;
+  std::optional<std::uint64_t> seed;
+  std::string api_key_env;
+  bool print_config = false;
+};
+
+/// Adds the `serve` subcommand to `app`, its options bound to `o`.
+inline CLI::App* add_serve(CLI::App& app, serve_options& o) {
+  auto* cmd = app.add_subcommand("serve", "Serve the simulated LLM world over an OpenAI-compatible HTTP API");
+  o.server.port = 8642;
+  cmd->add_option("--port", o.server.port, "Port to listen on (0: any free port, printed)")->check(CLI::Range(0, 65535))->capture_default_str();
+  cmd->add_option("--host", o.server.host, "Address to bind (loopback unless told otherwise)")->capture_default_str();
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else ../shared/data)");
+  cmd->add_option("--dataset", o.dataset, "Data set the world knows")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
+  cmd->add_option("--preset", o.preset, "Knob preset (paper, noiseless)")->capture_default_str();
+  cmd->add_option("--config", o.config_file, "JSON file of knobs overriding the preset (docs/simulator.md)");
+  cmd->add_option("--seed", o.seed, "World seed (overrides the configuration)");
+  cmd->add_option("--api-key-env", o.api_key_env, "Require 'Authorization: Bearer <key>' with the key read from this environment variable");
+  cmd->add_option("--threads", o.server.threads, "Worker threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--rate-429", o.server.faults.rate_limited, "Share of completions answered 429 with Retry-After")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--retry-after", o.server.faults.retry_after_seconds, "Retry-After seconds of a 429")->check(CLI::Range(0, 3600))->capture_default_str();
+  cmd->add_option("--rate-5xx", o.server.faults.server_error, "Share answered 500, 502 or 503")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--rate-drop", o.server.faults.dropped, "Share whose connection drops mid-body")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--rate-malformed", o.server.faults.malformed, "Share answered 200 with a body that is not a chat completion")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--latency-ms", o.server.faults.latency_ms, "Fixed latency added to every completion")->check(CLI::Range(0.0, 600000.0));
+  cmd->add_option("--latency-jitter-ms", o.server.faults.latency_jitter_ms, "Mean of an exponential latency added on top")->check(CLI::Range(0.0, 600000.0));
+  cmd->add_option("--fault-seed", o.server.faults.seed, "Seed of the fault draws")->capture_default_str();
+  cmd->add_flag("--print-config", o.print_config, "Print the resolved knobs as JSON and exit");
+  return cmd;
+}
+
+namespace detail {
+inline jg::sim::params resolve_params(const serve_options& o) {
+  jg::sim::params p;
+  if (o.config_file.empty()) {
+    p = jg::sim::preset(o.preset);
+  } else {
+    std::ifstream in(o.config_file);
+    if (!in) throw jg::sim::config_error(fmt::format("judgegrad serve: cannot read the configuration file '{}'", o.config_file));
+    std::stringstream text;
+    text << in.rdbuf();
+    p = jg::sim::from_json(text.str(), o.config_file, o.preset);  // --preset unless the file names one
+  }
+  if (o.seed) p.seed = *o.seed;
+  return p;
+}
+
+template <class... Sets>
+jg::sim::world make_world(const jg::sim::params& p, const Sets&... sets) {
+  return jg::sim::world::of(p, sets...);
+}
+}  // namespace detail
+
+/// Runs `serve` until SIGINT or SIGTERM. Exit codes: 0 after a clean stop, 2 for bad input.
+inline int run_serve(const serve_options& o) {
+  try {
+    auto p = detail::resolve_params(o);
+    if (o.print_config) {
+      fmt::print("{}\n", jg::sim::to_json(p));
+      return 0;
+    }
+    std::filesystem::path dir = jg::data::data_directory(o.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.data_dir),
+                                                         std::filesystem::current_path() / ".." / "shared" / "data");
+    // Every file of the data set: an example found in two files keeps the first one's labels.
+    auto world = [&] {
+      if (o.dataset == "summeval") {
+        auto paper = jg::data::summeval_paper<jg::summeval::all>(dir);
+        auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
+        return detail::make_world(p, paper.train, paper.test, docsplit.train, docsplit.test);
+      }
+      auto paper = jg::data::brighter_paper<jg::brighter::all>(dir);
+      auto official = jg::data::brighter_official<jg::brighter::all>(dir);
+      return detail::make_world(p, paper.train, paper.test, official.train, official.dev, official.test);
+    }();
+
+    jg::sim::server_options so = o.server;
+    if (!o.api_key_env.empty()) {
+      const char* key = std::getenv(o.api_key_env.c_str());
+      if (key == nullptr || *key == '\0') {
+        fmt::print(stderr, "judgegrad serve: --api-key-env {}: that environment variable is not set or empty\n", o.api_key_env);
+        return 2;
+      }
+      so.api_key = key;
+    }
+
+    // Block the stop signals in every thread (the server's threads inherit the mask), then wait
+    // for one here: no work happens inside a signal handler.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    jg::sim::server server(world, so);
+    int port = server.start();
+    fmt::print("judgegrad serve: listening on http://{}:{} (simulated world: {}, {} examples, seed {}{})\n", so.host, port,
+               o.dataset, world.size(), p.seed, so.api_key.empty() ? "" : ", bearer token required");
+    std::fflush(stdout);
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    server.stop();
+    auto counts = server.counts();
+    fmt::print("judgegrad serve: {} received, stopped after {} requests ({} completions)\n",
+               received == SIGTERM ? "SIGTERM" : "SIGINT", counts.requests, counts.ok);
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "judgegrad serve: {}\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace judgegrad_cli
