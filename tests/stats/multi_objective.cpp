@@ -1,5 +1,6 @@
 // Pareto fronts and hypervolume against brute force: pairwise dominance, inclusion-exclusion over
-// all subsets, and counting unit cells of an integer grid; plus the paper's sanity values.
+// all subsets, and counting unit cells of an integer grid; the paper's sanity values; scalarizers.
+#include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/stats.hpp>
 
 #include <doctest/doctest.h>
@@ -174,4 +175,45 @@ TEST_CASE("the cumulative-archive trajectory (HVI) is the hypervolume of every p
   CHECK(hv[2] == hv[1]);  // a dominated step adds nothing
   CHECK(hv[3] == hv[2]);  // a step with a missing criterion joins no archive
   CHECK(hv[4] == doctest::Approx(1.3 * 1.3));
+}
+
+namespace jg = judgegrad;
+namespace scalar = judgegrad::scalar;
+using values = jg::per_criterion<jg::summeval::all, double>;
+
+static_assert(jg::scalarizer_policy<scalar::mean>);
+static_assert(jg::scalarizer_policy<scalar::minimum>);
+static_assert(jg::scalarizer_policy<scalar::weighted<2, 1, 1, 1>>);
+static_assert(jg::scalarizer_policy<scalar::geometric_mean<>>);
+static_assert(jg::scalarizer_policy<scalar::chebyshev<>>);
+static_assert(jg::scalarizer_policy<scalar::hypervolume_gain<>>);
+static_assert(scalar::weighted<2, 1, 1, 1>::name == "weighted(2,1,1,1)");
+static_assert(scalar::geometric_mean<>::name == "geometric_mean");
+static_assert(scalar::geometric_mean<2>::name == "geometric_mean(2)");
+static_assert(scalar::chebyshev<>::name == "chebyshev");
+static_assert(scalar::chebyshev<0, 3, 1, 1, 1>::name == "chebyshev(0,3,1,1,1)");
+static_assert(scalar::hypervolume_gain<-4>::name == "hypervolume_gain(-4)");
+// Constant-evaluable where the arithmetic allows it.
+static_assert(scalar::mean::apply(values{{1, 2, 3, 6}}) == 3);
+static_assert(scalar::minimum::apply(values{{1, -2, 3, 6}}) == -2);
+static_assert(scalar::weighted<2, 1, 1, 0>::apply(values{{1, 2, 3, 100}}) == 7.0 / 4);
+
+TEST_CASE("scalarizers: hand-computed values") {
+  const values v{{0.2, 0.4, -0.2, 0.6}};
+  CHECK(scalar::mean::apply(v) == doctest::Approx(0.25));
+  CHECK(scalar::minimum::apply(v) == doctest::Approx(-0.2));
+  CHECK(scalar::weighted<1, 1, 1, 1>::apply(v) == doctest::Approx(0.25));
+  CHECK(scalar::weighted<0, 0, 0, 1>::apply(v) == doctest::Approx(0.6));
+  CHECK(scalar::geometric_mean<>::apply(v) == doctest::Approx(std::pow(1.2 * 1.4 * 0.8 * 1.6, 0.25) - 1));
+  CHECK(scalar::geometric_mean<>::apply(values{{-1, 0.5, 0.5, 0.5}}) == -1);
+  CHECK(scalar::chebyshev<>::apply(v) == doctest::Approx(-1.2));
+  CHECK(scalar::chebyshev<1, 1, 1, 2, 1>::apply(v) == doctest::Approx(-2.4));
+  CHECK(scalar::hypervolume_gain<>::apply(v) == doctest::Approx(1.2 * 1.4 * 0.8 * 1.6));
+
+  const std::vector<values> archive{values{{0.5, 0.5, 0.5, 0.5}}};
+  const values inside{{0.1, 0.1, 0.1, 0.1}}, sticking_out{{0.7, 0.5, 0.5, 0.5}};
+  CHECK(scalar::hypervolume_gain<>::apply(inside, std::span<const values>(archive)) == doctest::Approx(0.0));
+  // The new point adds a slab 0.2 wide in the first criterion: 0.2 * 1.5^3.
+  CHECK(scalar::hypervolume_gain<>::apply(sticking_out, std::span<const values>(archive)) ==
+        doctest::Approx(0.2 * 1.5 * 1.5 * 1.5));
 }
