@@ -8,19 +8,24 @@ work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$work/out" || true; echo "--- stderr"; cat "$work/err" || true; exit 1; }
+out="$work/out"
+fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$out" || true; echo "--- stderr"; cat "$work/err" || true; exit 1; }
 
+runs=0
 start() {  # start <args...>: runs the server on a free port, sets pid and port
-  "$bin" serve --port 0 "$@" >"$work/out" 2>"$work/err" &
+  # A fresh output file each time: the background shell may truncate a reused one too late.
+  runs=$((runs + 1))
+  out="$work/out.$runs"
+  "$bin" serve --port 0 "$@" >"$out" 2>"$work/err" &
   pid=$!
   i=0
-  while ! grep -q "listening on" "$work/out" 2>/dev/null; do
+  while ! grep -q "listening on" "$out" 2>/dev/null; do
     i=$((i + 1))
     [ $i -gt 300 ] && fail "the server did not start"
     kill -0 "$pid" 2>/dev/null || fail "the server exited early"
     sleep 0.05
   done
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$work/out")
+  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$out")
   [ -n "$port" ] || fail "no port in the listening line"
 }
 
@@ -30,7 +35,7 @@ stop() {  # stop <signal name>: sends it, expects a clean exit
   wait "$pid" || rc=$?
   pid=
   [ "$rc" -eq 0 ] || fail "exit code $rc after SIG$1"
-  grep -q "SIG$1 received, stopped after" "$work/out" || fail "no clean-stop message after SIG$1"
+  grep -q "SIG$1 received, stopped after" "$out" || fail "no clean-stop message after SIG$1"
 }
 
 body='{"model": "judgegrad-sim", "messages": [{"role": "user", "content": "## Scores\n- fluency: predicted 2, human 5\n"}], "metadata": {"judgegrad_role": "loss"}}'
