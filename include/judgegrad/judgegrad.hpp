@@ -8,6 +8,7 @@
 #include <judgegrad/criteria.hpp>
 #include <judgegrad/stats.hpp>
 #include <judgegrad/llm.hpp>
+#include <judgegrad/sim.hpp>
 #include <judgegrad/judge.hpp>
 #include <judgegrad/optim.hpp>
 #include <judgegrad/experiment.hpp>
