@@ -88,6 +88,14 @@ TEST_CASE("SHA-256 matches the FIPS 180-4 test vectors") {
   llm::detail::sha256 split;
   split.update("abcdbcdecdefdefgefghfghighijhijk").update("ijkljklmklmnlmnomnopnopq");
   CHECK(split.hex_digest() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  for (std::size_t chunk : {1, 63, 64, 65, 997}) {  // block boundaries fall anywhere in a chunk
+    llm::detail::sha256 h;
+    std::string piece(chunk, 'a');
+    std::size_t left = 1000000;
+    for (; left >= chunk; left -= chunk) h.update(piece);
+    h.update(std::string(left, 'a'));
+    CHECK(h.hex_digest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  }
 }
 
 TEST_CASE("cache keys differ exactly when a field that can change the reply differs") {

@@ -4,6 +4,7 @@
 
 #include <judgegrad/config.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -17,14 +18,26 @@ namespace llm::detail {
 class sha256 {
  public:
   sha256& update(std::string_view data) {
-    for (char ch : data) {
-      block_[fill_++] = static_cast<std::uint8_t>(ch);
+    length_ += data.size();
+    const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
+    std::size_t n = data.size();
+    while (n > 0) {
+      if (fill_ == 0 && n >= 64) {  // whole blocks straight from the input
+        compress(p);
+        p += 64;
+        n -= 64;
+        continue;
+      }
+      std::size_t take = std::min<std::size_t>(64 - fill_, n);
+      std::memcpy(block_ + fill_, p, take);
+      fill_ += take;
+      p += take;
+      n -= take;
       if (fill_ == 64) {
-        compress();
+        compress(block_);
         fill_ = 0;
       }
     }
-    length_ += data.size();
     return *this;
   }
 
@@ -33,12 +46,12 @@ class sha256 {
     block_[fill_++] = 0x80;
     if (fill_ > 56) {
       while (fill_ < 64) block_[fill_++] = 0;
-      compress();
+      compress(block_);
       fill_ = 0;
     }
     while (fill_ < 56) block_[fill_++] = 0;
     for (int i = 7; i >= 0; --i) block_[fill_++] = static_cast<std::uint8_t>(bits >> (8 * i));
-    compress();
+    compress(block_);
     std::array<std::uint8_t, 32> out{};
     for (int i = 0; i < 8; ++i)
       for (int k = 0; k < 4; ++k) out[4 * i + k] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * k));
@@ -58,7 +71,7 @@ class sha256 {
  private:
   static std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-  void compress() {
+  void compress(const std::uint8_t* block) {
     static constexpr std::uint32_t k[64] = {
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -70,8 +83,8 @@ class sha256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
     std::uint32_t w[64];
     for (int i = 0; i < 16; ++i)
-      w[i] = std::uint32_t(block_[4 * i]) << 24 | std::uint32_t(block_[4 * i + 1]) << 16 |
-             std::uint32_t(block_[4 * i + 2]) << 8 | std::uint32_t(block_[4 * i + 3]);
+      w[i] = std::uint32_t(block[4 * i]) << 24 | std::uint32_t(block[4 * i + 1]) << 16 |
+             std::uint32_t(block[4 * i + 2]) << 8 | std::uint32_t(block[4 * i + 3]);
     for (int i = 16; i < 64; ++i) {
       std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
       std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
