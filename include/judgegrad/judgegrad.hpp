@@ -7,6 +7,7 @@
 #include <judgegrad/core.hpp>
 #include <judgegrad/criteria.hpp>
 #include <judgegrad/stats.hpp>
+#include <judgegrad/data.hpp>
 #include <judgegrad/llm.hpp>
 #include <judgegrad/sim.hpp>
 #include <judgegrad/judge.hpp>
