@@ -274,3 +274,30 @@ TEST_CASE("per-criterion layout: K calls per example in one batch, each showing 
     for (std::size_t c = 0; c < se::size; ++c) CHECK(*p.scores[c].score() == 1.0 + static_cast<double>(c));
   }
 }
+
+TEST_CASE("compare: two prompts on the same items, paired") {
+  auto d = small(60);
+  auto answer = [&](int noise) {
+    return [noise, &d](const llm::request& r) {
+      int i = std::stoi(summary_of(r).substr(8));
+      const auto& e = d[static_cast<std::size_t>(i)];
+      auto score = [&](std::size_t c) { return std::clamp(static_cast<int>(*e.gold[c]) + ((i * 7 + static_cast<int>(c)) % 3 == 0 ? noise : 0), 1, 5); };
+      return reply(fmt::format(R"({{"fluency": {}, "relevance": {}, "coherence": {}, "consistency": {}}})", score(0), score(1), score(2), score(3)));
+    };
+  };
+  scripted_backend good(answer(0)), bad(answer(3));
+  judge::judge_settings s;
+  s.bootstrap.resamples = 500;
+  auto prompt = judge::summeval_prompt();
+  auto a = judge::predict(good, prompt, d, s);
+  auto b = judge::predict(bad, prompt, d, s);
+  std::span<const jg::example<se>> items(d.examples);
+  auto c = judge::compare<jg::metric::mae>(items, a, b, 0, s.bootstrap);
+  CHECK(c.used == 60);
+  CHECK(c.difference > 0);  // A (exact) has the lower MAE: positive means A is better
+  CHECK(c.ci.lower > 0);
+  auto same = judge::compare<jg::metric::spearman>(items, a, a, 1, s.bootstrap);
+  CHECK(same.difference == 0);
+  b.items[3].id = "other";
+  CHECK_THROWS_AS(judge::compare<jg::metric::mae>(items, a, b, 0), std::invalid_argument);
+}

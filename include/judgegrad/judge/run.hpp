@@ -13,10 +13,13 @@
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/judge/schema.hpp>
 #include <judgegrad/llm/types.hpp>
+#include <judgegrad/stats/bootstrap.hpp>
+#include <judgegrad/stats/metric.hpp>
 
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -291,6 +294,46 @@ template <layout_policy Layout = layout::joint, criteria_set Set, llm::chat_back
 evaluation<Set> evaluate(Backend& backend, const judge_prompt<Set>& prompt, const dataset<Set>& data,
                          const judge_settings& settings = {}) {
   return evaluate<Layout>(backend, prompt, std::span<const example<Set>>(data.examples), settings);
+}
+
+/// predict over a whole data set.
+template <layout_policy Layout = layout::joint, criteria_set Set, llm::chat_backend Backend>
+predictions<Set> predict(Backend& backend, const judge_prompt<Set>& prompt, const dataset<Set>& data,
+                         const judge_settings& settings = {}) {
+  return predict<Layout>(backend, prompt, std::span<const example<Set>>(data.examples), settings);
+}
+
+/// Criterion `c`'s valid scores, one per item, NaN where there is none (the stats convention).
+template <criteria_set Set>
+std::vector<double> score_column(const predictions<Set>& p, std::size_t c) {
+  std::vector<double> out;
+  for (const auto& item : p.items) out.push_back(item.scores[c].score().value_or(std::numeric_limits<double>::quiet_NaN()));
+  return out;
+}
+
+/// Criterion `c`'s human scores, one per example, NaN where there is none.
+template <criteria_set Set>
+std::vector<double> gold_column(std::span<const example<Set>> examples, std::size_t c) {
+  std::vector<double> out;
+  for (const auto& e : examples) out.push_back(e.gold[c].value_or(std::numeric_limits<double>::quiet_NaN()));
+  return out;
+}
+
+/// Prompt A against prompt B on criterion `c` with metric `M`, by a paired bootstrap over the items
+/// both scored (stats::paired_bootstrap): positive `difference` means A agrees better with humans.
+/// A and B must be predictions for `examples`, item for item; otherwise std::invalid_argument.
+template <metric_type M, criteria_set Set>
+stats::paired_comparison compare(std::span<const example<Set>> examples, const predictions<Set>& a,
+                                 const predictions<Set>& b, std::size_t c, const bootstrap_settings& s = {}) {
+  if (a.items.size() != examples.size() || b.items.size() != examples.size())
+    throw std::invalid_argument("judgegrad::judge::compare: predictions and examples differ in length");
+  for (std::size_t i = 0; i < examples.size(); ++i)
+    if (a.items[i].id != examples[i].id || b.items[i].id != examples[i].id)
+      throw std::invalid_argument(fmt::format("judgegrad::judge::compare: item {} is '{}' / '{}', expected '{}'", i,
+                                              a.items[i].id, b.items[i].id, examples[i].id));
+  auto gold = gold_column(examples, c);
+  auto pa = score_column(a, c), pb = score_column(b, c);
+  return stats::paired_bootstrap<M>(gold, pa, pb, {.resamples = s.resamples, .confidence = s.confidence, .seed = s.seed});
 }
 
 }  // namespace judge
