@@ -164,7 +164,7 @@ inline bool from_dom(simdjson::dom::element e, jvalue& out, std::size_t depth) {
 }
 
 inline bool parse_strict(std::string_view s, jvalue& out) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // keeps its buffers between replies; one per thread
   simdjson::padded_string padded(s);
   simdjson::dom::element e;
   if (parser.parse(padded).get(e)) return false;
