@@ -56,6 +56,19 @@ def make_case(rng, kind):
             gold, pred = pred, gold
         elif which == 2:
             pred = np.full(n, c if rng.uniform() < 0.5 else c + 1)
+    elif kind == "large":  # beyond the radix-sort threshold: continuous, or wide integers with ties
+        n = int(rng.integers(4096, 12000))
+        if rng.uniform() < 0.5:
+            gold = rng.normal(0, 1, size=n)
+            pred = gold + rng.normal(0, 1, size=n)
+            gold[rng.uniform(size=n) < 0.01] = 0.0
+            pred[rng.uniform(size=n) < 0.01] = -0.0
+        else:
+            gold = rng.integers(-3000, 3000, size=n).astype(float)
+            pred = gold + rng.integers(-2000, 2000, size=n)
+    elif kind == "wide":  # integers too wide for counting, but fine-grained ties
+        gold = rng.integers(0, 100000, size=n).astype(float) * 0.25
+        pred = np.round(gold + rng.normal(0, 5000, size=n))
     else:  # "tiny": 1..4 pairs, the degenerate edge
         n = int(rng.integers(1, 5))
         gold = rng.choice([1.0, 2.0, 3.0], size=n)
@@ -136,14 +149,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", type=int, default=2400)
+    ap.add_argument("--large", type=int, default=0, help="extra cases of 4096..12000 pairs")
     args = ap.parse_args()
     if not scipy.__version__.startswith("1.10"):
         print(f"scipy {scipy.__version__} is not 1.10", file=sys.stderr)
     rng = np.random.default_rng(args.seed)
-    kinds = ["likert"] * 5 + ["intensity"] * 2 + ["continuous"] * 2 + ["halves", "constant", "tiny"]
+    kinds = ["likert"] * 5 + ["intensity"] * 2 + ["continuous"] * 2 + ["halves", "constant", "tiny", "wide"]
     w = sys.stdout.write
-    for case in range(args.cases):
-        kind = kinds[case % len(kinds)]
+    for case in range(args.cases + args.large):
+        kind = kinds[case % len(kinds)] if case < args.cases else "large"
         gold, pred, mask = make_case(rng, kind)
         values, used = metrics(gold, pred, mask)
         w(f"case {case} {kind} {gold.size}\n")

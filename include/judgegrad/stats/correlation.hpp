@@ -22,7 +22,8 @@ namespace detail {
 /// Reusable buffers, so repeated statistics (bootstrap, permutation tests) allocate nothing.
 struct workspace {
   std::vector<double> gold, pred, a, b;
-  std::vector<keyed> keys;
+  rank_scratch ranks;
+  std::vector<std::uint64_t> table;
   struct xy {
     double x, y;
   };
@@ -37,8 +38,8 @@ inline double spearman_kernel(std::span<const double> x, std::span<const double>
   if (n < 2) return nan;
   w.a.resize(n);
   w.b.resize(n);
-  average_ranks(x, w.a, w.keys);
-  average_ranks(y, w.b, w.keys);
+  average_ranks(x, w.a, w.ranks);
+  average_ranks(y, w.b, w.ranks);
   // The ranks' mean is exactly (n + 1) / 2 and every deviation a multiple of 1/2, so these sums are exact.
   const double mean = 0.5 * static_cast<double>(n + 1);
   double sxy = 0, sxx = 0, syy = 0;
@@ -146,15 +147,90 @@ std::uint64_t tied_pairs(std::size_t n, Equal&& equal) {
   return ties;
 }
 
+/// tau-b from SciPy's integer counts, with its final floating-point operations.
+inline double tau_b(std::uint64_t n, std::uint64_t x_ties, std::uint64_t y_ties, std::uint64_t joint_ties,
+                    std::uint64_t discordant) {
+  const std::uint64_t total = n * (n - 1) / 2;
+  if (x_ties == total || y_ties == total) return nan;
+  const auto con_minus_dis = static_cast<std::int64_t>(total - x_ties - y_ties + joint_ties) -
+                             2 * static_cast<std::int64_t>(discordant);
+  const double tau = static_cast<double>(con_minus_dis) / std::sqrt(static_cast<double>(total - x_ties)) /
+                     std::sqrt(static_cast<double>(total - y_ties));
+  return clip_unit(tau);
+}
+
+/// Whole numbers spanning a narrow range: the bounds and width, or false.
+inline bool narrow_integers(std::span<const double> v, double& lo, std::size_t& width, std::size_t limit) {
+  lo = v[0];
+  double hi = v[0];
+  for (double e : v) {
+    if (!(std::abs(e) < 1e9) || e != std::trunc(e)) return false;
+    lo = e < lo ? e : lo;
+    hi = e > hi ? e : hi;
+  }
+  width = static_cast<std::size_t>(hi - lo) + 1;
+  return width <= limit;
+}
+
+/// Kendall's tau-b for scores on small integer scales, from their contingency table in
+/// O(n + levels^2): discordant pairs are cells times the counts above and to the right.
+inline bool small_integer_kendall(std::span<const double> x, std::span<const double> y, workspace& w, double& tau) {
+  double lx, ly;
+  std::size_t wx, wy;
+  if (!narrow_integers(x, lx, wx, 64) || !narrow_integers(y, ly, wy, 64)) return false;
+  const std::size_t n = x.size();
+  w.table.assign(wx * wy + 2 * wy + wx, 0);
+  std::uint64_t* cell = w.table.data();
+  std::uint64_t* above = cell + wx * wy;  // counts per y level in the rows already passed
+  std::uint64_t* column = above + wy;
+  std::uint64_t* row = column + wy;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto r = static_cast<std::size_t>(x[i] - lx), c = static_cast<std::size_t>(y[i] - ly);
+    ++cell[r * wy + c];
+  }
+  const auto pairs = [](std::uint64_t k) { return k * (k - 1) / 2; };
+  std::uint64_t joint = 0, discordant = 0;
+  for (std::size_t r = 0; r < wx; ++r) {
+    std::uint64_t higher = 0;  // earlier rows (smaller x) with a larger y than the current column
+    for (std::size_t c = wy; c-- > 0;) {
+      const std::uint64_t k = cell[r * wy + c];
+      discordant += k * higher;
+      higher += above[c];
+      joint += pairs(k);
+      row[r] += k;
+      column[c] += k;
+    }
+    for (std::size_t c = 0; c < wy; ++c) above[c] += cell[r * wy + c];
+  }
+  std::uint64_t x_ties = 0, y_ties = 0;
+  for (std::size_t r = 0; r < wx; ++r) x_ties += pairs(row[r]);
+  for (std::size_t c = 0; c < wy; ++c) y_ties += pairs(column[c]);
+  tau = tau_b(n, x_ties, y_ties, joint, discordant);
+  return true;
+}
+
 /// Kendall's tau-b of complete pairs in O(n log n) (Knight's algorithm), with the same integer
 /// counts and the same final floating-point operations as scipy.stats.kendalltau (1.10).
 inline double kendall_kernel(std::span<const double> x, std::span<const double> y, workspace& w) {
   const std::size_t n = x.size();
   if (n < 2) return nan;
+  double tau;
+  if (small_integer_kendall(x, y, w, tau)) return tau;
   w.pairs.resize(n);
-  for (std::size_t i = 0; i < n; ++i) w.pairs[i] = {x[i], y[i]};
-  std::sort(w.pairs.begin(), w.pairs.end(),
-            [](const workspace::xy& a, const workspace::xy& b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
+  if (n >= 4096) {
+    // Lexicographic (x, y) order by two stable radix sorts: by y, then by x.
+    auto& items = w.ranks.items;
+    items.resize(n);
+    for (std::size_t i = 0; i < n; ++i) items[i] = {order_key(y[i]), static_cast<std::uint32_t>(i)};
+    radix_sort(items, w.ranks.buffer);
+    for (auto& it : items) it.key = order_key(x[it.index]);
+    radix_sort(items, w.ranks.buffer);
+    for (std::size_t k = 0; k < n; ++k) w.pairs[k] = {x[items[k].index], y[items[k].index]};
+  } else {
+    for (std::size_t i = 0; i < n; ++i) w.pairs[i] = {x[i], y[i]};
+    std::sort(w.pairs.begin(), w.pairs.end(),
+              [](const workspace::xy& a, const workspace::xy& b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
+  }
   const std::uint64_t x_ties = tied_pairs(n, [&](std::size_t i, std::size_t j) { return w.pairs[i].x == w.pairs[j].x; });
   const std::uint64_t joint_ties = tied_pairs(
       n, [&](std::size_t i, std::size_t j) { return w.pairs[i].x == w.pairs[j].x && w.pairs[i].y == w.pairs[j].y; });
@@ -162,13 +238,7 @@ inline double kendall_kernel(std::span<const double> x, std::span<const double> 
   for (std::size_t i = 0; i < n; ++i) w.a[i] = w.pairs[i].y;
   const std::uint64_t discordant = count_inversions(w.a, w.b);
   const std::uint64_t y_ties = tied_pairs(n, [&](std::size_t i, std::size_t j) { return w.a[i] == w.a[j]; });
-  const std::uint64_t total = static_cast<std::uint64_t>(n) * (n - 1) / 2;
-  if (x_ties == total || y_ties == total) return nan;
-  const auto con_minus_dis = static_cast<std::int64_t>(total - x_ties - y_ties + joint_ties) -
-                             2 * static_cast<std::int64_t>(discordant);
-  const double tau = static_cast<double>(con_minus_dis) / std::sqrt(static_cast<double>(total - x_ties)) /
-                     std::sqrt(static_cast<double>(total - y_ties));
-  return clip_unit(tau);
+  return tau_b(n, x_ties, y_ties, joint_ties, discordant);
 }
 
 template <class Kernel>

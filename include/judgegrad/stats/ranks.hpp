@@ -3,6 +3,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/stats/detail/radix.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -22,21 +23,67 @@ struct keyed {
   std::uint32_t index;
 };
 
-/// Writes the 1-based average ranks of `x` (no NaN) to `out`; `scratch` is reused storage.
-inline void average_ranks(std::span<const double> x, std::span<double> out, std::vector<keyed>& scratch) {
+/// Buffers reused across rankings.
+struct rank_scratch {
+  std::vector<keyed> keyed_values;
+  std::vector<radix_item> items, buffer;
+  std::vector<std::uint32_t> counts;
+  std::vector<double> level_rank;
+};
+
+/// Whole numbers in a range no wider than max(1024, n) (Likert and intensity scores): ranks by
+/// counting, in O(n + range). Returns false, doing nothing, for other data.
+inline bool small_integer_ranks(std::span<const double> x, std::span<double> out, rank_scratch& s) {
   const std::size_t n = x.size();
-  scratch.resize(n);
-  for (std::size_t i = 0; i < n; ++i) scratch[i] = {x[i], static_cast<std::uint32_t>(i)};
-  std::sort(scratch.begin(), scratch.end(), [](const keyed& a, const keyed& b) { return a.value < b.value; });
-  std::size_t i = 0;
-  while (i < n) {
-    std::size_t j = i + 1;
-    while (j < n && scratch[j].value == scratch[i].value) ++j;
-    // Ranks i+1 .. j share their mean; (i + 1 + j) / 2 is exact in binary floating point.
-    const double rank = 0.5 * static_cast<double>(i + 1 + j);
-    for (std::size_t k = i; k < j; ++k) out[scratch[k].index] = rank;
-    i = j;
+  double lo = x[0], hi = x[0];
+  for (double v : x) {
+    if (!(std::abs(v) < 1e9) || v != std::trunc(v)) return false;
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
   }
+  const auto width = static_cast<std::size_t>(hi - lo) + 1;
+  if (width > std::max<std::size_t>(1024, n)) return false;
+  s.counts.assign(width, 0);
+  for (double v : x) ++s.counts[static_cast<std::size_t>(v - lo)];
+  s.level_rank.resize(width);
+  std::size_t before = 0;
+  for (std::size_t k = 0; k < width; ++k) {
+    // Ranks before + 1 .. before + count share their mean.
+    s.level_rank[k] = static_cast<double>(before) + 0.5 * static_cast<double>(s.counts[k] + 1);
+    before += s.counts[k];
+  }
+  for (std::size_t i = 0; i < n; ++i) out[i] = s.level_rank[static_cast<std::size_t>(x[i] - lo)];
+  return true;
+}
+
+/// Writes the 1-based average ranks of `x` (no NaN) to `out`.
+inline void average_ranks(std::span<const double> x, std::span<double> out, rank_scratch& s) {
+  const std::size_t n = x.size();
+  if (n == 0 || small_integer_ranks(x, out, s)) return;
+  const auto assign = [&](auto&& same, auto&& index_at) {
+    std::size_t i = 0;
+    while (i < n) {
+      std::size_t j = i + 1;
+      while (j < n && same(i, j)) ++j;
+      // Ranks i+1 .. j share their mean; (i + 1 + j) / 2 is exact in binary floating point.
+      const double rank = 0.5 * static_cast<double>(i + 1 + j);
+      for (std::size_t k = i; k < j; ++k) out[index_at(k)] = rank;
+      i = j;
+    }
+  };
+  if (n >= 4096) {
+    s.items.resize(n);
+    for (std::size_t i = 0; i < n; ++i) s.items[i] = {order_key(x[i]), static_cast<std::uint32_t>(i)};
+    radix_sort(s.items, s.buffer);
+    assign([&](std::size_t a, std::size_t b) { return s.items[a].key == s.items[b].key; },
+           [&](std::size_t k) { return s.items[k].index; });
+    return;
+  }
+  s.keyed_values.resize(n);
+  for (std::size_t i = 0; i < n; ++i) s.keyed_values[i] = {x[i], static_cast<std::uint32_t>(i)};
+  std::sort(s.keyed_values.begin(), s.keyed_values.end(), [](const keyed& a, const keyed& b) { return a.value < b.value; });
+  assign([&](std::size_t a, std::size_t b) { return s.keyed_values[a].value == s.keyed_values[b].value; },
+         [&](std::size_t k) { return s.keyed_values[k].index; });
 }
 
 }  // namespace detail
@@ -50,7 +97,7 @@ inline std::vector<double> ranks(std::span<const double> x) {
     std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
     return out;
   }
-  std::vector<detail::keyed> scratch;
+  detail::rank_scratch scratch;
   detail::average_ranks(x, out, scratch);
   return out;
 }
