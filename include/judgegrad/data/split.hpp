@@ -159,23 +159,19 @@ class batch_schedule {
   std::size_t batch_size() const { return size_; }
   std::size_t batches_per_epoch() const { return rows_ / size_; }
 
-  /// Row positions of the batch for `step`.
+  /// Row positions of the batch for `step`. Stateless (the epoch's order is recomputed), so a
+  /// schedule may be shared between threads and a resumed run gets the same batches.
   std::vector<std::size_t> operator()(std::size_t step) const {
     std::size_t per = batches_per_epoch();
     auto epoch = static_cast<std::uint32_t>(step / per);
-    if (epoch != cached_epoch_ || order_.empty()) {
-      order_ = permutation(rows_, static_cast<std::uint32_t>(seed_ + epoch));
-      cached_epoch_ = epoch;
-    }
+    auto order = permutation(rows_, static_cast<std::uint32_t>(seed_ + epoch));
     std::size_t k = step % per;
-    return {order_.begin() + static_cast<std::ptrdiff_t>(k * size_), order_.begin() + static_cast<std::ptrdiff_t>((k + 1) * size_)};
+    return {order.begin() + static_cast<std::ptrdiff_t>(k * size_), order.begin() + static_cast<std::ptrdiff_t>((k + 1) * size_)};
   }
 
  private:
   std::size_t rows_, size_;
   std::uint32_t seed_;
-  mutable std::vector<std::size_t> order_;
-  mutable std::uint32_t cached_epoch_ = 0;
 };
 
 /// The reference implementation's row orders (reference notes 1.4, 1.6, 5.1). `train()` and

@@ -126,6 +126,7 @@ struct jvalue {
 };
 
 inline constexpr std::size_t max_depth = 64;
+inline constexpr std::size_t max_candidates = 32;
 
 /// simdjson DOM -> jvalue, for replies that are strict JSON.
 inline bool from_dom(simdjson::dom::element e, jvalue& out, std::size_t depth) {
@@ -419,6 +420,7 @@ inline std::vector<std::string_view> candidates(std::string_view s) {
       }
     }
     if (j >= s.size()) break;  // unbalanced from here on
+    if (out.size() >= max_candidates) break;  // bounds the work on replies full of braces
     out.push_back(s.substr(i, j - i + 1));
     i = j;
   }
