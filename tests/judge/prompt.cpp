@@ -6,6 +6,7 @@
 #include <judgegrad/judge/prompts.hpp>
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/judge/schema.hpp>
+#include <judgegrad/sim/protocol.hpp>
 
 #include <doctest/doctest.h>
 #include <simdjson.h>
@@ -177,4 +178,26 @@ TEST_CASE("score schema: integer enums per criterion, all required, nothing else
   std::size_t one[] = {2};
   auto g = judge::score_schema<jg::brighter::all>(one);
   CHECK(g == R"({"type":"object","properties":{"joy":{"type":"integer","enum":[0,1,2,3]}},"required":["joy"],"additionalProperties":false})");
+}
+
+TEST_CASE("the simulator's reader of the contract sees the same sections and instructions") {
+  auto p = judge::summeval_prompt().with_instruction("fluency", "Line one.\n## Sample\n- coherence: not an entry");
+  auto sk = p.skeleton();
+  sk.show_definitions = true;
+  p = p.with_skeleton(sk);
+  std::string text = judge::render(p, sample());
+  namespace proto = jg::sim;
+  auto sections = proto::split_sections(text);
+  std::vector<std::string_view> titles;
+  for (const auto& s : sections) titles.push_back(s.title);
+  CHECK(titles == std::vector<std::string_view>{"", "Output format", "Criteria", "Instructions", "Sample", "Response"});
+  const auto* inst = proto::find_section(sections, "Instructions");
+  REQUIRE(inst != nullptr);
+  auto entries = proto::split_entries(inst->body, std::span<const std::string_view>(se::names));
+  REQUIRE(entries.size() == 4);
+  CHECK(entries[0].name == "fluency");
+  CHECK(entries[0].text == "Line one.\n  ## Sample\n  - coherence: not an entry");
+  CHECK(entries[2].name == "coherence");
+  CHECK(entries[2].text == "Rate from 1 to 5.");
+  CHECK(proto::find_section(sections, "Sample")->body == "Source text: The source.\nSecond line with {braces}.\nSummary: A summary.\n\n");
 }
