@@ -118,7 +118,8 @@ inline std::size_t weakly_non_dominated(std::vector<double>& pts, std::size_t m,
   return kept;
 }
 
-/// Hypervolume of m mutually non-dominated points of `dims` objectives held in `pts`.
+/// Hypervolume of the points of `dims` objectives held in `pts` (mutually non-dominated when
+/// dims > 3; the sweeps below that need no filtering).
 inline double wfg(std::span<const double> pts, std::size_t dims, std::size_t depth, wfg_state& s) {
   const std::size_t m = pts.size() / dims;
   if (m == 0) return 0;
@@ -153,7 +154,7 @@ inline double wfg(std::span<const double> pts, std::size_t dims, std::size_t dep
       L.limit.resize(k * sub);
       for (std::size_t j = 0; j < k; ++j)
         for (std::size_t d = 0; d < sub; ++d) L.limit[j * sub + d] = std::min(L.sorted[j * dims + d], p[d]);
-      const std::size_t kept = weakly_non_dominated(L.limit, k, sub, L.order, s.rows);
+      const std::size_t kept = sub <= 3 ? k : weakly_non_dominated(L.limit, k, sub, L.order, s.rows);
       exclusive -= wfg(std::span<const double>(L.limit.data(), kept * sub), sub, depth + 1, s);
     }
     volume += p[last] * exclusive;
@@ -197,7 +198,9 @@ inline double hypervolume(std::span<const double> coords, std::size_t dims, std:
   detail::wfg_state state;
   state.levels.resize(dims);
   std::vector<std::size_t> order;
-  const std::size_t kept = detail::weakly_non_dominated(gains, gains.size() / dims, dims, order, state.rows);
+  // The 2-D and 3-D sweeps skip dominated points by themselves in O(log n); WFG wants a front.
+  const std::size_t kept =
+      dims <= 3 ? gains.size() / dims : detail::weakly_non_dominated(gains, gains.size() / dims, dims, order, state.rows);
   return detail::wfg(std::span<const double>(gains.data(), kept * dims), dims, 0, state);
 }
 
