@@ -2,6 +2,8 @@
 // two failure modes, measured on the real SummEval paper split.
 #include "support.hpp"
 
+#include <judgegrad/data/brighter.hpp>
+
 #include <doctest/doctest.h>
 
 #include <judgegrad/sim.hpp>
@@ -247,10 +249,36 @@ TEST_CASE("calibration: the paper preset's seed prompt scores a mean test Spearm
   auto [mean, per] = test_spearman(paper_world(), simtest::seed_instructions());
   MESSAGE("seed prompt, test Spearman: mean " << mean << "; fluency " << per["fluency"] << ", relevance " << per["relevance"]
                                               << ", coherence " << per["coherence"] << ", consistency " << per["consistency"]);
-  CHECK(mean == doctest::Approx(0.28).epsilon(0).scale(0).epsilon(0.04 / 0.28));
   CHECK(std::abs(mean - 0.28) <= 0.04);
-  // A second pass (fresh sampling) stays in the band: the target is not one lucky draw.
-  CHECK(std::abs(test_spearman(paper_world(), simtest::seed_instructions(), 1).first - 0.28) <= 0.04);
+  // Fresh sampling passes (repeat indices) stay in the band: the target is not one lucky draw.
+  std::string passes;
+  for (std::uint32_t r = 1; r <= 4; ++r) {
+    double m = test_spearman(paper_world(), simtest::seed_instructions(), r).first;
+    passes += fmt::format(" {:.3f}", m);
+    CHECK(std::abs(m - 0.28) <= 0.04);
+  }
+  MESSAGE("repeats 1-4:" << passes);
+}
+
+TEST_CASE("BRIGHTER: emotions judged from the paper copy, recognised and correlated with gold") {
+  auto data = jg::data::brighter_paper<jg::brighter::all>(simtest::data_dir());
+  auto w = sim::world::of(sim::preset("paper"), data.test);
+  auto prompt = jg::judge::brighter_prompt<jg::brighter::all>();
+  std::vector<double> gold, pred;
+  for (std::size_t i = 0; i < 400; ++i) {
+    const auto& e = data.test[i];
+    auto text = jg::judge::render(prompt, e);
+    CHECK(w.recognise(sim::find_section(sim::split_sections(text), "Sample")->body) == e.id);
+    auto parsed = jg::judge::parse_reply<jg::brighter::all>(reply(w, role::judge, text));
+    for (std::size_t c = 0; c < jg::brighter::all::size; ++c) {
+      gold.push_back(*e.gold[c]);
+      pred.push_back(parsed.scores[c].score().value_or(std::numeric_limits<double>::quiet_NaN()));
+    }
+  }
+  double rho = jg::stats::spearman(gold, pred).value;
+  MESSAGE("BRIGHTER, seed prompt, pooled Spearman over 400 texts x 5 emotions: " << rho);
+  CHECK(rho > 0.2);
+  CHECK(rho < 0.8);
 }
 
 TEST_CASE("judge: more facets, lower error; foreign facets and length imbalance raise it") {
