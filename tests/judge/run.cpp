@@ -4,6 +4,7 @@
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/data.hpp>
 #include <judgegrad/judge.hpp>
+#include <judgegrad/sim/world.hpp>
 
 #include "../data/test_data_dir.hpp"
 
@@ -300,4 +301,28 @@ TEST_CASE("compare: two prompts on the same items, paired") {
   CHECK(same.difference == 0);
   b.items[3].id = "other";
   CHECK_THROWS_AS(judge::compare<jg::metric::mae>(items, a, b, 0), std::invalid_argument);
+}
+
+TEST_CASE("the simulated judge reads the rendered prompts in both layouts and styles") {
+  auto test = jg::data::summeval_paper(test_data_dir()).test;
+  auto world = jg::sim::world::of(jg::sim::preset("paper"), test);
+  judge::judge_settings s;
+  s.bootstrap.resamples = 0;
+  for (auto style : {jg::prompt_style::standard, jg::prompt_style::faithful}) {
+    auto prompt = judge::summeval_prompt(style);
+    auto joint = judge::evaluate(world, prompt, test, s);
+    auto single = judge::evaluate<jg::layout::per_criterion>(world, prompt, test, s);
+    // The simulator injects a few bad scores (a missing key, a 0 or a 6) on purpose; every reply
+    // is still JSON the parser reads, and repair recovers most of the bad scores.
+    for (const auto* ev : {&joint, &single})
+      for (const auto& p : ev->items)
+        for (const auto& call : p.calls) CHECK(call.status == judge::reply_status::ok);
+    for (std::size_t c = 0; c < se::size; ++c) {
+      INFO("criterion " << se::names[c] << ", style " << static_cast<int>(style));
+      CHECK(joint.criteria[c].coverage > 0.98);
+      CHECK(single.criteria[c].coverage > 0.98);
+      CHECK(joint.criteria[c].find("mae")->value < 2.0);
+    }
+    CHECK(joint.repair_calls < 48);
+  }
 }
