@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,20 @@ struct comparison {
 
 class ratio_reporter : public benchmark::ConsoleReporter {
  public:
-  std::map<std::string, double> times;  // adjusted real time, in seconds
+  std::map<std::string, double> times;  // CPU time per iteration, in seconds: steadier than wall time on a shared machine
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs)
-      if (r.run_type == Run::RT_Iteration)
-        times[r.benchmark_name()] = r.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
+    // With --benchmark_repetitions the median stands for the benchmark.
+    for (const auto& r : runs) {
+      const double seconds = r.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") times[r.run_name.str()] = seconds;
+      else if (r.run_type == Run::RT_Iteration && !medians_.count(r.run_name.str())) times[r.run_name.str()] = seconds;
+      if (r.run_type == Run::RT_Aggregate) medians_.insert(r.run_name.str());
+    }
     ConsoleReporter::ReportRuns(runs);
   }
+
+ private:
+  std::set<std::string> medians_;
 };
 
 /// Runs the benchmarks, then prints "label: baseline / measured = ratio" for every pair that ran.
@@ -32,7 +40,7 @@ inline int run(int argc, char** argv, const std::vector<comparison>& pairs) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   ratio_reporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::printf("\nratios (baseline time / measured time; > 1 means faster than the baseline):\n");
+  std::printf("\nratios (baseline CPU time / measured CPU time; > 1 means faster than the baseline):\n");
   for (const auto& p : pairs) {
     auto m = reporter.times.find(p.measured), b = reporter.times.find(p.baseline);
     if (m == reporter.times.end() || b == reporter.times.end()) continue;
