@@ -254,7 +254,7 @@ TEST_CASE("the request rate limit spaces calls out") {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (auto& r : results) REQUIRE(r.ok());
   CHECK(elapsed >= 0.9);  // 20 beyond the burst at 20 per second
-  CHECK(elapsed < 3);
+  CHECK(elapsed < 5);
 }
 
 TEST_CASE("n: asked natively, detected as unsupported, or emulated from configuration") {
@@ -319,7 +319,7 @@ TEST_CASE("metadata, logprobs and JSON schema follow the endpoint's capabilities
 
 TEST_CASE("cancel stops a batch in flight, promptly") {
   test_llm::server s;
-  s.sleep_ms = 1500;
+  s.sleep_ms = 1000;
   auto o = fast_options(s);
   o.max_concurrent = 4;
   llm::openai backend(o);
@@ -328,7 +328,7 @@ TEST_CASE("cancel stops a batch in flight, promptly") {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   backend.cancel();
   auto results = pending.get();
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1000));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(900));  // before any reply could come
   for (auto& r : results) {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == llm::error_kind::cancelled);

@@ -67,6 +67,7 @@ class server {
     http_.set_socket_options([&listening](socket_t sock) {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));  // inherited by accepted sockets
       listening = sock;
     });
     port_ = http_.bind_to_any_port("127.0.0.1");

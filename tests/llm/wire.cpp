@@ -366,3 +366,25 @@ TEST_CASE("budgets on tokens and dollars refuse the call that would cross them, 
     CHECK(meter.report().total.usd <= 0.01);
   }
 }
+
+TEST_CASE("options from the environment: OpenAI first, OpenRouter as the fallback, base URL override") {
+  auto keep = [](const char* name) { return std::getenv(name) ? std::optional<std::string>(std::getenv(name)) : std::nullopt; };
+  auto saved = std::array{keep("OPENAI_BASE_URL"), keep("OPENAI_API_KEY"), keep("OPENROUTER_API_KEY")};
+  ::unsetenv("OPENAI_BASE_URL");
+  ::unsetenv("OPENAI_API_KEY");
+  ::setenv("OPENROUTER_API_KEY", "sk-or-env-000000001111", 1);
+  auto o = llm::openai_options::from_environment();
+  CHECK(o.base_url == "https://openrouter.ai/api/v1");
+  CHECK(o.api_key.reveal() == "sk-or-env-000000001111");
+  ::setenv("OPENAI_API_KEY", "sk-oa-env-000000002222", 1);
+  ::setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1", 1);
+  o = llm::openai_options::from_environment();
+  CHECK(o.base_url == "http://127.0.0.1:8000/v1");
+  CHECK(o.api_key.reveal() == "sk-oa-env-000000002222");
+  CHECK(o.api_key.redacted() == "****2222");
+  const char* names[] = {"OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENROUTER_API_KEY"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (saved[i]) ::setenv(names[i], saved[i]->c_str(), 1);
+    else ::unsetenv(names[i]);
+  }
+}
