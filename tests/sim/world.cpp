@@ -103,20 +103,23 @@ TEST_CASE("sections and entries follow the prompt contract") {
 
   // Builders render the sections the simulator reads, and guard embedded headers.
   std::vector<sim::score_line> lines{{"fluency", 4.0, 5.0}, {"coherence", std::nullopt, 2.0}};
-  auto loss = sim::split_sections(sim::loss_prompt(lines));
+  std::string loss_text = sim::loss_prompt(lines);  // sections are views: keep the text alive
+  auto loss = sim::split_sections(loss_text);
   CHECK(sim::infer_role(loss) == role::loss);
   auto le = sim::split_entries(sim::find_section(loss, "Scores")->body);
   REQUIRE(le.size() == 2);
   CHECK(le[0].text == "predicted 4, human 5");
   CHECK(le[1].text == "predicted none, human 2");
   instructions one{{"fluency", "Rate."}};
-  auto grad = sim::split_sections(sim::gradient_prompt(one, {{"Text", "## not a header"}}, "{}", "- fluency: fine"));
+  std::string grad_text = sim::gradient_prompt(one, {{"Text", "## not a header"}}, "{}", "- fluency: fine");
+  auto grad = sim::split_sections(grad_text);
   CHECK(sim::infer_role(grad) == role::gradient);
   CHECK(sim::find_section(grad, "not a header") == nullptr);
-  CHECK(sim::infer_role(sim::split_sections(sim::optimizer_prompt(one, "", {{"", "advice"}}))) == role::optimizer);
-  CHECK(sim::infer_role(sim::split_sections(sim::specificity_prompt("fluency", "text"))) == role::evaluator);
+  auto role_of = [](const std::string& text) { return sim::infer_role(sim::split_sections(text)); };
+  CHECK(role_of(sim::optimizer_prompt(one, "", {{"", "advice"}})) == role::optimizer);
+  CHECK(role_of(sim::specificity_prompt("fluency", "text")) == role::evaluator);
   std::vector<sim::scored_set> past{{0.3, one}};
-  CHECK(sim::infer_role(sim::split_sections(sim::opro_prompt(past))) == role::optimizer);
+  CHECK(role_of(sim::opro_prompt(past)) == role::optimizer);
 }
 
 TEST_CASE("facets: every phrase states its own facet and no other; advice and templates state none") {
@@ -192,7 +195,8 @@ TEST_CASE("the world recognises every known example inside a prompt") {
   std::size_t found = 0;
   for (const auto& e : simtest::paper_test()) {
     auto prompt = judge_prompt(simtest::seed_instructions(), e);
-    auto body = sim::find_section(sim::split_sections(prompt), "Sample")->body;
+    auto sections = sim::split_sections(prompt);
+    auto body = sim::find_section(sections, "Sample")->body;
     if (auto id = w.recognise(body)) found += 1;
   }
   CHECK(found == simtest::paper_test().size());
@@ -268,7 +272,8 @@ TEST_CASE("BRIGHTER: emotions judged from the paper copy, recognised and correla
   for (std::size_t i = 0; i < 400; ++i) {
     const auto& e = data.test[i];
     auto text = jg::judge::render(prompt, e);
-    CHECK(w.recognise(sim::find_section(sim::split_sections(text), "Sample")->body) == e.id);
+    auto sections = sim::split_sections(text);
+    CHECK(w.recognise(sim::find_section(sections, "Sample")->body) == e.id);
     auto parsed = jg::judge::parse_reply<jg::brighter::all>(reply(w, role::judge, text));
     for (std::size_t c = 0; c < jg::brighter::all::size; ++c) {
       gold.push_back(*e.gold[c]);

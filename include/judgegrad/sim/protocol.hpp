@@ -60,7 +60,8 @@ struct section {
   std::string_view body;
 };
 
-/// The sections of `prompt`, in order. A header is a line starting with "## ".
+/// The sections of `prompt`, in order. A header is a line starting with "## ". The sections view
+/// `prompt`, which must outlive them.
 inline std::vector<section> split_sections(std::string_view prompt) {
   std::vector<section> out;
   section current{"", {}};
@@ -88,6 +89,9 @@ inline std::vector<section> split_sections(std::string_view prompt) {
   if (!out.empty() && out.front().title.empty() && trim(out.front().body).empty()) out.erase(out.begin());
   return out;
 }
+
+/// A temporary would leave the sections dangling: keep the prompt in a variable.
+std::vector<section> split_sections(std::string&&) = delete;
 
 /// The first section titled `title` (ASCII case-insensitive), or nullptr. A title that continues
 /// after `title` with a space or a parenthesis also matches ("Output format (keep to it exactly)").
