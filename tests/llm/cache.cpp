@@ -288,6 +288,15 @@ TEST_CASE("a process killed mid-write leaves a readable cache") {
   ::close(ready[0]);
   ::close(ready[1]);
 
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* check = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(check) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(check, 0))) == "ok");
+  sqlite3_finalize(check);
+  sqlite3_close(db);
+
   llm::response_store store(path);
   std::uint64_t n = store.size();
   CHECK(n >= 150);

@@ -118,6 +118,7 @@ TEST_CASE("retries: 429 with and without Retry-After, 500/502/503, drops, malfor
   }
   for (auto& [c, f] : first_fault) CHECK(s.attempts_for(c) == 3);
   CHECK(results.back().value().attempts == 2);
+  CHECK(results.back().value().latency_seconds >= 0.95);  // latency covers the wait between attempts
   // Retry-After: 1 is honoured although the backoff would allow milliseconds.
   std::vector<std::chrono::steady_clock::time_point> at;
   for (const auto& r : s.requests())

@@ -204,7 +204,7 @@ class openai {
     usage total;
     bool estimated = false;
     int attempts = 0;
-    bool done = false;
+    std::optional<clock::time_point> started;  // first attempt of the request
   };
 
   static size_t on_write(char* data, size_t, size_t n, void* self) {
@@ -286,7 +286,6 @@ class openai {
     };
     auto succeed = [&](const job& j, response&& r) {
       slot& s = slots[j.index];
-      const request& req = batch[j.index];
       std::size_t got = std::min(r.choices.size(), std::size_t(j.n));
       for (std::size_t k = 0; k < got; ++k) s.choices[j.offset + k] = std::move(r.choices[k]);
       s.filled += got;
@@ -311,9 +310,8 @@ class openai {
         out.usage = s.total;
         out.usage_estimated = s.estimated;
         out.attempts = s.attempts;
-        out.latency_seconds = std::chrono::duration<double>(clock::now() - start).count();
+        out.latency_seconds = std::chrono::duration<double>(clock::now() - s.started.value_or(start)).count();
         if (out.choices.size() == 1) out.choices.clear();
-        (void)req;
         results[j.index] = result(std::move(out));
       }
     };
@@ -372,6 +370,7 @@ class openai {
       curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t.get());
       ++t->work.attempts;
       ++slots[j.index].attempts;
+      if (!slots[j.index].started) slots[j.index].started = clock::now();
       curl_multi_add_handle(multi_, t->easy);
       active.push_back(std::move(t));
     };
