@@ -5,9 +5,26 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <numbers>
 #include <vector>
+
+// Counts every allocation of this program, to show that resampling allocates nothing per resample.
+// GCC flags malloc/free inside replaced new/delete once inlined; the pairing is correct here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+static std::atomic<std::size_t> allocations{0};
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace st = judgegrad::stats;
 namespace metric = judgegrad::metric;
@@ -183,4 +200,33 @@ TEST_CASE("paired bootstrap and permutation test: no difference, a clear differe
 
   CHECK_THROWS_WITH_AS(st::paired_bootstrap<metric::mae>(g, p, vec{1}),
                        "judgegrad::stats::paired_bootstrap: gold has 200 values but pred_b has 1", std::invalid_argument);
+}
+
+TEST_CASE("resampling allocates nothing per resample: 10 and 1,000 resamples allocate the same") {
+  auto [g, p] = likert(300, 21);
+  auto [x, y] = correlated(300, 0.3, 4);
+  const auto count = [](auto&& run) {
+    const std::size_t before = allocations.load();
+    run();
+    return allocations.load() - before;
+  };
+  const auto same_for = [&](auto&& run_with) {
+    // The result vector of resampled values is reserved once, so it does not count per resample.
+    const std::size_t few = count([&] { run_with(10); }), many = count([&] { run_with(1000); });
+    CHECK(few == many);
+  };
+  same_for([&](std::size_t r) { (void)st::bootstrap<metric::spearman>(g, p, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::bootstrap<metric::spearman>(x, y, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::bootstrap<metric::kendall>(g, p, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::bootstrap<metric::pearson>(x, y, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::bootstrap<metric::mae>(g, p, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::bootstrap<metric::qwk>(g, p, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::paired_bootstrap<metric::spearman>(g, p, y, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::paired_permutation_test<metric::kendall>(g, p, y, {.resamples = r}); });
+  same_for([&](std::size_t r) { (void)st::paired_permutation_test<metric::spearman>(x, y, p, {.resamples = r}); });
+  // The counter does see allocations: a statistic that allocates on every call shows up.
+  const auto allocating = [&](std::size_t r) {
+    (void)st::bootstrap_statistic([](auto a, auto b) { return st::spearman(a, b).value; }, g, p, {.resamples = r});
+  };
+  CHECK(count([&] { allocating(10); }) < count([&] { allocating(1000); }));
 }
