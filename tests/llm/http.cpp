@@ -5,6 +5,9 @@
 #include <judgegrad/llm.hpp>
 
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -456,4 +459,69 @@ TEST_CASE("a configured stack routes each role to its model and endpoint") {
   CHECK(report.by_model["big-model"].calls == 1);
   CHECK(report.by_model["big-model"].usd == doctest::Approx((10 * 10 + 5 * 20) / 1e6));
   CHECK(report.total.usd == doctest::Approx((10 * 10 + 5 * 20 + 2 * (10 * 1 + 5 * 2)) / 1e6));
+}
+
+namespace {
+
+/// Writes a fresh self-signed certificate for 127.0.0.1 and its key as PEM files.
+void write_self_signed(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  REQUIRE(key);
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"}, std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    REQUIRE(ext);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  REQUIRE(X509_sign(x, key, EVP_sha256()) > 0);
+  FILE* c = std::fopen(cert_path.c_str(), "w");
+  PEM_write_X509(c, x);
+  std::fclose(c);
+  FILE* k = std::fopen(key_path.c_str(), "w");
+  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(k);
+  X509_free(x);
+  EVP_PKEY_free(key);
+}
+
+}  // namespace
+
+TEST_CASE("HTTPS: verified against the endpoint's CA, refused without it") {
+  auto dir = std::filesystem::temp_directory_path() / ("judgegrad-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  write_self_signed(cert, key);
+  {
+    test_llm::server s(8, cert, key);
+    REQUIRE(s.base_url().rfind("https://", 0) == 0);
+    auto o = fast_options(s);
+    o.ca_file = cert;
+    llm::openai backend(o);
+    auto results = backend.complete(asks(20, "tls"));
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      REQUIRE(results[i].ok());
+      CHECK(results[i].value().content == "echo: tls" + std::to_string(i));
+    }
+    CHECK(s.requests().at(0).authorization == "Bearer sk-test-key-0123456789abcdef");
+
+    auto untrusted = fast_options(s);
+    untrusted.max_retries = 0;
+    llm::openai stranger(untrusted);  // the system CAs do not know this certificate
+    auto refused = stranger.complete(asks(1, "tls"));
+    REQUIRE_FALSE(refused[0].ok());
+    CHECK(refused[0].error().kind == llm::error_kind::transport);
+  }
+  std::filesystem::remove_all(dir);
 }

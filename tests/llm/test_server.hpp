@@ -22,6 +22,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -54,7 +55,12 @@ class server {
   std::size_t huge_bytes = 6 << 20;
   bool record = true;
 
-  explicit server(std::size_t threads = 64) {
+  /// Plain HTTP; or HTTPS when given a PEM certificate and key.
+  explicit server(std::size_t threads = 64, const std::string& cert = {}, const std::string& key = {})
+      : http_ptr_(cert.empty() ? std::make_unique<httplib::Server>()
+                               : std::unique_ptr<httplib::Server>(std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str()))),
+        http_(*http_ptr_),
+        scheme_(cert.empty() ? "http" : "https") {
     http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http_.set_keep_alive_max_count(100000);
     http_.set_keep_alive_timeout(1);
@@ -84,7 +90,7 @@ class server {
   }
 
   int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  std::string base_url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_) + "/v1"; }
 
   std::vector<seen_request> requests() {
     std::lock_guard lock(mutex_);
@@ -200,7 +206,9 @@ class server {
     }
   }
 
-  httplib::Server http_;
+  std::unique_ptr<httplib::Server> http_ptr_;
+  httplib::Server& http_;
+  std::string scheme_;
   int port_ = 0;
   std::thread thread_;
   std::mutex mutex_;

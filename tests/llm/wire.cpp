@@ -260,7 +260,7 @@ TEST_CASE("configuration errors name the file and the key") {
   CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://x", "max_concurent": 3}}})") ==
         "cfg.json: endpoints.a.max_concurent: unknown key (expected one of: base_url, api_key_env, api_key, max_concurrent, "
         "requests_per_minute, tokens_per_minute, burst_seconds, max_retries, backoff_initial, backoff_max, retry_after_max, "
-        "connect_timeout, timeout, default_completion_tokens, max_response_bytes, headers, capabilities)");
+        "connect_timeout, timeout, default_completion_tokens, max_response_bytes, headers, ca_file, capabilities)");
   CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://x"}}, "roles": {"judge": {"temperature": "hot"}}})") ==
         "cfg.json: roles.judge.temperature: expected a number");
   CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://x"}}, "roles": {"critic": {}}})").find("cfg.json: roles.critic: unknown key") == 0);

@@ -155,7 +155,7 @@ inline void read_native_endpoint(const config_reader& in, simdjson::dom::element
   auto obj = in.object(e, path,
                        {"base_url", "api_key_env", "api_key", "max_concurrent", "requests_per_minute", "tokens_per_minute", "burst_seconds",
                         "max_retries", "backoff_initial", "backoff_max", "retry_after_max", "connect_timeout", "timeout",
-                        "default_completion_tokens", "max_response_bytes", "headers", "capabilities"});
+                        "default_completion_tokens", "max_response_bytes", "headers", "ca_file", "capabilities"});
   for (auto [k, v] : obj) {
     std::string key(k), at = config_reader::join(path, k);
     if (key == "base_url") o.base_url = in.expand(in.text(v, at), at);
@@ -181,6 +181,7 @@ inline void read_native_endpoint(const config_reader& in, simdjson::dom::element
     else if (key == "timeout") o.total_timeout = in.number(v, at);
     else if (key == "default_completion_tokens") o.default_completion_tokens = in.count(v, at);
     else if (key == "max_response_bytes") o.max_response_bytes = in.count(v, at);
+    else if (key == "ca_file") o.ca_file = in.expand(in.text(v, at), at);
     else if (key == "headers") {
       simdjson::dom::array arr;
       if (v.get_array().get(arr)) in.fail(at, "expected an array of \"Name: value\" strings");

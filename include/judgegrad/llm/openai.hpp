@@ -50,6 +50,7 @@ struct openai_options {
   llm::capabilities capabilities;
   bool detect_n = true;                              ///< fewer choices than `n` turns `capabilities.n` off
   std::vector<std::string> extra_headers;            ///< e.g. "HTTP-Referer: https://example.org"
+  std::string ca_file;                               ///< PEM CA bundle for HTTPS endpoints with a private CA
   std::uint64_t jitter_seed = std::random_device{}();
   std::function<void(std::string_view)> log;         ///< retry and degradation notes; never sees the key
 
@@ -154,6 +155,7 @@ class openai {
       return n;
     });
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+    if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
     CURLcode code = curl_easy_perform(easy);
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
@@ -243,6 +245,7 @@ class openai {
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, long(options_.connect_timeout * 1000));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &openai::on_write);
+    if (!options_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
     return e;
   }
 
