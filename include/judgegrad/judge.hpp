@@ -9,6 +9,7 @@
 #include <judgegrad/judge/metrics.hpp>
 #include <judgegrad/judge/parse.hpp>
 #include <judgegrad/judge/prompts.hpp>
+#include <judgegrad/judge/record.hpp>
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/judge/run.hpp>
 #include <judgegrad/judge/schema.hpp>

@@ -326,3 +326,44 @@ TEST_CASE("the simulated judge reads the rendered prompts in both layouts and st
     CHECK(joint.repair_calls < 48);
   }
 }
+
+TEST_CASE("predictions and reports as JSON: every line parses and holds what was judged") {
+  auto d = small(4);
+  scripted_backend backend([](const llm::request& r) {
+    if (summary_of(r) == "summary 2") return reply("nope");
+    return reply(R"({"fluency": 4, "relevance": 7, "coherence": "3", "consistency": 2})");
+  });
+  judge::judge_settings s;
+  s.repair_rounds = 0;
+  s.bootstrap.resamples = 50;
+  auto ev = judge::evaluate(backend, judge::summeval_prompt(), d, s);
+  std::string lines = judge::to_jsonl(ev);
+  simdjson::dom::parser parser;
+  int n = 0;
+  for (auto doc : parser.parse_many(lines)) {
+    REQUIRE(doc.error() == simdjson::SUCCESS);
+    CHECK(std::string_view(doc["id"]) == d[static_cast<std::size_t>(n)].id);
+    if (n == 2) {
+      CHECK(std::string_view(doc["scores"]["fluency"]["status"]) == "unparsable");
+      CHECK(doc["scores"]["fluency"]["value"].is_null());
+      CHECK(std::string_view(doc["calls"].at(0)["reply"]) == "nope");
+      CHECK(std::string_view(doc["calls"].at(0)["status"]) == "no_json");
+    } else {
+      CHECK(double(doc["scores"]["fluency"]["value"]) == 4);
+      CHECK(std::string_view(doc["scores"]["relevance"]["status"]) == "out_of_range");
+      CHECK(double(doc["scores"]["relevance"]["value"]) == 7);
+      CHECK(double(doc["scores"]["coherence"]["value"]) == 3);
+      CHECK(std::string_view(doc["calls"].at(0)["criteria"].at(3)) == "consistency");
+    }
+    ++n;
+  }
+  CHECK(n == 4);
+  jg::json_writer w;
+  judge::write_json(w, ev.criteria);
+  auto report = parser.parse(simdjson::padded_string(w.str()));
+  REQUIRE(report.error() == simdjson::SUCCESS);
+  CHECK(double(report["fluency"]["coverage"]) == 0.75);
+  CHECK(uint64_t(report["relevance"]["scored"]) == 0);
+  CHECK(report["relevance"]["metrics"]["mae"]["value"].is_null());  // NaN: no pairs
+  CHECK(double(report["fluency"]["metrics"]["mae"]["value"]) == doctest::Approx((3.0 + 2 + 0) / 3));  // gold 1, 2, 4 against 4
+}
