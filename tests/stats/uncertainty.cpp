@@ -110,6 +110,20 @@ TEST_CASE("the counts fast paths equal recomputing the metric on each resample")
              st::bootstrap_statistic([](auto a, auto b) { return st::off_by_k(a, b, 1).value; }, g, p, o));
   check_same(st::bootstrap<metric::kendall>(g, p, o),
              st::bootstrap_statistic([](auto a, auto b) { return st::kendall_tau_b(a, b).value; }, g, p, o));
+  check_same(st::bootstrap<metric::pearson>(g, p, o),
+             st::bootstrap_statistic([](auto a, auto b) { return st::pearson(a, b).value; }, g, p, o));
+  check_same(st::bootstrap<metric::qwk>(g, p, o),
+             st::bootstrap_statistic([](auto a, auto b) { return st::quadratic_weighted_kappa(a, b).value; }, g, p, o));
+  check_same(st::bootstrap<metric::accuracy>(g, p, o),
+             st::bootstrap_statistic([](auto a, auto b) { return st::accuracy(a, b).value; }, g, p, o));
+  // Continuous data take the other paths (Kendall expands the counts).
+  auto [x, y] = correlated(90, 0.4, 6);
+  check_same(st::bootstrap<metric::kendall>(x, y, o),
+             st::bootstrap_statistic([](auto a, auto b) { return st::kendall_tau_b(a, b).value; }, x, y, o));
+  check_same(st::bootstrap<metric::spearman>(x, y, o),
+             st::bootstrap_statistic([](auto a, auto b) { return st::spearman(a, b).value; }, x, y, o));
+  check_same(st::bootstrap<metric::pearson>(x, y, o),
+             st::bootstrap_statistic([](auto a, auto b) { return st::pearson(a, b).value; }, x, y, o));
 }
 
 TEST_CASE("bootstrap: same seed, same numbers; estimate, coverage and ordering are sane") {

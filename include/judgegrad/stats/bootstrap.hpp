@@ -224,6 +224,107 @@ struct mean_term_counts {
   }
 };
 
+/// Pearson's r under counts, as weighted moments (what pearson_kernel gives on the expanded resample).
+struct pearson_counts {
+  std::span<const double> x, y;
+  double operator()(std::span<const std::uint32_t> counts) const {
+    std::uint64_t total = 0;
+    double sx = 0, sy = 0;
+    bool x_constant = true, y_constant = true;
+    std::size_t first = counts.size();
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] == 0) continue;
+      if (first == counts.size()) first = i;
+      x_constant = x_constant && x[i] == x[first];
+      y_constant = y_constant && y[i] == y[first];
+      total += counts[i];
+      sx += counts[i] * x[i];
+      sy += counts[i] * y[i];
+    }
+    if (total < 2 || x_constant || y_constant) return nan;
+    const double mx = sx / static_cast<double>(total), my = sy / static_cast<double>(total);
+    double sxy = 0, sxx = 0, syy = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] == 0) continue;
+      const double c = counts[i], dx = x[i] - mx, dy = y[i] - my;
+      sxy += c * dx * dy;
+      sxx += c * dx * dx;
+      syy += c * dy * dy;
+    }
+    return clip_unit(sxy / std::sqrt(sxx) / std::sqrt(syy));
+  }
+};
+
+/// Quadratic weighted kappa under counts, as weighted moments.
+struct qwk_counts {
+  std::span<const double> g, p;
+  double operator()(std::span<const std::uint32_t> counts) const {
+    std::uint64_t total = 0;
+    double sg = 0, sp = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      total += counts[i];
+      sg += counts[i] * g[i];
+      sp += counts[i] * p[i];
+    }
+    if (total == 0) return nan;
+    const double n = static_cast<double>(total), mg = sg / n, mp = sp / n;
+    double observed = 0, vg = 0, vp = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] == 0) continue;
+      const double c = counts[i];
+      observed += c * (g[i] - p[i]) * (g[i] - p[i]);
+      vg += c * (g[i] - mg) * (g[i] - mg);
+      vp += c * (p[i] - mp) * (p[i] - mp);
+    }
+    const double expected = vg + vp + n * (mg - mp) * (mg - mp);
+    return expected == 0 ? nan : 1 - observed / expected;
+  }
+};
+
+/// Kendall's tau-b under counts for scores on small integer scales: the contingency table is
+/// filled with the counts, so a resample costs O(n + levels^2) and sorts nothing. Other data
+/// expand the counts.
+struct kendall_counts {
+  std::span<const double> x, y;
+  bool integer = false;
+  double lx = 0, ly = 0;
+  std::size_t wx = 0, wy = 0;
+  std::vector<std::uint64_t> table;
+  expanded_statistic<metric_kernel<metric::kendall>> fallback;
+  kendall_counts(std::span<const double> g, std::span<const double> p) : x(g), y(p), fallback(g, p, {}) {
+    integer = !g.empty() && narrow_integers(g, lx, wx, 64) && narrow_integers(p, ly, wy, 64);
+  }
+  double operator()(std::span<const std::uint32_t> counts) {
+    if (!integer) return fallback(counts);
+    table.assign(wx * wy + 2 * wy + wx, 0);
+    std::uint64_t *cell = table.data(), *above = cell + wx * wy, *column = above + wy, *row = column + wy;
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      cell[static_cast<std::size_t>(x[i] - lx) * wy + static_cast<std::size_t>(y[i] - ly)] += counts[i];
+      n += counts[i];
+    }
+    if (n < 2) return nan;
+    const auto pairs = [](std::uint64_t k) { return k * (k - 1) / 2; };
+    std::uint64_t joint = 0, discordant = 0;
+    for (std::size_t r = 0; r < wx; ++r) {
+      std::uint64_t higher = 0;
+      for (std::size_t c = wy; c-- > 0;) {
+        const std::uint64_t k = cell[r * wy + c];
+        discordant += k * higher;
+        higher += above[c];
+        joint += k > 1 ? pairs(k) : 0;
+        row[r] += k;
+        column[c] += k;
+      }
+      for (std::size_t c = 0; c < wy; ++c) above[c] += cell[r * wy + c];
+    }
+    std::uint64_t x_ties = 0, y_ties = 0;
+    for (std::size_t r = 0; r < wx; ++r) x_ties += row[r] > 1 ? pairs(row[r]) : 0;
+    for (std::size_t c = 0; c < wy; ++c) y_ties += column[c] > 1 ? pairs(column[c]) : 0;
+    return tau_b(n, x_ties, y_ties, joint, discordant);
+  }
+};
+
 /// The fastest counts statistic for metric type M on complete pairs.
 template <class M>
 auto counts_statistic(std::span<const double> g, std::span<const double> p) {
@@ -234,6 +335,9 @@ auto counts_statistic(std::span<const double> g, std::span<const double> p) {
     return s;
   };
   if constexpr (std::is_same_v<M, metric::spearman>) return spearman_counts(g, p);
+  else if constexpr (std::is_same_v<M, metric::kendall>) return kendall_counts(g, p);
+  else if constexpr (std::is_same_v<M, metric::pearson>) return pearson_counts{g, p};
+  else if constexpr (std::is_same_v<M, metric::qwk>) return qwk_counts{g, p};
   else if constexpr (std::is_same_v<M, metric::mae>) return terms([](double a, double b) { return std::abs(b - a); });
   else if constexpr (std::is_same_v<M, metric::off_by_one>) return terms([](double a, double b) { return std::abs(b - a) <= 1 ? 1.0 : 0.0; });
   else if constexpr (std::is_same_v<M, metric::accuracy>) return terms([](double a, double b) { return a == b ? 1.0 : 0.0; });
