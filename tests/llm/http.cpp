@@ -525,3 +525,31 @@ TEST_CASE("HTTPS: verified against the endpoint's CA, refused without it") {
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("batches from several threads share one backend side by side, within one concurrency cap") {
+  test_llm::server s;
+  s.sleep_ms = 30;
+  auto run_threads = [&](std::size_t cap) {
+    auto o = fast_options(s);
+    o.max_concurrent = cap;
+    llm::openai backend(o);
+    std::vector<std::future<bool>> threads;
+    for (int t = 0; t < 3; ++t)
+      threads.push_back(std::async(std::launch::async, [&, t] {
+        bool all = true;
+        for (int b = 0; b < 3; ++b) {
+          auto prefix = "cap" + std::to_string(cap) + "-t" + std::to_string(t) + "-b" + std::to_string(b) + "-";
+          auto results = backend.complete(asks(8, prefix));
+          for (std::size_t i = 0; i < results.size(); ++i)
+            all = all && results[i].ok() && results[i].value().content == "echo: " + prefix + std::to_string(i);
+        }
+        return all;
+      }));
+    for (auto& f : threads) CHECK(f.get());
+  };
+  run_threads(8);
+  CHECK(s.max_in_flight() <= 8);  // three batches of 8 at once, never more than the cap on the wire
+  run_threads(24);
+  CHECK(s.max_in_flight() > 8);   // the batches overlap: no batch waits for another to finish
+  CHECK(s.total() == 2 * 3 * 3 * 8);
+}

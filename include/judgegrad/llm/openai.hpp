@@ -89,8 +89,8 @@ inline bool retryable_status(long status) {
 /// limits) over reused keep-alive connections. Transient failures (transport errors, timeouts,
 /// 408/429/5xx, malformed replies) are retried up to `max_retries` times with exponential backoff
 /// and full jitter, honouring `Retry-After`. `n > 1` is emulated by repeated requests where the
-/// endpoint cannot do it. `complete` calls on one backend are served one batch at a time;
-/// `cancel` may be called from any thread.
+/// endpoint cannot do it. `complete` may be called from several threads at once (the concurrency
+/// cap and the rate limits hold across them); `cancel` may be called from any thread.
 class openai {
  public:
   explicit openai(openai_options options) : options_(std::move(options)), caps_(options_.capabilities), rng_(options_.jitter_seed) {
@@ -98,10 +98,6 @@ class openai {
     while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
     url_ = options_.base_url + "/chat/completions";
     if (options_.max_concurrent == 0) options_.max_concurrent = 1;
-    multi_ = curl_multi_init();
-    if (!multi_) throw std::runtime_error("libcurl: cannot create a multi handle");
-    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, long(options_.max_concurrent));
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, long(options_.max_concurrent));
     headers_ = curl_slist_append(headers_, "Content-Type: application/json");
     headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip
     if (!options_.api_key.empty())
@@ -113,22 +109,27 @@ class openai {
   openai(const openai&) = delete;
   openai& operator=(const openai&) = delete;
   ~openai() {
-    for (CURL* e : idle_) curl_easy_cleanup(e);
-    curl_multi_cleanup(multi_);
+    engines_.clear();
     curl_slist_free_all(headers_);
   }
 
   /// Answers `batch`, one result per request, in order.
   std::vector<result> complete(std::span<const request> batch) {
-    std::lock_guard lock(batch_mutex_);
-    return run(batch);
+    engine* e = acquire_engine();
+    struct give_back {
+      openai* self;
+      engine* e;
+      ~give_back() { self->release_engine(e); }
+    } guard{this, e};
+    return run(batch, *e);
   }
 
   /// Stops the batch in progress (in-flight transfers are abandoned, their results are
   /// `cancelled`) and every later batch until `resume`.
   void cancel() {
     cancelled_ = true;
-    curl_multi_wakeup(multi_);
+    std::lock_guard lock(engines_mutex_);
+    for (auto& e : engines_) curl_multi_wakeup(e->multi);
   }
   void resume() { cancelled_ = false; }
 
@@ -142,7 +143,6 @@ class openai {
   /// Model ids listed by GET /models, and capabilities set from the server it reveals
   /// (llama.cpp: no `n`; Ollama: no `n`, no JSON schema, no logprobs). Errors throw, key scrubbed.
   std::vector<std::string> probe() {
-    std::lock_guard lock(batch_mutex_);
     CURL* easy = curl_easy_init();
     std::string body;
     curl_easy_setopt(easy, CURLOPT_URL, (options_.base_url + "/models").c_str());
@@ -163,8 +163,9 @@ class openai {
     if (code != CURLE_OK || status != 200)
       throw std::runtime_error(hide(fmt::format("GET {}/models: {}", options_.base_url,
                                                 code != CURLE_OK ? curl_easy_strerror(code) : fmt::format("HTTP {}", status))));
+    simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (parser_.parse(body).get(doc)) throw std::runtime_error(hide(fmt::format("GET {}/models: reply is not JSON", options_.base_url)));
+    if (parser.parse(body).get(doc)) throw std::runtime_error(hide(fmt::format("GET {}/models: reply is not JSON", options_.base_url)));
     std::vector<std::string> models;
     std::string owner;
     simdjson::dom::array data;
@@ -229,10 +230,48 @@ class openai {
     return fmt::format("request {} (role {}, model {}) to endpoint {}", index, to_string(r.role), r.model, options_.name);
   }
 
-  CURL* acquire_easy() {
-    if (!idle_.empty()) {
-      CURL* e = idle_.back();
-      idle_.pop_back();
+  /// What one batch in progress owns: a multi handle with its connection cache, easy handles
+  /// to reuse, a parser. Engines are pooled, so concurrent `complete` calls run side by side and
+  /// later batches reuse the connections of earlier ones.
+  struct engine {
+    CURLM* multi = nullptr;
+    std::vector<CURL*> idle;
+    simdjson::dom::parser parser;
+    bool busy = false;
+    explicit engine(std::size_t max_connections) {
+      multi = curl_multi_init();
+      if (!multi) throw std::runtime_error("libcurl: cannot create a multi handle");
+      curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, long(max_connections));
+      curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, long(max_connections));
+    }
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+    ~engine() {
+      for (CURL* e : idle) curl_easy_cleanup(e);
+      curl_multi_cleanup(multi);
+    }
+  };
+
+  engine* acquire_engine() {
+    std::lock_guard lock(engines_mutex_);
+    for (auto& e : engines_)
+      if (!e->busy) {
+        e->busy = true;
+        return e.get();
+      }
+    engines_.push_back(std::make_unique<engine>(options_.max_concurrent));
+    engines_.back()->busy = true;
+    return engines_.back().get();
+  }
+  void release_engine(engine* e) {
+    std::lock_guard lock(engines_mutex_);
+    e->busy = false;
+  }
+
+  CURL* acquire_easy(engine& en) {
+    if (!en.idle.empty()) {
+      CURL* e = en.idle.back();
+      en.idle.pop_back();
       return e;
     }
     CURL* e = curl_easy_init();
@@ -250,11 +289,12 @@ class openai {
   }
 
   double backoff(int attempt) {
+    std::lock_guard lock(limits_mutex_);
     double ceiling = std::min(options_.backoff_max, options_.backoff_initial * std::ldexp(1.0, std::max(0, attempt - 1)));
     return std::uniform_real_distribution<double>(0, std::max(0.0, ceiling))(rng_);  // full jitter
   }
 
-  std::vector<result> run(std::span<const request> batch) {
+  std::vector<result> run(std::span<const request> batch, engine& en) {
     auto start = clock::now();
     std::vector<slot> slots(batch.size());
     std::deque<job> ready;
@@ -348,13 +388,16 @@ class openai {
         if (detail::retryable_status(status)) return retry_or_fail(t.work, std::move(e), double(retry_after));
         return finish_error(t.work, std::move(e));
       }
-      auto parsed = parse_completion(parser_, t.reply, req);
+      auto parsed = parse_completion(en.parser, t.reply, req);
       if (auto* err = std::get_if<error>(&parsed)) {
         err->http_status = int(status);
         return retry_or_fail(t.work, std::move(*err), 0);
       }
       auto& r = std::get<response>(parsed);
-      token_bucket_.adjust(t.work.token_estimate - double(r.usage.total()));
+      {
+        std::lock_guard lock(limits_mutex_);
+        token_bucket_.adjust(t.work.token_estimate - double(r.usage.total()));
+      }
       succeed(t.work, std::move(r));
     };
 
@@ -364,7 +407,7 @@ class openai {
       t->max_bytes = options_.max_response_bytes;
       const request& req = batch[j.index];
       t->body = request_body(req, caps, j.n, j.offset);
-      t->easy = acquire_easy();
+      t->easy = acquire_easy(en);
       double timeout = req.timeout_seconds.value_or(options_.total_timeout);
       curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, long(timeout * 1000));
       curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body.c_str());
@@ -374,13 +417,14 @@ class openai {
       ++t->work.attempts;
       ++slots[j.index].attempts;
       if (!slots[j.index].started) slots[j.index].started = clock::now();
-      curl_multi_add_handle(multi_, t->easy);
+      curl_multi_add_handle(en.multi, t->easy);
       active.push_back(std::move(t));
     };
 
     auto release = [&](transfer* t) {
-      curl_multi_remove_handle(multi_, t->easy);
-      idle_.push_back(t->easy);
+      curl_multi_remove_handle(en.multi, t->easy);
+      en.idle.push_back(t->easy);
+      --in_flight_;
       auto it = std::find_if(active.begin(), active.end(), [&](auto& p) { return p.get() == t; });
       auto owned = std::move(*it);
       active.erase(it);
@@ -418,22 +462,35 @@ class openai {
         const request& req = batch[j.index];
         j.token_estimate = double(estimate_prompt_tokens(req) +
                                   std::uint64_t(j.n) * (req.max_tokens ? std::uint64_t(*req.max_tokens) : options_.default_completion_tokens));
-        double w = std::max(request_bucket_.wait_for(1, now), token_bucket_.wait_for(j.token_estimate, now));
-        if (w > 0) {
-          wait_seconds = std::min(wait_seconds, w);
+        // The cap counts the transfers of every batch in progress on this backend.
+        std::size_t current = in_flight_.load();
+        while (current < options_.max_concurrent && !in_flight_.compare_exchange_weak(current, current + 1)) {}
+        if (current >= options_.max_concurrent) {
+          wait_seconds = std::min(wait_seconds, 0.002);  // another batch holds the slots
           limited = true;
           break;
         }
-        request_bucket_.take(1, now);
-        token_bucket_.take(j.token_estimate, now);
+        {
+          std::lock_guard lock(limits_mutex_);
+          double w = std::max(request_bucket_.wait_for(1, now), token_bucket_.wait_for(j.token_estimate, now));
+          if (w <= 0) {
+            request_bucket_.take(1, now);
+            token_bucket_.take(j.token_estimate, now);
+          } else {
+            --in_flight_;
+            wait_seconds = std::min(wait_seconds, w);
+            limited = true;
+            break;
+          }
+        }
         job started = j;
         ready.pop_front();
         start_transfer(started);
       }
       int running = 0;
-      curl_multi_perform(multi_, &running);
+      curl_multi_perform(en.multi, &running);
       int left = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      while (CURLMsg* msg = curl_multi_info_read(en.multi, &left)) {
         if (msg->msg != CURLMSG_DONE) continue;
         transfer* raw = nullptr;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &raw);
@@ -443,7 +500,7 @@ class openai {
       }
       if (!ready.empty() && active.size() < options_.max_concurrent && !limited) continue;  // startable now
       if (!active.empty() || !delayed.empty() || !ready.empty())
-        curl_multi_poll(multi_, nullptr, 0, std::max(1, int(wait_seconds * 1000)), nullptr);
+        curl_multi_poll(en.multi, nullptr, 0, std::max(1, int(wait_seconds * 1000)), nullptr);
     }
     std::vector<result> out;
     out.reserve(batch.size());
@@ -455,13 +512,13 @@ class openai {
   openai_options options_;
   llm::capabilities caps_;
   mutable std::mutex caps_mutex_;
-  std::mutex batch_mutex_;
   std::atomic<bool> cancelled_{false};
   std::string url_;
-  CURLM* multi_ = nullptr;
   curl_slist* headers_ = nullptr;
-  std::vector<CURL*> idle_;
-  simdjson::dom::parser parser_;
+  std::mutex engines_mutex_;
+  std::vector<std::unique_ptr<engine>> engines_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::mutex limits_mutex_;  // buckets and the jitter generator
   token_bucket request_bucket_;
   token_bucket token_bucket_;
   std::mt19937_64 rng_;
