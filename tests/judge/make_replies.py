@@ -93,7 +93,10 @@ cases = [
   ("placeholders only", S, '{"fluency": <score>, "relevance": <score>, "coherence": <score>, "consistency": <score>}', "invalid_json", {}, "unparsable"),
   ("unbalanced closing brace", S, '"fluency": 4, "relevance": 3}', "no_json", {}, "unparsable"),
   ("garbage between braces", S, "{this is not json at all}", "invalid_json", {}, "unparsable"),
-  ("scores as a list of pairs", S, '{"scores": [["fluency", 4], ["relevance", 3]]}', "ok", {}),
+  ("scores as a list of pairs", S, '{"scores": [["fluency", 4], ["relevance", 3]]}', "ok", {"fluency": 4, "relevance": 3}),
+  ("scores as a list of named objects", S,
+   '[{"criterion": "fluency", "score": 4}, {"criterion": "relevance", "score": 3}, {"name": "Coherence", "rating": "5"}, {"aspect": "consistency", "value": 2}]', "ok", ALL4),
+  ("a list of numbers is not a score list", S, '{"scores": [4, 3, 5, 2]}', "ok", {}),
   # --- BRIGHTER ---------------------------------------------------------------------------------
   ("brighter plain", B, '{"anger": 0, "fear": 2, "joy": 0, "sadness": 1, "surprise": 3}', "ok",
    {"anger": 0, "fear": 2, "joy": 0, "sadness": 1, "surprise": 3}),

@@ -381,8 +381,9 @@ inline std::string drop_thinking(std::string_view reply) {
   return out;
 }
 
-/// Candidate JSON texts, most likely first: the inside of each ``` fence that holds a '{', each
-/// balanced {...} span outside quotes, and the span from the first '{' to the last '}'.
+/// Candidate JSON texts, most likely first: the inside of each ``` fence that holds a '{', the
+/// span from a '[' before the first '{' to the last ']', each balanced {...} span outside quotes,
+/// and the span from the first '{' to the last '}'.
 inline std::vector<std::string_view> candidates(std::string_view s) {
   std::vector<std::string_view> out;
   for (std::size_t i = 0; (i = s.find("```", i)) != std::string_view::npos;) {
@@ -402,6 +403,10 @@ inline std::vector<std::string_view> candidates(std::string_view s) {
     if (inner.find('{') != std::string_view::npos) out.push_back(text::trim(inner));
     i = close == s.size() ? close : close + 3;
   }
+  // A list opened before any object: [{...}, ...] or [["name", 4], ...].
+  std::size_t open = s.find('['), close = s.rfind(']');
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open && open < s.find('{'))
+    out.push_back(s.substr(open, close - open + 1));
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '{') continue;
     std::size_t depth = 0, j = i;
@@ -470,6 +475,41 @@ inline const jvalue* score_object(const jvalue& v, std::span<const criterion_spe
     level = std::move(next);
   }
   return nullptr;
+}
+
+/// Scores given as a list of named items, [{"criterion": "fluency", "score": 4}, ...] (name under
+/// criterion/name/aspect/metric) or [["fluency", 4], ...], found anywhere a few levels down,
+/// rebuilt as one object keyed by name; nothing when there is no such list.
+inline std::optional<jvalue> object_from_list(const jvalue& v, std::span<const criterion_spec> criteria) {
+  std::vector<const jvalue*> level{&v};
+  for (int depth = 0; depth < 4 && !level.empty(); ++depth) {
+    std::vector<const jvalue*> next;
+    for (const jvalue* x : level) {
+      if (x->type == jvalue::kind::array) {
+        jvalue obj;
+        obj.type = jvalue::kind::object;
+        for (const auto& item : x->values) {
+          if (item.type == jvalue::kind::array && item.values.size() == 2 && item.values[0].type == jvalue::kind::string) {
+            obj.keys.push_back(item.values[0].text);
+            obj.values.push_back(item.values[1]);
+          } else if (item.type == jvalue::kind::object) {
+            const jvalue* name = nullptr;
+            for (std::string_view k : {"criterion", "name", "aspect", "metric"})
+              if (!name) name = member(item, k);
+            if (name && name->type == jvalue::kind::string) {
+              obj.keys.push_back(name->text);
+              obj.values.push_back(item);  // judge_value reads its score/value/rating
+            }
+          }
+        }
+        if (count_members(obj, criteria) > 0) return obj;
+      }
+      if (x->type == jvalue::kind::object || x->type == jvalue::kind::array)
+        for (const auto& child : x->values) next.push_back(&child);
+    }
+    level = std::move(next);
+  }
+  return std::nullopt;
 }
 
 /// A number written as text: "4", " 4.0 ", "4/5" or "4 out of 5" when 5 is the scale's maximum.
@@ -578,7 +618,10 @@ inline parsed_reply parse_scores(std::string_view reply, std::span<const criteri
   for (auto c : cands) {
     detail::jvalue v;
     if (!detail::read_candidate(c, v)) continue;
-    if (const detail::jvalue* obj = detail::score_object(v, criteria)) {
+    const detail::jvalue* obj = detail::score_object(v, criteria);
+    std::optional<detail::jvalue> listed;
+    if (!obj && (listed = detail::object_from_list(v, criteria))) obj = &*listed;
+    if (obj) {
       for (const auto& spec : criteria) r.scores.push_back(detail::judge_value(detail::member(*obj, spec.name), spec.scale));
       return r;
     }
