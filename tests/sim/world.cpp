@@ -360,6 +360,52 @@ TEST_CASE("judge: answers the requested JSON, with format faults at the configur
   }
 }
 
+TEST_CASE("judge: the faithful layout and shown definitions are read too") {
+  const auto& w = paper_world();
+  const auto& e = simtest::paper_test()[5];
+  auto faithful = jg::judge::summeval_prompt<simtest::summeval>(jg::prompt_style::faithful);
+  auto text = jg::judge::render(faithful, e);
+  auto sections = sim::split_sections(text);
+  CHECK(w.recognise(sim::find_section(sections, "Sample")->body) == e.id);
+  auto parsed = jg::judge::parse_reply<simtest::summeval>(reply(w, role::judge, text));
+  CHECK(parsed.status == jg::judge::reply_status::ok);
+  // Definitions state facets (fluency's names five of them): shown, they lower the judge's error.
+  auto with_defs = jg::judge::summeval_prompt<simtest::summeval>();
+  auto skeleton = with_defs.skeleton();
+  skeleton.show_definitions = true;
+  with_defs = with_defs.with_skeleton(skeleton);
+  double plain = 0, defs = 0;
+  for (const auto& ex : simtest::paper_test()) {
+    auto c = simtest::summeval::index_of("coherence");
+    auto a = jg::judge::parse_reply<simtest::summeval>(reply(w, role::judge, jg::judge::render(jg::judge::summeval_prompt<simtest::summeval>(), ex)));
+    auto b = jg::judge::parse_reply<simtest::summeval>(reply(w, role::judge, jg::judge::render(with_defs, ex)));
+    plain += std::abs(a.scores[c].score().value_or(3) - *ex.gold[c]);
+    defs += std::abs(b.scores[c].score().value_or(3) - *ex.gold[c]);
+  }
+  CHECK(defs < plain - 20);  // summed over 480 rows
+}
+
+TEST_CASE("robustness: any prompt for any role gets a reply, never an exception") {
+  const auto& w = paper_world();
+  std::vector<std::string> prompts{"", "## ", "##", "## Instructions\n- fluency:", "## Sample\n: \n:::", "## Scores\n- fluency: predicted , human",
+                                   "## Scores\n- : predicted 1e999, human -inf", "## Critique\nscored where the human score is ",
+                                   "## Instructions\n- coherence: x\n## Critique\n- coherence: The judge scored 9 where the human score is ",
+                                   "## Past instructions\n### Set 1 (score abc)\n- fluency: \n### \n",
+                                   "## Target criterion\nnone\n## Gradient\n", "## Target criterion\nfluency\n## New instruction\n## Gradient\nFor fluency, check spelling.",
+                                   std::string(5000, '#'), std::string("\xff\xfe\x00 binary", 10)};
+  for (const auto& p : prompts)
+    for (auto r : {role::judge, role::loss, role::gradient, role::optimizer, role::evaluator, role::other}) {
+      INFO(jg::llm::to_string(r) << ": " << p.substr(0, 60));
+      jg::llm::request req = request(r, p);
+      CHECK_NOTHROW(CHECK_FALSE(w.respond(req).content.empty()));
+    }
+  // A criterion without facets gets them from its definition.
+  sim::world custom({sim::criterion_model{"tone", "Whether the reply stays polite and friendly.", {1, 5, 1}, {}}});
+  CHECK(custom.criteria()[0].facets.size() == 4);  // reply, stays, polite, friendly
+  std::vector<sim::scored_set> past{{0.1, {{"tone", "Rate."}}}};
+  CHECK(reply(custom, role::optimizer, sim::opro_prompt(past)).starts_with("{\"instructions\":{\"tone\":"));
+}
+
 TEST_CASE("loss and usage: the critique states direction and size; tokens are estimated") {
   const auto& w = paper_world();
   std::vector<sim::score_line> lines{{"fluency", 3.0, 5.0}, {"relevance", 4.0, 4.0}, {"coherence", 5.0, 2.0}, {"consistency", std::nullopt, 5.0}};

@@ -55,12 +55,19 @@ struct proposal {
 /// concurrent requests from many threads.
 class world {
  public:
-  /// A world over these criteria, with no known examples yet.
+  /// A world over these criteria, with no known examples yet. A criterion given without facets
+  /// gets facets derived from its definition.
   explicit world(std::vector<criterion_model> criteria, params knobs = preset("paper"))
       : criteria_(std::move(criteria)), params_(std::move(knobs)) {
     if (criteria_.empty()) throw std::invalid_argument("judgegrad::sim::world: at least one criterion is needed");
     validate(params_);
-    for (const auto& c : criteria_) names_.push_back(c.name);
+    for (auto& c : criteria_) {
+      if (c.facets.empty()) c.facets = derive_facets(c.name, c.definition);
+      for (const auto& f : c.facets)
+        if (f.cues.empty() || f.cues.front().empty())
+          throw std::invalid_argument(fmt::format("judgegrad::sim::world: a facet of '{}' has no cue", c.name));
+      names_.push_back(c.name);
+    }
   }
 
   /// A world over the criteria of `Set` (built-in facets where known) that knows every example of
@@ -683,7 +690,9 @@ class world {
           text += " " + facet_rule(p.owner, p.facet, r);
         }
       }
-      result.push_back({c, std::string(trim(text))});
+      std::string cleaned(trim(text));
+      if (cleaned.empty()) cleaned = fmt::format("Judge the {} of the text.", criteria_[c].name);  // never an empty reply
+      result.push_back({c, std::move(cleaned)});
     }
     if (single && format == llm::response_format::kind::text) return result.front().second;
     return instructions_json(result);
