@@ -116,12 +116,13 @@ inline std::uint64_t count_inversions(std::span<double> v, std::vector<double>& 
       const std::size_t mid = std::min(n, lo + width), hi = std::min(n, lo + 2 * width);
       std::size_t i = lo, j = mid, k = lo;
       while (i < mid && j < hi) {
-        if (from[j] < from[i]) {
-          inversions += mid - i;
-          to[k++] = from[j++];
-        } else {
-          to[k++] = from[i++];
-        }
+        // Branch-free: which side is taken is unpredictable on real data.
+        const double a = from[i], b = from[j];
+        const bool right = b < a;
+        to[k++] = right ? b : a;
+        inversions += right ? mid - i : 0;
+        j += right;
+        i += !right;
       }
       while (i < mid) to[k++] = from[i++];
       while (j < hi) to[k++] = from[j++];
