@@ -262,8 +262,10 @@ TEST_CASE("per-criterion layout: K calls per example in one batch, each showing 
   });
   judge::judge_settings s;
   s.schema = true;
+  s.suffix = "\n/no_think";
   s.bootstrap.resamples = 0;
   auto ev = judge::evaluate<jg::layout::per_criterion>(backend, judge::summeval_prompt(), d, s);
+  CHECK(backend.batches[0][0].messages[0].content.ends_with("## Response\n\n/no_think"));
   REQUIRE(backend.batches.size() == 1);
   REQUIRE(backend.batches[0].size() == 24);
   CHECK(backend.batches[0][5].messages[0].content.find("- relevance: Rate from 1 to 5.") != std::string::npos);

@@ -51,6 +51,7 @@ struct judge_settings {
   std::optional<int> max_tokens = 256;        ///< the reference's judge budget
   std::optional<std::uint64_t> seed;
   bool schema = false;                        ///< attach the score JSON schema as response_format
+  std::string suffix;                         ///< appended to every prompt (the reference adds "\n/no_think" for Qwen models)
   int repair_rounds = 1;                      ///< extra rounds re-asking with the parse error (0 = off)
   judge::failure_policy failures{};
   bootstrap_settings bootstrap{};
@@ -179,10 +180,10 @@ predictions<Set> predict(Backend& backend, const judge_prompt<Set>& prompt, std:
     if constexpr (std::is_same_v<Layout, layout::joint>) {
       std::vector<std::size_t> shown;
       for (std::size_t c = 0; c < Set::size; ++c) shown.push_back(c);
-      work.push_back({i, shown, {llm::message{"user", render(prompt, examples[i], std::span<const std::size_t>(shown))}}});
+      work.push_back({i, shown, {llm::message{"user", render(prompt, examples[i], std::span<const std::size_t>(shown)) + settings.suffix}}});
     } else {
       for (std::size_t c = 0; c < Set::size; ++c)
-        work.push_back({i, {c}, {llm::message{"user", render_one(prompt, examples[i], c)}}});
+        work.push_back({i, {c}, {llm::message{"user", render_one(prompt, examples[i], c) + settings.suffix}}});
     }
   }
   for (int round = 0; !work.empty(); ++round) {
