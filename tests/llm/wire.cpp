@@ -388,3 +388,53 @@ TEST_CASE("options from the environment: OpenAI first, OpenRouter as the fallbac
     else ::unsetenv(names[i]);
   }
 }
+
+TEST_CASE("a configuration written for a run directory reads back the same, without its keys") {
+  for (bool reference : {false, true}) {
+    std::string json = reference ? R"({
+      "task_model": {"name": "openrouter/deepseek/deepseek-chat-v3-0324", "temperature": 0.1, "max_tokens": 4096, "timeout": 60},
+      "optimizer_model": {"name": "openrouter/deepseek/deepseek-chat-v3-0324", "temperature": 0.7, "max_tokens": 16384, "timeout": 600},
+      "gradient_model": {"name": "openrouter/deepseek/deepseek-chat-v3-0324", "temperature": 0.7, "max_tokens": 8192, "timeout": 600},
+      "loss_model": {"name": "openrouter/deepseek/deepseek-chat-v3-0324", "temperature": 0.7, "max_tokens": 1024, "timeout": 60},
+      "endpoints": {"e": {"api_key": "${OPENROUTER_API_KEY}", "max_calls_5h": 10000, "budget_5h_usd": 100, "max_concurrent": 10}}})"
+                                 : R"({
+      "endpoints": {"a": {"base_url": "https://openrouter.ai/api/v1", "api_key_env": "OPENROUTER_API_KEY", "tokens_per_minute": 1e6,
+                          "headers": ["X-Title: t"], "capabilities": {"n": false}},
+                    "b": {"base_url": "http://localhost:11434/v1", "timeout": 42.5}},
+      "default_endpoint": "a",
+      "roles": {"judge": {"model": "x", "temperature": 0.1, "seed": 3}, "evaluator": {"model": "y", "endpoint": "b"}},
+      "prices": {"x": {"input_per_mtok": 0.27, "output_per_mtok": 1.1, "cached_input_per_mtok": 0.07}, "*": {"input_per_mtok": 1, "output_per_mtok": 2}},
+      "budget": {"max_tokens": 123456789, "max_usd": 7.5},
+      "cache": {"path": "c.sqlite", "mode": "write_only"}})";
+    INFO(reference);
+    auto first = llm::parse_llm_config(json, "in.json", "/runs", test_env);
+    std::string written = llm::to_json(first);
+    CHECK(written.find("sk-or-v1-abcdefabcdef1234") == std::string::npos);
+    CHECK(written.find("OPENROUTER_API_KEY") != std::string::npos);
+    auto second = llm::parse_llm_config(written, "written.json", "/elsewhere", test_env);
+    CHECK(llm::to_json(second) == written);
+    REQUIRE(second.endpoints.size() == first.endpoints.size());
+    for (const auto& [name, o] : first.endpoints) {
+      const auto& p = second.endpoints.at(name);
+      CHECK(p.base_url == o.base_url);
+      CHECK(p.api_key.reveal() == o.api_key.reveal());
+      CHECK(p.capabilities == o.capabilities);
+      CHECK(p.total_timeout == o.total_timeout);
+      CHECK(p.requests_per_minute == o.requests_per_minute);
+      CHECK(p.extra_headers == o.extra_headers);
+    }
+    for (auto r : llm::all_roles) {
+      REQUIRE(second.settings(r).has_value() == first.settings(r).has_value());
+      if (!first.settings(r)) continue;
+      CHECK(second.settings(r)->model == first.settings(r)->model);
+      CHECK(second.settings(r)->temperature == first.settings(r)->temperature);
+      CHECK(second.settings(r)->max_tokens == first.settings(r)->max_tokens);
+      CHECK(second.settings(r)->seed == first.settings(r)->seed);
+    }
+    CHECK(second.meter.budget.max_usd == first.meter.budget.max_usd);
+    CHECK(second.meter.budget.max_tokens == first.meter.budget.max_tokens);
+    CHECK(second.meter.prices.size() == first.meter.prices.size());
+    CHECK(second.cache.has_value() == first.cache.has_value());
+    if (first.cache) CHECK(second.cache->path == first.cache->path);  // absolute once resolved
+  }
+}

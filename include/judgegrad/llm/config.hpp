@@ -5,9 +5,11 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/llm/cache.hpp>
 #include <judgegrad/llm/meter.hpp>
 #include <judgegrad/llm/openai.hpp>
+#include <judgegrad/llm/secret.hpp>
 #include <judgegrad/llm/types.hpp>
 
 #include <fmt/format.h>
@@ -389,6 +391,68 @@ inline llm_config parse_llm_config(std::string_view json, const std::string& sou
     if (auto& s = cfg.settings(r); s && !s->endpoint.empty() && !cfg.endpoints.count(s->endpoint))
       in.fail(fmt::format("roles.{}.endpoint", to_string(r)), fmt::format("no endpoint named {}", s->endpoint));
   return cfg;
+}
+
+/// `config` in judgegrad's own format, for a run directory: everything needed to rebuild the same
+/// stack except the keys themselves, which appear as the environment variables that held them.
+/// Reading the text back (`parse_llm_config`) gives the same configuration.
+inline std::string to_json(const llm_config& config) {
+  json_writer w;
+  w.begin_object().key("endpoints").begin_object();
+  for (const auto& [name, o] : config.endpoints) {
+    w.key(name).begin_object().key("base_url").value(o.base_url);
+    if (auto it = config.key_variables.find(name); it != config.key_variables.end()) w.key("api_key_env").value(it->second);
+    w.key("max_concurrent").value(std::uint64_t(o.max_concurrent))
+        .key("requests_per_minute").value(o.requests_per_minute)
+        .key("tokens_per_minute").value(o.tokens_per_minute)
+        .key("burst_seconds").value(o.burst_seconds)
+        .key("max_retries").value(o.max_retries)
+        .key("backoff_initial").value(o.backoff_initial)
+        .key("backoff_max").value(o.backoff_max)
+        .key("retry_after_max").value(o.retry_after_max)
+        .key("connect_timeout").value(o.connect_timeout)
+        .key("timeout").value(o.total_timeout)
+        .key("default_completion_tokens").value(o.default_completion_tokens)
+        .key("max_response_bytes").value(std::uint64_t(o.max_response_bytes));
+    if (!o.ca_file.empty()) w.key("ca_file").value(o.ca_file);
+    w.key("headers").begin_array();
+    for (const auto& h : o.extra_headers) w.value(scrub(h, o.api_key.reveal()));
+    w.end_array();
+    const auto& c = o.capabilities;
+    w.key("capabilities").begin_object().key("n").value(c.n).key("logprobs").value(c.logprobs)
+        .key("json_schema").value(c.json_schema).key("json_object").value(c.json_object)
+        .key("seed").value(c.seed).key("metadata").value(c.metadata).end_object();
+    w.end_object();
+  }
+  w.end_object().key("default_endpoint").value(config.default_endpoint).key("roles").begin_object();
+  for (role r : all_roles) {
+    const auto& s = config.settings(r);
+    if (!s) continue;
+    w.key(to_string(r)).begin_object().key("model").value(s->model);
+    if (!s->endpoint.empty()) w.key("endpoint").value(s->endpoint);
+    if (s->temperature) w.key("temperature").value(*s->temperature);
+    if (s->max_tokens) w.key("max_tokens").value(*s->max_tokens);
+    if (s->timeout_seconds) w.key("timeout").value(*s->timeout_seconds);
+    if (s->seed) w.key("seed").value(*s->seed);
+    w.end_object();
+  }
+  w.end_object().key("prices").begin_object();
+  for (const auto& [model, p] : config.meter.prices) {
+    w.key(model).begin_object().key("input_per_mtok").value(p.input_per_mtok).key("output_per_mtok").value(p.output_per_mtok);
+    if (p.cached_input_per_mtok) w.key("cached_input_per_mtok").value(*p.cached_input_per_mtok);
+    w.end_object();
+  }
+  const auto& b = config.meter.budget;
+  w.end_object().key("budget").begin_object();
+  if (b.max_calls) w.key("max_calls").value(*b.max_calls);
+  if (b.max_tokens) w.key("max_tokens").value(*b.max_tokens);
+  if (b.max_usd) w.key("max_usd").value(*b.max_usd);
+  w.key("default_completion_tokens").value(config.meter.default_completion_tokens).end_object();
+  if (config.cache)
+    w.key("cache").begin_object().key("path").value(config.cache->path.string()).key("mode").value(to_string(config.cache->mode))
+        .key("busy_timeout_ms").value(config.cache->busy_timeout_ms).end_object();
+  w.end_object();
+  return std::move(w).str();
 }
 
 /// Reads a configuration file (see docs/backends.md for both formats).
