@@ -220,9 +220,13 @@ TEST_CASE("under 20% injected faults, 1,000 requests all come back right within 
   std::atomic<int> injected{0};
   s.plan = [&](const std::string& c, int attempt) {
     std::uint64_t h = mix(c, attempt);
+    if (c == "load-500" && attempt == 0) {  // one Retry-After: it holds the whole backend for a second
+      ++injected;
+      return fault::rate_limited_retry_after;
+    }
     if (attempt >= 3 || h % 5 != 0) return fault::none;
     fault f = kinds[(h / 5) % 8];
-    if (f == fault::rate_limited_retry_after && (h / 40) % 4) f = fault::rate_limited;  // few 1-second waits
+    if (f == fault::rate_limited_retry_after) f = fault::rate_limited;
     if (f == fault::timeout && (h / 40) % 3) f = fault::server_500;
     ++injected;
     return f;
@@ -552,4 +556,18 @@ TEST_CASE("batches from several threads share one backend side by side, within o
   run_threads(24);
   CHECK(s.max_in_flight() > 8);   // the batches overlap: no batch waits for another to finish
   CHECK(s.total() == 2 * 3 * 3 * 8);
+}
+
+TEST_CASE("a Retry-After holds every new request of the backend, not only the one retried") {
+  test_llm::server s;
+  s.plan = [](const std::string& c, int attempt) { return c == "h0" && attempt == 0 ? fault::rate_limited_retry_after : fault::none; };
+  auto o = fast_options(s);
+  o.max_concurrent = 1;
+  llm::openai backend(o);
+  auto results = backend.complete(asks(4, "h"));
+  for (auto& r : results) REQUIRE(r.ok());
+  auto seen = s.requests();
+  REQUIRE(seen.size() == 5);
+  CHECK(seen[0].content == "h0");
+  CHECK(seen[1].at - seen[0].at >= std::chrono::milliseconds(950));  // whichever went next waited too
 }

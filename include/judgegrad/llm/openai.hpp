@@ -322,7 +322,12 @@ class openai {
     auto retry_or_fail = [&](job j, error e, double retry_after) {
       if (j.attempts > options_.max_retries || cancelled_) return finish_error(j, std::move(e));
       double wait = backoff(j.attempts);
-      if (retry_after > 0) wait = std::max(wait, std::min(retry_after, options_.retry_after_max));
+      if (retry_after > 0) {
+        wait = std::max(wait, std::min(retry_after, options_.retry_after_max));
+        // The server asked everyone to wait, not just this request: hold new starts too.
+        std::lock_guard lock(limits_mutex_);
+        hold_until_ = std::max(hold_until_, clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait)));
+      }
       note(fmt::format("{}: {}; retry {}/{} in {:.3f} s", describe(batch[j.index], j.index), e.message, j.attempts,
                        options_.max_retries, wait));
       j.not_before = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait));
@@ -474,6 +479,7 @@ class openai {
         {
           std::lock_guard lock(limits_mutex_);
           double w = std::max(request_bucket_.wait_for(1, now), token_bucket_.wait_for(j.token_estimate, now));
+          if (hold_until_ > now) w = std::max(w, std::chrono::duration<double>(hold_until_ - now).count());
           if (w <= 0) {
             request_bucket_.take(1, now);
             token_bucket_.take(j.token_estimate, now);
@@ -522,6 +528,7 @@ class openai {
   std::mutex limits_mutex_;  // buckets and the jitter generator
   token_bucket request_bucket_;
   token_bucket token_bucket_;
+  clock::time_point hold_until_{};  // no new request starts before this (a Retry-After)
   std::mt19937_64 rng_;
 };
 
