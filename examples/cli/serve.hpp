@@ -34,6 +34,7 @@ struct serve_options {
   std::string config_file;
   std::optional<std::uint64_t> seed;
   std::string api_key_env;
+  std::string upstream_key_env;
   bool print_config = false;
 };
 
@@ -58,6 +59,9 @@ inline CLI::App* add_serve(CLI::App& app, serve_options& o) {
   cmd->add_option("--latency-ms", o.server.faults.latency_ms, "Fixed latency added to every completion")->check(CLI::Range(0.0, 600000.0));
   cmd->add_option("--latency-jitter-ms", o.server.faults.latency_jitter_ms, "Mean of an exponential latency added on top")->check(CLI::Range(0.0, 600000.0));
   cmd->add_option("--fault-seed", o.server.faults.seed, "Seed of the fault draws")->capture_default_str();
+  cmd->add_option("--upstream", o.server.upstream,
+                  "Forward completions to this OpenAI-compatible base URL (e.g. https://openrouter.ai/api/v1) instead of the simulator, injecting the faults in front of it");
+  cmd->add_option("--upstream-key-env", o.upstream_key_env, "Environment variable holding the upstream's API key");
   cmd->add_flag("--print-config", o.print_config, "Print the resolved knobs as JSON and exit");
   return cmd;
 }
@@ -95,7 +99,12 @@ inline int run_serve(const serve_options& o) {
     std::filesystem::path dir = jg::data::data_directory(o.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.data_dir),
                                                          std::filesystem::current_path() / ".." / "shared" / "data");
     // Every file of the data set: an example found in two files keeps the first one's labels.
+    // A proxy needs no data: its world stays empty.
     auto world = [&] {
+      if (!o.server.upstream.empty()) {
+        std::vector<jg::sim::criterion_model> none{{"none", "", {1, 5, 1}, {}}};
+        return jg::sim::world(none, p);
+      }
       if (o.dataset == "summeval") {
         auto paper = jg::data::summeval_paper<jg::summeval::all>(dir);
         auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
@@ -124,17 +133,28 @@ inline int run_serve(const serve_options& o) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+    if (!o.upstream_key_env.empty()) {
+      const char* key = std::getenv(o.upstream_key_env.c_str());
+      if (key == nullptr || *key == '\0') {
+        fmt::print(stderr, "judgegrad serve: --upstream-key-env {}: that environment variable is not set or empty\n", o.upstream_key_env);
+        return 2;
+      }
+      so.upstream_api_key = key;
+    }
+
     jg::sim::server server(world, so);
     int port = server.start();
-    fmt::print("judgegrad serve: listening on http://{}:{} (simulated world: {}, {} examples, seed {}{})\n", so.host, port,
-               o.dataset, world.size(), p.seed, so.api_key.empty() ? "" : ", bearer token required");
+    std::string what = so.upstream.empty() ? fmt::format("simulated world: {}, {} examples, seed {}", o.dataset, world.size(), p.seed)
+                                           : fmt::format("proxy to {}, faults injected", so.upstream);
+    fmt::print("judgegrad serve: listening on http://{}:{} ({}{})\n", so.host, port, what,
+               so.api_key.empty() ? "" : ", bearer token required");
     std::fflush(stdout);
     int received = 0;
     sigwait(&stop_signals, &received);
     server.stop();
     auto counts = server.counts();
     fmt::print("judgegrad serve: {} received, stopped after {} requests ({} completions)\n",
-               received == SIGTERM ? "SIGTERM" : "SIGINT", counts.requests, counts.ok);
+               received == SIGTERM ? "SIGTERM" : "SIGINT", counts.requests, counts.ok + counts.proxied);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "judgegrad serve: {}\n", e.what());

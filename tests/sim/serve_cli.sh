@@ -59,6 +59,23 @@ echo "$headers" | grep -q '^HTTP/1.1 429' || fail "expected 429: $headers"
 echo "$headers" | grep -qi '^Retry-After: 9' || fail "expected Retry-After: 9: $headers"
 stop INT
 
+# A second server proxies to a first one, with faults in front.
+start --seed 7
+first=$port
+first_pid=$pid
+first_out=$out
+pid=
+start --upstream "http://127.0.0.1:$first/v1" --rate-5xx 1
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/chat/completions" -d "$body")
+case "$code" in 500|502|503) ;; *) fail "expected a 5xx from the proxy, got $code" ;; esac
+stop TERM
+start --upstream "http://127.0.0.1:$first/v1"
+curl -sf "http://127.0.0.1:$port/v1/chat/completions" -d "$body" | grep -q 'too harsh by 3 points' || fail "proxied completion"
+stop TERM
+pid=$first_pid
+out=$first_out
+stop TERM
+
 # Bad input is a clear error, not a crash.
 rc=0
 "$bin" serve --port 0 --data "$work/nowhere" >"$work/out" 2>"$work/err" || rc=$?

@@ -181,3 +181,53 @@ TEST_CASE("serve: added latency, and many clients at once") {
   CHECK(seconds >= 5 * 0.040);  // each client waited 40 ms five times
   CHECK(s.counts().ok == 20);
 }
+
+TEST_CASE("serve: with an upstream, completions are forwarded verbatim and faults injected in front") {
+  sim::server_options upstream_options;
+  upstream_options.api_key = "up-key";  // the proxy must pass its upstream key on
+  sim::server upstream(small_world(), upstream_options);
+  int up = upstream.start();
+  sim::server_options o;
+  o.upstream = fmt::format("http://127.0.0.1:{}/v1/", up);
+  o.upstream_api_key = "up-key";
+  o.faults.rate_limited = 0.5;
+  sim::server proxy(small_world(), o);
+  httplib::Client c("127.0.0.1", proxy.start());
+  int ok = 0, limited = 0;
+  for (std::size_t i = 0; i < 40; ++i) {
+    auto body = chat_body("loss", "## Scores\n- fluency: predicted 2, human 5\n");
+    auto res = c.Post("/v1/chat/completions", body, "application/json");
+    REQUIRE(res);
+    if (res->status == 429) {
+      ++limited;
+      continue;
+    }
+    CHECK(res->status == 200);
+    httplib::Client direct_client("127.0.0.1", up);
+    direct_client.set_bearer_token_auth("up-key");
+    auto direct = direct_client.Post("/v1/chat/completions", body, "application/json");
+    REQUIRE(direct);
+    // The upstream's reply, byte for byte, but for the id (which counts the upstream's requests).
+    CHECK(res->body.substr(res->body.find("\"object\"")) == direct->body.substr(direct->body.find("\"object\"")));
+    ++ok;
+  }
+  CHECK(limited > 5);
+  CHECK(ok > 5);
+  CHECK(proxy.counts().proxied == static_cast<std::uint64_t>(ok));
+  CHECK(proxy.counts().rate_limited == static_cast<std::uint64_t>(limited));
+  CHECK(upstream.counts().ok == static_cast<std::uint64_t>(2 * ok));
+  CHECK(upstream.counts().unauthorized == 0);
+
+  // An unreachable upstream is a 502 naming it; a non-HTTP upstream is refused at construction.
+  upstream.stop();
+  sim::server_options gone;
+  gone.upstream = fmt::format("http://127.0.0.1:{}", up);
+  sim::server orphan(small_world(), gone);
+  auto res = httplib::Client("127.0.0.1", orphan.start()).Post("/v1/chat/completions", chat_body("judge", "x"), "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 502);
+  CHECK(res->body.find(fmt::format("upstream http://127.0.0.1:{} unreachable", up)) != std::string::npos);
+  sim::server_options wrong;
+  wrong.upstream = "ftp://example.org";
+  CHECK_THROWS_WITH_AS(sim::server(small_world(), wrong), doctest::Contains("is not an http:// or https:// URL"), std::invalid_argument);
+}

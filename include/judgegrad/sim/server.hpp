@@ -1,7 +1,8 @@
 /// @file
 /// `judgegrad serve`: the simulated world behind an OpenAI-compatible HTTP server on loopback
 /// (`/v1/chat/completions`, `/v1/models`, `/health`, `/metrics`), with fault injection: 429 with
-/// Retry-After, 5xx, dropped connections, malformed bodies and added latency. Tests start it
+/// Retry-After, 5xx, dropped connections, malformed bodies and added latency; or, with an upstream,
+/// the same faults in front of a real endpoint. Tests start it
 /// in-process; the HTTP backend's tests and benchmarks use it as their peer.
 ///
 /// Link with cpp-httplib (`-lcpp-httplib`): Debian ships it as a compiled library.
@@ -64,6 +65,13 @@ struct server_options {
   std::string api_key;             ///< when set, requests need "Authorization: Bearer <key>"
   int threads = 8;                 ///< worker threads
   fault_options faults;
+  /// When set, completions go to this OpenAI-compatible endpoint instead of the world: its base
+  /// URL up to the API version ("https://openrouter.ai/api/v1"; a bare "http://host:port" means
+  /// "/v1"). Bodies are forwarded verbatim, replies returned verbatim; faults are injected all the
+  /// same, in front of it.
+  std::string upstream;
+  std::string upstream_api_key;  ///< sent to the upstream as a bearer token; never logged
+  int upstream_timeout_seconds = 600;
 };
 
 /// Counts by outcome, for `/metrics` and tests.
@@ -71,6 +79,8 @@ struct server_counts {
   std::uint64_t requests = 0;  ///< every HTTP request
   std::uint64_t completions = 0, ok = 0, rate_limited = 0, server_error = 0, dropped = 0, malformed = 0,
                 bad_request = 0, unauthorized = 0;
+  std::uint64_t proxied = 0;          ///< answered by the upstream (any status)
+  std::uint64_t upstream_failed = 0;  ///< the upstream could not be reached: answered 502
 };
 
 /// The HTTP server. `start()` binds and serves on a background thread; `stop()` (or the destructor)
@@ -78,6 +88,7 @@ struct server_counts {
 class server {
  public:
   server(const world& w, server_options options) : world_(w), options_(std::move(options)) {
+    if (!options_.upstream.empty()) split_upstream();
     int threads = std::max(1, options_.threads);
     http_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body until
@@ -146,6 +157,8 @@ class server {
     c.malformed = counts_.malformed;
     c.bad_request = counts_.bad_request;
     c.unauthorized = counts_.unauthorized;
+    c.proxied = counts_.proxied;
+    c.upstream_failed = counts_.upstream_failed;
     return c;
   }
 
@@ -258,8 +271,41 @@ class server {
  private:
   struct atomic_counts {
     std::atomic<std::uint64_t> requests{0}, completions{0}, ok{0}, rate_limited{0}, server_error{0}, dropped{0}, malformed{0},
-        bad_request{0}, unauthorized{0};
+        bad_request{0}, unauthorized{0}, proxied{0}, upstream_failed{0};
   };
+
+  // "https://host:port/api/v1" -> ("https://host:port", "/api/v1/chat/completions").
+  void split_upstream() {
+    const std::string& u = options_.upstream;
+    auto scheme = u.find("://");
+    if (scheme == std::string::npos || !(u.starts_with("http://") || u.starts_with("https://")))
+      throw std::invalid_argument(fmt::format("judgegrad serve: upstream '{}' is not an http:// or https:// URL", u));
+    auto slash = u.find('/', scheme + 3);
+    upstream_host_ = u.substr(0, slash);
+    std::string prefix = slash == std::string::npos ? std::string() : u.substr(slash);
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    upstream_path_ = (prefix.empty() ? std::string("/v1") : prefix) + "/chat/completions";
+  }
+
+  void forward(const httplib::Request& req, httplib::Response& res) {
+    httplib::Client client(upstream_host_);
+    client.set_connection_timeout(10, 0);
+    client.set_read_timeout(options_.upstream_timeout_seconds, 0);
+    httplib::Headers headers;
+    if (!options_.upstream_api_key.empty()) headers.emplace("Authorization", "Bearer " + options_.upstream_api_key);
+    auto r = client.Post(upstream_path_.c_str(), headers, req.body, "application/json");
+    if (!r) {
+      ++counts_.upstream_failed;
+      error(res, 502, "server_error", "upstream_unreachable",
+            fmt::format("upstream {} unreachable: {}", upstream_host_, httplib::to_string(r.error())));
+      return;
+    }
+    ++counts_.proxied;
+    res.status = r->status;
+    if (r->has_header("Retry-After")) res.set_header("Retry-After", r->get_header_value("Retry-After"));
+    std::string type = r->get_header_value("Content-Type");
+    res.set_content(r->body, type.empty() ? "application/json" : type.c_str());
+  }
 
   static void error(httplib::Response& res, int status, std::string_view type, std::string_view code, std::string_view message) {
     json_writer j;
@@ -295,6 +341,16 @@ class server {
       ++counts_.server_error;
       static constexpr std::array<int, 3> statuses{500, 502, 503};
       error(res, statuses[draw.below(3)], "server_error", "simulated", "simulated server error");
+      return;
+    }
+    if (!upstream_host_.empty()) {
+      if (u_bad < f.malformed) {
+        ++counts_.malformed;
+        res.set_content(R"({"id":"chatcmpl-sim-malformed","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis)",
+                        "application/json");
+        return;
+      }
+      forward(req, res);
       return;
     }
     std::vector<llm::request> requests;
@@ -333,11 +389,13 @@ class server {
                            {"dropped", c.dropped}, {"malformed", c.malformed}, {"bad_request", c.bad_request}})
       out += fmt::format("judgegrad_sim_completions_total{{outcome=\"{}\"}} {}\n", name, v);
     out += fmt::format("judgegrad_sim_unauthorized_total {}\n", c.unauthorized);
+    out += fmt::format("judgegrad_sim_proxied_total {}\njudgegrad_sim_upstream_failed_total {}\n", c.proxied, c.upstream_failed);
     return out;
   }
 
   const world& world_;
   server_options options_;
+  std::string upstream_host_, upstream_path_;
   httplib::Server http_;
   std::thread thread_;
   int port_ = -1;
