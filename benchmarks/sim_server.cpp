@@ -55,18 +55,19 @@ struct fixture {
   }
 
   fixture() : world(load(prompts, bodies)) {
-    // Baseline: in-process replies.
-    auto t0 = std::chrono::steady_clock::now();
-    int n = 0;
-    for (int round = 0; round < 10; ++round)
+    // Baseline: in-process replies, after one warm-up round.
+    auto round = [&] {
       for (const auto& p : prompts) {
         jg::llm::request r;
         r.role = jg::llm::role::judge;
         r.messages.push_back({"user", p});
         benchmark::DoNotOptimize(world.respond(r));
-        ++n;
       }
-    direct_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / n;
+    };
+    round();
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) round();
+    direct_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / (20.0 * static_cast<double>(prompts.size()));
 
     std::string bin;
     if (const char* b = std::getenv("JUDGEGRAD_BIN")) bin = b;
