@@ -79,6 +79,12 @@ inline void curl_global() {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("libcurl failed to initialise");
   });
 }
+/// Transport failures that another attempt cannot fix: a wrong URL or a certificate that does
+/// not verify.
+inline bool permanent(CURLcode code) {
+  return code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT || code == CURLE_PEER_FAILED_VERIFICATION ||
+         code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CIPHER;
+}
 inline bool retryable_status(long status) {
   return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
 }
@@ -382,6 +388,7 @@ class openai {
         }
         e.kind = code == CURLE_OPERATION_TIMEDOUT ? error_kind::timeout : error_kind::transport;
         e.message = fmt::format("{} (curl {})", curl_easy_strerror(code), int(code));
+        if (detail::permanent(code)) return finish_error(t.work, std::move(e));
         return retry_or_fail(t.work, std::move(e), 0);
       }
       if (status < 200 || status >= 300) {
