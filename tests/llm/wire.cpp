@@ -98,6 +98,8 @@ TEST_CASE("a request body carries exactly the fields asked for") {
         R"({"model":"gpt","messages":[{"role":"user","content":"Hi \"there\"\n"}],"temperature":0.25,"max_tokens":50,"seed":9,)"
         R"("stop":["END"],"response_format":{"type":"json_schema","json_schema":{"name":"scores","strict":true,"schema":{"type":"object"}}},)"
         R"("logprobs":true,"metadata":{"judgegrad_role":"loss"}})");
+  r.repeat = 3;  // a deliberate repeat travels too, so a deterministic peer can tell repeats apart
+  CHECK(llm::request_body(r, all, 1).find(R"("metadata":{"judgegrad_role":"loss","judgegrad_repeat":"3"}})") != std::string::npos);
   llm::capabilities none{false, false, false, false, false, false};
   CHECK(llm::request_body(r, none, 3) ==
         R"({"model":"gpt","messages":[{"role":"user","content":"Hi \"there\"\n"}],"temperature":0.25,"max_tokens":50,"stop":["END"],"n":3})");

@@ -26,7 +26,7 @@ struct capabilities {
   bool json_schema = true;  ///< accepts `response_format: {type: json_schema}`
   bool json_object = true;  ///< accepts `response_format: {type: json_object}`
   bool seed = true;         ///< accepts `seed`
-  bool metadata = true;     ///< accepts `metadata: {judgegrad_role: ...}`
+  bool metadata = true;     ///< accepts `metadata: {judgegrad_role, judgegrad_repeat}`
   friend bool operator==(const capabilities&, const capabilities&) = default;
 };
 
@@ -107,8 +107,12 @@ inline std::string request_body(const request& r, const capabilities& caps, int 
   if (f.type != response_format::kind::text) detail::write_format(w.key("response_format"), f);
   if (n > 1) w.key("n").value(n);
   if (r.logprobs && caps.logprobs) w.key("logprobs").value(true);
-  if (caps.metadata)
-    w.key("metadata").begin_object().key("judgegrad_role").value(to_string(r.role)).end_object();
+  if (caps.metadata) {
+    // Values are strings: OpenAI accepts only string metadata values.
+    w.key("metadata").begin_object().key("judgegrad_role").value(to_string(r.role));
+    if (r.repeat) w.key("judgegrad_repeat").value(std::to_string(r.repeat));
+    w.end_object();
+  }
   w.end_object();
   return std::move(w).str();
 }
