@@ -1,7 +1,7 @@
 // The judgegrad command-line tool.
 #include <judgegrad/judgegrad.hpp>
 
-#include "serve.hpp"
+#include "evaluate.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -40,11 +40,22 @@ int main(int argc, char** argv) {
   auto* variants = app.add_subcommand("variants", "List the paper's variants and the LLM calls each makes per step");
   variants->add_option("--batch", batch, "Examples per optimization step")->check(CLI::PositiveNumber);
 
+  judgegrad_cli::evaluate_options evaluate;
+  auto* evaluate_cmd = judgegrad_cli::add_evaluate(app, evaluate);
+
   judgegrad_cli::serve_options serve;
   auto* serve_cmd = judgegrad_cli::add_serve(app, serve);
 
   CLI11_PARSE(app, argc, argv);
   if (*variants) return list_variants(batch);
+  try {
+    if (*evaluate_cmd) return judgegrad_cli::run_evaluate(evaluate);
+  } catch (const CLI::Error& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "judgegrad: {}\n", e.what());
+    return 1;
+  }
   if (*serve_cmd) return judgegrad_cli::run_serve(serve);
   return 0;
 }

@@ -82,11 +82,20 @@ inline jg::sim::params resolve_params(const serve_options& o) {
   return p;
 }
 
-template <class... Sets>
-jg::sim::world make_world(const jg::sim::params& p, const Sets&... sets) {
-  return jg::sim::world::of(p, sets...);
-}
 }  // namespace detail
+
+/// The simulated world of a data set: it knows every file of the set (an example found in two
+/// files keeps the first one's labels), so that `serve` and an in-process run answer alike.
+inline jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p) {
+  if (dataset == "summeval") {
+    auto paper = jg::data::summeval_paper<jg::summeval::all>(dir);
+    auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
+    return jg::sim::world::of(p, paper.train, paper.test, docsplit.train, docsplit.test);
+  }
+  auto paper = jg::data::brighter_paper<jg::brighter::all>(dir);
+  auto official = jg::data::brighter_official<jg::brighter::all>(dir);
+  return jg::sim::world::of(p, paper.train, paper.test, official.train, official.dev, official.test);
+}
 
 /// Runs `serve` until SIGINT or SIGTERM. Exit codes: 0 after a clean stop, 2 for bad input.
 inline int run_serve(const serve_options& o) {
@@ -98,21 +107,13 @@ inline int run_serve(const serve_options& o) {
     }
     std::filesystem::path dir = jg::data::data_directory(o.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.data_dir),
                                                          std::filesystem::current_path() / ".." / "shared" / "data");
-    // Every file of the data set: an example found in two files keeps the first one's labels.
     // A proxy needs no data: its world stays empty.
     auto world = [&] {
       if (!o.server.upstream.empty()) {
         std::vector<jg::sim::criterion_model> none{{"none", "", {1, 5, 1}, {}}};
         return jg::sim::world(none, p);
       }
-      if (o.dataset == "summeval") {
-        auto paper = jg::data::summeval_paper<jg::summeval::all>(dir);
-        auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
-        return detail::make_world(p, paper.train, paper.test, docsplit.train, docsplit.test);
-      }
-      auto paper = jg::data::brighter_paper<jg::brighter::all>(dir);
-      auto official = jg::data::brighter_official<jg::brighter::all>(dir);
-      return detail::make_world(p, paper.train, paper.test, official.train, official.dev, official.test);
+      return simulated_world(o.dataset, dir, p);
     }();
 
     jg::sim::server_options so = o.server;
