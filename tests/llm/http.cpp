@@ -2,7 +2,9 @@
 // retries and their bounds, limits, cancellation, capabilities, budgets and secrets.
 #include "test_server.hpp"
 
+#include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/llm.hpp>
+#include <judgegrad/sim/server.hpp>
 
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
@@ -574,4 +576,52 @@ TEST_CASE("a Retry-After holds every new request of the backend, not only the on
   REQUIRE(seen.size() == 5);
   CHECK(seen[0].content == "h0");
   CHECK(seen[1].at - seen[0].at >= std::chrono::milliseconds(950));  // whichever went next waited too
+}
+
+TEST_CASE("against judgegrad serve with faults: every reply equals the simulated world's own") {
+  namespace sim = judgegrad::sim;
+  namespace se = judgegrad::summeval;
+  sim::world w({sim::model_of<se::fluency>(), sim::model_of<se::coherence>(), sim::model_of<se::consistency>(),
+                sim::model_of<se::relevance>()});
+  sim::server_options so;
+  so.threads = 16;
+  so.faults.server_error = 0.1;
+  so.faults.dropped = 0.05;
+  so.faults.malformed = 0.05;
+  sim::server peer(w, so);
+  int port = peer.start();
+  llm::openai_options o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  o.backoff_initial = 0.002;
+  o.backoff_max = 0.02;
+  o.max_retries = 8;
+  const llm::role roles[] = {llm::role::judge, llm::role::loss, llm::role::gradient, llm::role::optimizer, llm::role::evaluator};
+  std::vector<llm::request> batch;
+  for (std::uint32_t i = 0; i < 200; ++i) {
+    llm::request q = ask("## Instructions\n- fluency: Rate from 1 to 5.\n\n## Sample\nSummary: text " + std::to_string(i % 40), roles[i % 5]);
+    q.model = "judgegrad-sim";
+    q.repeat = i / 40;  // deliberate repeats of the same prompt must stay distinct
+    batch.push_back(std::move(q));
+  }
+  auto expected = w.complete(batch);
+  auto dir = std::filesystem::temp_directory_path() / ("judgegrad-simpeer-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    llm::cached<llm::openai> cache(llm::cache_options{dir / "c.sqlite"}, o);
+    auto got = cache.complete(batch);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      REQUIRE(got[i].ok());
+      REQUIRE(got[i].value().content == expected[i].value().content);
+    }
+    CHECK(peer.counts().server_error + peer.counts().dropped + peer.counts().malformed > 0);
+  }
+  peer.stop();  // a replay needs no server
+  llm::cached<llm::openai> replay(llm::cache_options{dir / "c.sqlite", llm::cache_mode::replay_only}, o);
+  auto again = replay.complete(batch);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    REQUIRE(again[i].ok());
+    CHECK(again[i].value().from_cache);
+    CHECK(again[i].value().content == expected[i].value().content);
+  }
+  std::filesystem::remove_all(dir);
 }
