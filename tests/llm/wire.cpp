@@ -12,6 +12,7 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <sstream>
 
 namespace llm = judgegrad::llm;
 
@@ -439,4 +440,24 @@ TEST_CASE("a configuration written for a run directory reads back the same, with
     CHECK(second.cache.has_value() == first.cache.has_value());
     if (first.cache) CHECK(second.cache->path == first.cache->path);  // absolute once resolved
   }
+}
+
+TEST_CASE("the configuration shown in docs/backends.md reads as documented") {
+  std::ifstream in(std::filesystem::path(JUDGEGRAD_TEST_SOURCE_DIR) / ".." / "docs" / "backends.md");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  auto begin = doc.find("```json\n");
+  REQUIRE(begin != std::string::npos);
+  begin += 8;
+  auto end = doc.find("```", begin);
+  auto cfg = llm::parse_llm_config(doc.substr(begin, end - begin), "docs/backends.md", "/runs", test_env);
+  CHECK(cfg.endpoints.size() == 2);
+  CHECK(cfg.endpoints.at("openrouter").api_key.reveal() == "sk-or-v1-abcdefabcdef1234");
+  CHECK_FALSE(cfg.endpoints.at("local").capabilities.n);
+  CHECK(cfg.settings(llm::role::evaluator)->endpoint == "local");
+  CHECK(cfg.settings(llm::role::optimizer)->max_tokens == 16384);
+  CHECK(cfg.meter.budget.max_usd == 25.0);
+  CHECK(cfg.cache->path == std::filesystem::path("/runs/llm-cache.sqlite"));
 }
