@@ -407,7 +407,7 @@ TEST_CASE("a configuration written for a run directory reads back the same, with
       "default_endpoint": "a",
       "roles": {"judge": {"model": "x", "temperature": 0.1, "seed": 3}, "evaluator": {"model": "y", "endpoint": "b"}},
       "prices": {"x": {"input_per_mtok": 0.27, "output_per_mtok": 1.1, "cached_input_per_mtok": 0.07}, "*": {"input_per_mtok": 1, "output_per_mtok": 2}},
-      "budget": {"max_tokens": 123456789, "max_usd": 7.5},
+      "budget": {"max_tokens": 123456789, "max_usd": 7.5, "roles": {"loss": {"max_calls": 5}, "optimizer": {"max_usd": 1.5}}},
       "cache": {"path": "c.sqlite", "mode": "write_only"}})";
     INFO(reference);
     auto first = llm::parse_llm_config(json, "in.json", "/runs", test_env);
@@ -437,6 +437,11 @@ TEST_CASE("a configuration written for a run directory reads back the same, with
     CHECK(second.meter.budget.max_usd == first.meter.budget.max_usd);
     CHECK(second.meter.budget.max_tokens == first.meter.budget.max_tokens);
     CHECK(second.meter.prices.size() == first.meter.prices.size());
+    CHECK(second.meter.role_budgets.size() == first.meter.role_budgets.size());
+    if (!reference) {
+      CHECK(second.meter.role_budgets.at(llm::role::loss).max_calls == 5u);
+      CHECK(second.meter.role_budgets.at(llm::role::optimizer).max_usd == 1.5);
+    }
     CHECK(second.cache.has_value() == first.cache.has_value());
     if (first.cache) CHECK(second.cache->path == first.cache->path);  // absolute once resolved
   }
@@ -460,4 +465,27 @@ TEST_CASE("the configuration shown in docs/backends.md reads as documented") {
   CHECK(cfg.settings(llm::role::optimizer)->max_tokens == 16384);
   CHECK(cfg.meter.budget.max_usd == 25.0);
   CHECK(cfg.cache->path == std::filesystem::path("/runs/llm-cache.sqlite"));
+}
+
+TEST_CASE("a role's own budget refuses that role's calls and leaves the others alone") {
+  llm::meter_options m;
+  m.role_budgets[llm::role::loss].max_calls = 2;
+  m.budget.max_calls = 100;
+  llm::metered<priced_backend> meter(m);
+  std::vector<llm::request> batch = {priced(llm::role::loss), priced(llm::role::judge), priced(llm::role::loss),
+                                     priced(llm::role::loss), priced(llm::role::judge), priced(llm::role::judge)};
+  auto out = meter.complete(batch);
+  CHECK(out[0].ok());
+  CHECK(out[1].ok());
+  CHECK(out[2].ok());
+  REQUIRE_FALSE(out[3].ok());
+  CHECK(out[3].error().message.find("budget exhausted: role loss max_calls 2 reached") == 0);
+  CHECK(out[4].ok());
+  CHECK(out[5].ok());
+  auto r = meter.report();
+  CHECK(r.by_role["loss"].calls == 2);
+  CHECK(r.by_role["loss"].refused == 1);
+  CHECK(r.by_role["judge"].calls == 3);
+  CHECK_FALSE(meter.complete(std::vector<llm::request>{priced(llm::role::loss)})[0].ok());
+  CHECK(meter.complete(std::vector<llm::request>{priced(llm::role::gradient)})[0].ok());
 }

@@ -241,12 +241,21 @@ inline void read_native(const config_reader& in, simdjson::dom::element doc, llm
         cfg.meter.prices[std::string(model)] = p;
       }
     } else if (key == "budget") {
-      for (auto [f, fv] : in.object(v, key, {"max_calls", "max_tokens", "max_usd", "default_completion_tokens"})) {
+      auto limits = [&](const std::string& at, std::string_view f, simdjson::dom::element fv, budget& b) {
+        if (f == "max_calls") b.max_calls = in.count(fv, at);
+        else if (f == "max_tokens") b.max_tokens = in.count(fv, at);
+        else b.max_usd = in.number(fv, at);
+      };
+      for (auto [f, fv] : in.object(v, key, {"max_calls", "max_tokens", "max_usd", "default_completion_tokens", "roles"})) {
         std::string at = config_reader::join(key, f);
-        if (f == "max_calls") cfg.meter.budget.max_calls = in.count(fv, at);
-        else if (f == "max_tokens") cfg.meter.budget.max_tokens = in.count(fv, at);
-        else if (f == "max_usd") cfg.meter.budget.max_usd = in.number(fv, at);
-        else cfg.meter.default_completion_tokens = in.count(fv, at);
+        if (f == "default_completion_tokens") cfg.meter.default_completion_tokens = in.count(fv, at);
+        else if (f == "roles") {
+          for (auto [rname, rv] : in.object(fv, at, {"judge", "loss", "gradient", "optimizer", "evaluator", "other"})) {
+            std::string path = config_reader::join(at, rname);
+            budget& b = cfg.meter.role_budgets[*role_named(rname)];
+            for (auto [g, gv] : in.object(rv, path, {"max_calls", "max_tokens", "max_usd"})) limits(config_reader::join(path, g), g, gv, b);
+          }
+        } else limits(at, f, fv, cfg.meter.budget);
       }
     } else if (key == "cache") {
       cache_options c;
@@ -442,12 +451,24 @@ inline std::string to_json(const llm_config& config) {
     if (p.cached_input_per_mtok) w.key("cached_input_per_mtok").value(*p.cached_input_per_mtok);
     w.end_object();
   }
-  const auto& b = config.meter.budget;
+  auto limits = [&](const budget& b) {
+    if (b.max_calls) w.key("max_calls").value(*b.max_calls);
+    if (b.max_tokens) w.key("max_tokens").value(*b.max_tokens);
+    if (b.max_usd) w.key("max_usd").value(*b.max_usd);
+  };
   w.end_object().key("budget").begin_object();
-  if (b.max_calls) w.key("max_calls").value(*b.max_calls);
-  if (b.max_tokens) w.key("max_tokens").value(*b.max_tokens);
-  if (b.max_usd) w.key("max_usd").value(*b.max_usd);
-  w.key("default_completion_tokens").value(config.meter.default_completion_tokens).end_object();
+  limits(config.meter.budget);
+  w.key("default_completion_tokens").value(config.meter.default_completion_tokens);
+  if (!config.meter.role_budgets.empty()) {
+    w.key("roles").begin_object();
+    for (const auto& [r, b] : config.meter.role_budgets) {
+      w.key(to_string(r)).begin_object();
+      limits(b);
+      w.end_object();
+    }
+    w.end_object();
+  }
+  w.end_object();
   if (config.cache)
     w.key("cache").begin_object().key("path").value(config.cache->path.string()).key("mode").value(to_string(config.cache->mode))
         .key("busy_timeout_ms").value(config.cache->busy_timeout_ms).end_object();

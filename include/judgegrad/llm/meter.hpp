@@ -45,7 +45,8 @@ struct budget {
 
 struct meter_options {
   std::map<std::string, price, std::less<>> prices;  ///< by model; "*" prices every other model
-  llm::budget budget;
+  llm::budget budget;                                ///< over all calls
+  std::map<role, llm::budget> role_budgets;          ///< over the calls of one role, on top of `budget`
   std::uint64_t default_completion_tokens = 512;     ///< assumed reply length of a request without max_tokens
 };
 
@@ -133,13 +134,15 @@ class metered {
             continue;
           }
           res.usd = p ? p->cost(usage{estimate_prompt_tokens(r), res.tokens - estimate_prompt_tokens(r), 0}) : 0;
-          if (auto why = exceeds(res)) {
+          if (auto why = exceeds(res, r.role)) {
             out[i] = refuse(r, i, *why);
             continue;
           }
-          reserved_.calls += res.calls;
-          reserved_.tokens += res.tokens;
-          reserved_.usd += res.usd;
+          for (reservation* held_for : {&reserved_, &reserved_by_role_[r.role]}) {
+            held_for->calls += res.calls;
+            held_for->tokens += res.tokens;
+            held_for->usd += res.usd;
+          }
         }
         held.push_back(res);
         origin.push_back(i);
@@ -151,9 +154,11 @@ class metered {
     std::lock_guard lock(mutex_);
     for (std::size_t k = 0; k < to_send.size(); ++k) {
       const reservation& res = held[k];
-      reserved_.calls -= res.calls;
-      reserved_.tokens -= res.tokens;
-      reserved_.usd -= res.usd;
+      for (reservation* held_for : {&reserved_, &reserved_by_role_[to_send[k].role]}) {
+        held_for->calls -= res.calls;
+        held_for->tokens -= res.tokens;
+        held_for->usd -= res.usd;
+      }
       record(to_send[k], answers[k]);
       out[origin[k]] = std::move(answers[k]);
     }
@@ -190,17 +195,24 @@ class metered {
     return nullptr;
   }
 
-  std::optional<std::string> exceeds(const reservation& res) const {
-    const auto& b = options_.budget;
-    const tally& t = report_.total;
-    if (b.max_calls && t.calls + reserved_.calls + res.calls > *b.max_calls)
-      return fmt::format("max_calls {} reached ({} made, {} in flight)", *b.max_calls, t.calls, reserved_.calls);
-    if (b.max_tokens && t.used.total() + reserved_.tokens + res.tokens > *b.max_tokens)
-      return fmt::format("max_tokens {} would be exceeded ({} used, {} reserved in flight, up to {} for this request)",
-                         *b.max_tokens, t.used.total(), reserved_.tokens, res.tokens);
-    if (b.max_usd && t.usd + reserved_.usd + res.usd > *b.max_usd)
-      return fmt::format("max_usd {:.4f} would be exceeded ({:.4f} spent, {:.4f} reserved in flight, up to {:.4f} for this request)",
-                         *b.max_usd, t.usd, reserved_.usd, res.usd);
+  std::optional<std::string> exceeds(const reservation& res, role r) {
+    if (auto why = exceeds(res, options_.budget, report_.total, reserved_, "")) return why;
+    if (auto it = options_.role_budgets.find(r); it != options_.role_budgets.end())
+      return exceeds(res, it->second, report_.by_role[std::string(to_string(r))], reserved_by_role_[r],
+                     fmt::format("role {} ", to_string(r)));
+    return std::nullopt;
+  }
+
+  static std::optional<std::string> exceeds(const reservation& res, const budget& b, const tally& t, const reservation& held,
+                                            const std::string& scope) {
+    if (b.max_calls && t.calls + held.calls + res.calls > *b.max_calls)
+      return fmt::format("{}max_calls {} reached ({} made, {} in flight)", scope, *b.max_calls, t.calls, held.calls);
+    if (b.max_tokens && t.used.total() + held.tokens + res.tokens > *b.max_tokens)
+      return fmt::format("{}max_tokens {} would be exceeded ({} used, {} reserved in flight, up to {} for this request)", scope,
+                         *b.max_tokens, t.used.total(), held.tokens, res.tokens);
+    if (b.max_usd && t.usd + held.usd + res.usd > *b.max_usd)
+      return fmt::format("{}max_usd {:.4f} would be exceeded ({:.4f} spent, {:.4f} reserved in flight, up to {:.4f} for this request)",
+                         scope, *b.max_usd, t.usd, held.usd, res.usd);
     return std::nullopt;
   }
 
@@ -248,6 +260,7 @@ class metered {
   mutable std::mutex mutex_;
   meter_report report_;
   reservation reserved_;
+  std::map<role, reservation> reserved_by_role_;
 };
 
 }  // namespace llm
