@@ -415,6 +415,10 @@ TEST_CASE("a planted API key appears in no byte written: log, cache, report, err
     CHECK(results[0].error().body_excerpt.find("****a6b1") != std::string::npos);  // hinted, not shown
     std::ofstream(dir / "errors.txt") << results[0].error().message << results[0].error().body_excerpt;
     std::ofstream(dir / "report.json") << stack.report().to_json();
+    auto config = llm::parse_llm_config(R"({"endpoints": {"e": {"base_url": "http://x/v1", "api_key": "${PLANTED}"}}})", "c.json", ".",
+                                        [&](const std::string&) { return std::optional<std::string>(key); });
+    CHECK(config.endpoints.at("e").api_key.reveal() == key);
+    std::ofstream(dir / "resolved-config.json") << llm::to_json(config);
     CHECK(results[1].ok());
     CHECK(llm::redact(key) == "****a6b1");
   }
@@ -429,7 +433,7 @@ TEST_CASE("a planted API key appears in no byte written: log, cache, report, err
     CHECK(all.str().find(key) == std::string::npos);
     CHECK(all.str().find(key.substr(4, 16)) == std::string::npos);
   }
-  CHECK(files >= 4);
+  CHECK(files >= 5);
   CHECK(bytes > 0);
   std::filesystem::remove_all(dir);
 }
