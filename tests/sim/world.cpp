@@ -211,28 +211,28 @@ TEST_CASE("the world recognises every known example inside a prompt") {
 
 TEST_CASE("determinism: a golden digest of replies of every role; seeds and repeats differ") {
   auto digest_of = [](const sim::world& w) {
-    std::uint64_t h = sim::fnv1a("");
+    std::uint64_t h = sim::fnv1a64("");
     const auto& test = simtest::paper_test();
     instructions rich = simtest::seed_instructions();
     rich[0].text = with_facets(w, "fluency", 3);
     rich[2].text = with_facets(w, "coherence", 5) + " Check the main points of the source.";
     for (std::size_t i = 0; i < 40; ++i) {
       std::string judged = reply(w, role::judge, judge_prompt(i % 2 ? rich : simtest::seed_instructions(), test[i]), i % 3);
-      h = sim::fnv1a(judged, h);
+      h = sim::fnv1a64(judged, h);
       auto scores = simtest::read_scores(judged);
       std::vector<sim::score_line> lines;
       for (auto& [k, v] : scores) lines.push_back({k, v, *test[i].gold[simtest::summeval::index_of(k)]});
       std::string loss = reply(w, role::loss, sim::loss_prompt(lines));
-      h = sim::fnv1a(loss, h);
+      h = sim::fnv1a64(loss, h);
       std::string grad = reply(w, role::gradient, sim::gradient_prompt(rich, {{"Source text", test[i].inputs[0].text}}, judged, loss));
-      h = sim::fnv1a(grad, h);
+      h = sim::fnv1a64(grad, h);
       std::string opt = reply(w, role::optimizer, sim::optimizer_prompt(rich, "", {{"", grad}}));
-      h = sim::fnv1a(opt, h);
-      h = sim::fnv1a(reply(w, role::evaluator, sim::specificity_prompt("coherence", grad)), h);
-      h = sim::fnv1a(reply(w, role::evaluator, sim::adherence_prompt("fluency", rich[0].text, opt, grad)), h);
+      h = sim::fnv1a64(opt, h);
+      h = sim::fnv1a64(reply(w, role::evaluator, sim::specificity_prompt("coherence", grad)), h);
+      h = sim::fnv1a64(reply(w, role::evaluator, sim::adherence_prompt("fluency", rich[0].text, opt, grad)), h);
     }
     std::vector<sim::scored_set> past{{0.25, simtest::seed_instructions()}, {0.31, rich}};
-    h = sim::fnv1a(reply(w, role::optimizer, sim::opro_prompt(past)), h);
+    h = sim::fnv1a64(reply(w, role::optimizer, sim::opro_prompt(past)), h);
     return h;
   };
   std::uint64_t a = digest_of(paper_world());

@@ -1,11 +1,13 @@
 /// @file
-/// The simulator's own hash and random numbers: FNV-1a 64 over bytes, the SplitMix64 finaliser and
-/// generator, and noise built from uniforms with integer and IEEE arithmetic only, so that every
-/// reply is byte-identical across processes, compilers and standard libraries (no std::hash, no
-/// <random> distributions, no libm calls).
+/// The simulator's random numbers: judgegrad's FNV-1a 64 text hash and SplitMix64 (shared with the
+/// data ids and the statistics) drive a generator whose noise uses integer and IEEE arithmetic
+/// only, so that every reply is byte-identical across processes, compilers and standard libraries
+/// (no std::hash, no <random> distributions, no libm calls).
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/text.hpp>
+#include <judgegrad/stats/random.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -14,21 +16,8 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim {
 
-/// FNV-1a 64-bit hash of `bytes`, continuing from `h` (the FNV offset basis by default).
-constexpr std::uint64_t fnv1a(std::string_view bytes, std::uint64_t h = 0xcbf29ce484222325ull) {
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-/// SplitMix64's finaliser: a bijective scramble of a 64-bit word.
-constexpr std::uint64_t mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+using stats::mix64;
+using text::fnv1a64;
 
 /// Combines words into one key, order-sensitive.
 constexpr std::uint64_t combine(std::initializer_list<std::uint64_t> words) {
@@ -44,10 +33,7 @@ class rng {
   explicit constexpr rng(std::uint64_t seed) : state_(seed) {}
 
   /// The next 64 random bits.
-  constexpr std::uint64_t next() {
-    state_ += 0x9e3779b97f4a7c15ull;
-    return mix64(state_);
-  }
+  constexpr std::uint64_t next() { return stats::splitmix64(state_); }
   /// Uniform in [0, 1), 53 bits.
   constexpr double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   /// True with probability `p`.

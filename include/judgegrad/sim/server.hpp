@@ -374,7 +374,7 @@ class server {
     std::vector<llm::response> replies;
     for (const auto& r : requests) replies.push_back(world_.respond(r));
     ++counts_.ok;
-    res.set_content(completion_body(replies, combine({fnv1a(req.body), n})), "application/json");
+    res.set_content(completion_body(replies, combine({fnv1a64(req.body), n})), "application/json");
   }
 
   std::string metrics() const {

@@ -114,12 +114,12 @@ class world {
     for (const auto& text : inputs) {
       auto t = trim(text);
       k.inputs.emplace_back(t);
-      k.key = combine({k.key, fnv1a(t)});
+      k.key = combine({k.key, fnv1a64(t)});
     }
     if (by_key_.count(k.key) != 0) return;
     std::uint32_t index = static_cast<std::uint32_t>(examples_.size());
     by_key_.emplace(k.key, index);
-    for (const auto& t : k.inputs) by_text_[fnv1a(t)].push_back(index);
+    for (const auto& t : k.inputs) by_text_[fnv1a64(t)].push_back(index);
     examples_.push_back(std::move(k));
   }
 
@@ -254,12 +254,12 @@ class world {
   }
 
   std::uint64_t request_digest(const llm::request& request) const {
-    std::uint64_t h = fnv1a("judgegrad-sim-v1");
+    std::uint64_t h = fnv1a64("judgegrad-sim-v1");
     for (const auto& m : request.messages) {
-      h = fnv1a(m.role, h);
-      h = fnv1a(std::string_view("\x1f", 1), h);
-      h = fnv1a(m.content, h);
-      h = fnv1a(std::string_view("\x1e", 1), h);
+      h = fnv1a64(m.role, h);
+      h = fnv1a64(std::string_view("\x1f", 1), h);
+      h = fnv1a64(m.content, h);
+      h = fnv1a64(std::string_view("\x1e", 1), h);
     }
     return combine({params_.seed, h, request.seed.value_or(0), request.seed ? 1u : 0u, request.repeat,
                     static_cast<std::uint64_t>(request.format.type)});
@@ -299,7 +299,7 @@ class world {
     {
       std::size_t pos = 0, start = std::string_view::npos;
       auto close = [&](std::size_t end) {
-        if (start != std::string_view::npos) pieces.push_back(fnv1a(trim(body.substr(start, end - start))));
+        if (start != std::string_view::npos) pieces.push_back(fnv1a64(trim(body.substr(start, end - start))));
       };
       while (pos < body.size()) {
         std::size_t eol = body.find('\n', pos);
@@ -328,7 +328,7 @@ class world {
       for (auto i : it->second) {
         std::size_t hits = 0;
         for (const auto& t : examples_[i].inputs)
-          if (std::find(pieces.begin(), pieces.end(), fnv1a(t)) != pieces.end()) ++hits;
+          if (std::find(pieces.begin(), pieces.end(), fnv1a64(t)) != pieces.end()) ++hits;
         if (hits == examples_[i].inputs.size() && hits > best_hits) best = i, best_hits = hits;
       }
     }
@@ -368,7 +368,7 @@ class world {
     const known* ex = nullptr;  // a pointer, not an optional index: GCC 12 misreads the latter
     if (sample)
       if (auto i = find_example(sample->body)) ex = &examples_[*i];
-    std::uint64_t example_key = ex ? ex->key : combine({salt_unknown, fnv1a(sample ? trim(sample->body) : "")});
+    std::uint64_t example_key = ex ? ex->key : combine({salt_unknown, fnv1a64(sample ? trim(sample->body) : "")});
 
     // Lengths of the instructions, for the imbalance of a joint prompt.
     double total_tokens = 0;
@@ -398,12 +398,12 @@ class world {
       double gold;
       if (ex && ex->gold[c]) gold = *ex->gold[c];
       else {
-        rng u(combine({params_.seed, example_key, fnv1a(model.name), salt_unknown}));
+        rng u(combine({params_.seed, example_key, fnv1a64(model.name), salt_unknown}));
         gold = model.scale.value(u.below(model.scale.levels()));
       }
       // The model's fixed opinion of this example (the same in every prompt) and this request's
       // sampling, mixed by persistent_share; both decide the lapse and draw the error.
-      rng opinion(combine({params_.seed, example_key, fnv1a(model.name), salt_opinion}));
+      rng opinion(combine({params_.seed, example_key, fnv1a64(model.name), salt_opinion}));
       double u_lapse = opinion.chance(jk.persistent_share) ? opinion.uniform() : sampling.uniform();
       double latent;
       if (u_lapse < lapse) {

@@ -11,13 +11,16 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace stats {
 
-/// splitmix64: expands one 64-bit seed into a stream of well-mixed words (used for seeding).
-constexpr std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+/// SplitMix64's finaliser: a bijective scramble of a 64-bit word.
+constexpr std::uint64_t mix64(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+/// splitmix64: expands one 64-bit seed into a stream of well-mixed words (used for seeding, and as
+/// the simulator's generator).
+constexpr std::uint64_t splitmix64(std::uint64_t& state) { return mix64(state += 0x9e3779b97f4a7c15ULL); }
 
 /// xoshiro256** 1.0 (Blackman and Vigna): the seed's splitmix64 stream fills the 256-bit state.
 class xoshiro256 {
