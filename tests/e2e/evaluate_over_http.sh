@@ -13,16 +13,8 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do echo "--- $f"; cat "$f"; done; exit 1; }
 
-"$bin" serve --port 0 --rate-429 0.05 --rate-5xx 0.05 --retry-after 0 >"$work/serve.out" 2>"$work/serve.err" &
-pid=$!
-i=0
-while ! grep -q "listening on" "$work/serve.out" 2>/dev/null; do
-  i=$((i + 1))
-  [ $i -gt 300 ] && fail "the server did not start"
-  kill -0 "$pid" 2>/dev/null || fail "the server exited early"
-  sleep 0.05
-done
-port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$work/serve.out")
+. "$(dirname "$0")/../support/start_serve.sh"
+start_serve "$bin" "$work/serve.out" "$work/serve.err" --rate-429 0.05 --rate-5xx 0.05 --retry-after 0
 
 config() {  # config <cache mode>
   cat >"$work/llm.json" <<JSON

@@ -2,18 +2,7 @@
 // "echo: <last user message>", counts attempts per message, and injects faults on demand.
 #pragma once
 
-// Debian's libcpp-httplib is a compiled library built with these options; every translation unit
-// must agree with it on the class layouts.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
-#include <httplib.h>
+#include <judgegrad/sim/detail/httplib.hpp>
 #include <simdjson.h>
 
 #include <judgegrad/core/json_writer.hpp>

@@ -12,21 +12,12 @@ out="$work/out"
 fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$out" || true; echo "--- stderr"; cat "$work/err" || true; exit 1; }
 
 runs=0
+. "$(dirname "$0")/../support/start_serve.sh"
 start() {  # start <args...>: runs the server on a free port, sets pid and port
   # A fresh output file each time: the background shell may truncate a reused one too late.
   runs=$((runs + 1))
   out="$work/out.$runs"
-  "$bin" serve --port 0 "$@" >"$out" 2>"$work/err" &
-  pid=$!
-  i=0
-  while ! grep -q "listening on" "$out" 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -gt 300 ] && fail "the server did not start"
-    kill -0 "$pid" 2>/dev/null || fail "the server exited early"
-    sleep 0.05
-  done
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$out")
-  [ -n "$port" ] || fail "no port in the listening line"
+  start_serve "$bin" "$out" "$work/err" "$@"
 }
 
 stop() {  # stop <signal name>: sends it, expects a clean exit

@@ -14,18 +14,7 @@
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/world.hpp>
 
-// Debian's libcpp-httplib is compiled with these options; every translation unit must agree with
-// it on them, or the library's class layouts differ from ours.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
-#include <httplib.h>
+#include <judgegrad/sim/detail/httplib.hpp>
 #include <fmt/format.h>
 #include <simdjson.h>
 
