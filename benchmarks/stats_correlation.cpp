@@ -4,7 +4,7 @@
 // benchmarks/stats_vs_scipy.py runs this on the data it also gives SciPy 1.10 and prints ratios.
 #include <judgegrad/stats.hpp>
 
-#include "stats_ratio.hpp"
+#include "ratio.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -140,7 +140,7 @@ BENCHMARK(bootstrap_spearman)->Unit(benchmark::kMillisecond);
 BENCHMARK(bootstrap_spearman_resorting)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
-  return stats_bench::run(argc, argv,
+  return ratio_bench::run(argc, argv,
                           {{"spearman n=480 vs textbook", "spearman/480", "textbook_spearman/480"},
                            {"spearman n=100000 vs textbook", "spearman/100000", "textbook_spearman/100000"},
                            {"kendall n=480 vs O(n^2) loop", "kendall/480", "quadratic_kendall/480"},

@@ -4,7 +4,7 @@
 // inclusion-exclusion over all subsets (what the reference does), feasible only for n <= 16.
 #include <judgegrad/stats.hpp>
 
-#include "stats_ratio.hpp"
+#include "ratio.hpp"
 
 #include <cmath>
 #include <string>
@@ -82,7 +82,7 @@ BENCHMARK(hypervolume)->Name("hv_small")->Args({4, 16})->Args({6, 16});
 BENCHMARK(brute_force)->Name("inclusion_exclusion")->Args({4, 16})->Args({6, 16})->Unit(benchmark::kMicrosecond);
 
 int main(int argc, char** argv) {
-  return stats_bench::run(argc, argv,
+  return ratio_bench::run(argc, argv,
                           {{"d=4, n=16: WFG vs inclusion-exclusion", "hv_small/4/16", "inclusion_exclusion/4/16"},
                            {"d=6, n=16: WFG vs inclusion-exclusion", "hv_small/6/16", "inclusion_exclusion/6/16"}});
 }

@@ -4,7 +4,7 @@
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/stats.hpp>
 
-#include "stats_ratio.hpp"
+#include "ratio.hpp"
 
 #include <memory>
 #include <vector>
@@ -94,7 +94,7 @@ BENCHMARK(static_policy<jg::scalar::weighted<2, 1, 1, 1>>)->Name("static_weighte
 BENCHMARK(virtual_dispatch<jg::scalar::weighted<2, 1, 1, 1>>)->Name("virtual_weighted");
 
 int main(int argc, char** argv) {
-  return stats_bench::run(argc, argv,
+  return ratio_bench::run(argc, argv,
                           {{"mean: static policy vs hand-written", "static_mean", "hand_mean"},
                            {"mean: virtual dispatch vs hand-written", "virtual_mean", "hand_mean"},
                            {"weighted: static policy vs hand-written", "static_weighted", "hand_weighted"},

@@ -1,4 +1,4 @@
-// Shared by the stats benchmarks: a console reporter that remembers each benchmark's time and,
+// Shared by the benchmarks: a console reporter that remembers each benchmark's time and,
 // after the run, prints each measured benchmark as a ratio to its baseline from the same run.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace stats_bench {
+namespace ratio_bench {
 
 struct comparison {
   std::string label, measured, baseline;
@@ -51,4 +51,4 @@ inline int run(int argc, char** argv, const std::vector<comparison>& pairs) {
   return 0;
 }
 
-}  // namespace stats_bench
+}  // namespace ratio_bench
