@@ -147,8 +147,8 @@ TEST_CASE("facets: every phrase states its own facet and no other; advice and te
     for (std::size_t c = 0; c < w.criteria().size(); ++c) {
       CHECK(w.read_instruction(c, g.advice).own_facets + w.read_instruction(c, g.advice).foreign_facets == 0);
       CHECK(w.read_instruction(c, g.rule).own_facets + w.read_instruction(c, g.rule).foreign_facets == 0);
-      CHECK(sim::has_cue(sim::fold_case(g.rule), g.cue));
-      CHECK(sim::has_cue(sim::fold_case(g.advice), g.cue));
+      CHECK(sim::has_cue(sim::to_lower(g.rule), g.cue));
+      CHECK(sim::has_cue(sim::to_lower(g.advice), g.cue));
     }
   for (std::size_t c = 0; c < w.criteria().size(); ++c) {
     CHECK(w.criteria()[c].facets.size() >= 6);

@@ -75,6 +75,18 @@ struct request {
   friend bool operator==(const request&, const request&) = default;
 };
 
+/// A rough token count, used for budgeting before a call, for replies without `usage`, and by the
+/// simulator's reported usage: one token per started four bytes, the usual figure for English
+/// text under BPE tokenizers; 0 for empty text.
+constexpr std::uint64_t estimate_tokens(std::string_view text) { return (text.size() + 3) / 4; }
+
+/// Prompt tokens of `r`, estimated: each message's content plus 4 for its role and framing.
+constexpr std::uint64_t estimate_prompt_tokens(const request& r) {
+  std::uint64_t tokens = 0;
+  for (const auto& m : r.messages) tokens += estimate_tokens(m.content) + 4;
+  return tokens;
+}
+
 /// Tokens a call consumed, as the endpoint reported them.
 struct usage {
   std::uint64_t prompt_tokens = 0;

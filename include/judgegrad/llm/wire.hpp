@@ -30,17 +30,6 @@ struct capabilities {
   friend bool operator==(const capabilities&, const capabilities&) = default;
 };
 
-/// A rough token count for budgeting before a call and for replies without `usage`: four bytes
-/// per token, the usual figure for English text under BPE tokenizers.
-inline std::uint64_t estimate_tokens(std::string_view text) { return (text.size() + 3) / 4; }
-
-/// Prompt tokens of `r`, estimated (4 per message for the chat template).
-inline std::uint64_t estimate_prompt_tokens(const request& r) {
-  std::uint64_t tokens = 0;
-  for (const auto& m : r.messages) tokens += estimate_tokens(m.content) + 4;
-  return tokens;
-}
-
 /// `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
 inline std::string sanitize_utf8(std::string_view text) {
   // The JSON writer already knows well-formed UTF-8: quote, then undo the escaping it added.

@@ -96,9 +96,9 @@ std::vector<section> split_sections(std::string&&) = delete;
 /// The first section titled `title` (ASCII case-insensitive), or nullptr. A title that continues
 /// after `title` with a space or a parenthesis also matches ("Output format (keep to it exactly)").
 inline const section* find_section(std::span<const section> sections, std::string_view title) {
-  std::string want = fold_case(title);
+  std::string want = to_lower(title);
   for (const auto& s : sections) {
-    std::string have = fold_case(s.title);
+    std::string have = to_lower(s.title);
     if (have == want) return &s;
     if (have.size() > want.size() && have.starts_with(want) && (have[want.size()] == ' ' || have[want.size()] == '('))
       return &s;

@@ -175,19 +175,19 @@ inline std::vector<facet> builtin_facets(std::string_view name) {
 /// the criterion's name.
 inline std::vector<facet> derive_facets(std::string_view name, std::string_view definition) {
   std::vector<facet> out;
-  std::string folded = fold_case(definition);
+  std::string folded = to_lower(definition);
   std::size_t i = 0;
   while (i < folded.size() && out.size() < 12) {
     while (i < folded.size() && !(folded[i] >= 'a' && folded[i] <= 'z')) ++i;
     std::size_t start = i;
     while (i < folded.size() && folded[i] >= 'a' && folded[i] <= 'z') ++i;
     std::string_view word(folded.data() + start, i - start);
-    if (word.size() < 5 || detail::is_stopword(word) || word == fold_case(name)) continue;
+    if (word.size() < 5 || detail::is_stopword(word) || word == to_lower(name)) continue;
     std::string cue(word.substr(0, std::min<std::size_t>(word.size(), 6)));
     bool seen = std::any_of(out.begin(), out.end(), [&](const facet& f) { return f.cues.front() == cue; });
     if (!seen) out.push_back(facet{std::string(word), {cue}});
   }
-  if (out.empty()) out.push_back(facet{fold_case(name), {fold_case(name)}});
+  if (out.empty()) out.push_back(facet{to_lower(name), {to_lower(name)}});
   return out;
 }
 

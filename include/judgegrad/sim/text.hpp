@@ -1,9 +1,10 @@
 /// @file
-/// Text helpers the simulator reads prompts with: ASCII case folding, cue matching at word starts,
-/// whole-word names, sentence splitting, and the token estimate behind the reported usage.
+/// Text helpers the simulator reads prompts with: cue matching at word starts, whole-word names and
+/// sentence splitting (case folding and trimming come from core/text.hpp).
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/text.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -14,13 +15,8 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim {
 
-/// `text` with ASCII letters lower-cased; other bytes (UTF-8 included) unchanged.
-inline std::string fold_case(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+using text::to_lower;
+using text::trim;
 
 namespace detail {
 inline bool is_word_byte(char c) {
@@ -48,14 +44,6 @@ inline std::size_t find_word(std::string_view folded, std::string_view word, std
   return std::string_view::npos;
 }
 
-/// `text` without leading and trailing ASCII white space.
-inline std::string_view trim(std::string_view text) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 /// Sentences of `text`: pieces ending at '.', '!', '?' followed by white space, or at a blank
 /// line; trimmed, empty ones dropped. Good enough for the simulator's own prose and most LLM prose.
 inline std::vector<std::string_view> sentences(std::string_view text) {
@@ -75,13 +63,6 @@ inline std::vector<std::string_view> sentences(std::string_view text) {
   push(text.size());
   return out;
 }
-
-/// The simulator's token estimate: one token per started 4 bytes of UTF-8 (the usual rule of
-/// thumb for English with BPE tokenizers); 0 for empty text.
-constexpr std::uint64_t estimate_tokens(std::string_view text) { return (text.size() + 3) / 4; }
-
-/// Tokens a chat message costs as prompt: its content plus 4 for the role and framing.
-constexpr std::uint64_t estimate_message_tokens(std::string_view content) { return estimate_tokens(content) + 4; }
 
 }  // namespace sim
 JUDGEGRAD_END_NAMESPACE

@@ -162,13 +162,13 @@ class world {
     }
     llm::response r;
     r.finish_reason = "stop";
-    for (const auto& m : request.messages) r.usage.prompt_tokens += estimate_message_tokens(m.content);
+    r.usage.prompt_tokens = llm::estimate_prompt_tokens(request);
     if (request.max_tokens && *request.max_tokens >= 0 &&
-        estimate_tokens(content) > static_cast<std::uint64_t>(*request.max_tokens)) {
+        llm::estimate_tokens(content) > static_cast<std::uint64_t>(*request.max_tokens)) {
       content = cut_utf8(content, static_cast<std::size_t>(*request.max_tokens) * 4);
       r.finish_reason = "length";
     }
-    r.usage.completion_tokens = estimate_tokens(content);
+    r.usage.completion_tokens = llm::estimate_tokens(content);
     r.content = std::move(content);
     r.model = "simulated:" + (request.model.empty() ? params_.model : request.model);
     return r;
@@ -190,7 +190,7 @@ class world {
 
   /// How `text` reads as the instruction of criterion `c`.
   instruction_reading read_instruction(std::size_t c, std::string_view text) const {
-    std::string folded = fold_case(text);
+    std::string folded = to_lower(text);
     instruction_reading r;
     r.total_facets = criteria_[c].facets.size();
     for (std::size_t k = 0; k < criteria_.size(); ++k)
@@ -211,10 +211,10 @@ class world {
   std::vector<proposal> read_proposals(std::string_view text, std::size_t default_criterion = proposal::npos) const {
     std::vector<proposal> out;
     for (auto sentence : sentences(text)) {
-      std::string folded = fold_case(sentence);
+      std::string folded = to_lower(sentence);
       std::size_t named = default_criterion, first = std::string::npos;
       for (std::size_t k = 0; k < criteria_.size(); ++k) {
-        std::size_t at = find_word(folded, fold_case(criteria_[k].name));
+        std::size_t at = find_word(folded, to_lower(criteria_[k].name));
         if (at < first) first = at, named = k;
       }
       auto push = [&](proposal p) {
@@ -372,7 +372,7 @@ class world {
 
     // Lengths of the instructions, for the imbalance of a joint prompt.
     double total_tokens = 0;
-    for (const auto& e : entries) total_tokens += static_cast<double>(estimate_tokens(e.text));
+    for (const auto& e : entries) total_tokens += static_cast<double>(llm::estimate_tokens(e.text));
     double k_count = static_cast<double>(entries.size());
     const auto& jk = params_.judge;
 
@@ -387,7 +387,7 @@ class world {
       instruction_reading in_text = read_instruction(c, text);
       double imbalance = 0;
       if (entries.size() > 1 && total_tokens > 0) {
-        double share = static_cast<double>(estimate_tokens(text)) / total_tokens;
+        double share = static_cast<double>(llm::estimate_tokens(text)) / total_tokens;
         imbalance = std::max(0.0, 1.0 - k_count * share) * std::min(1.0, total_tokens / jk.long_prompt_tokens);
       }
       double q = own.coverage();
@@ -595,7 +595,7 @@ class world {
         owner = r.below(criteria_.size() - 1);
         if (owner >= target) ++owner;
       }
-      std::string folded = fold_case(entry_text(entries, criteria_[target].name).value_or(""));
+      std::string folded = to_lower(entry_text(entries, criteria_[target].name).value_or(""));
       std::vector<std::size_t> missing;
       for (std::size_t f = 0; f < criteria_[owner].facets.size(); ++f)
         if (!criteria_[owner].facets[f].stated_in(folded) &&
@@ -682,7 +682,7 @@ class world {
           chance *= ok.cross_adoption;
         }
         if (!r.chance(chance)) continue;
-        std::string folded = fold_case(text);
+        std::string folded = to_lower(text);
         if (p.generic()) {
           if (has_cue(folded, generic_advice_list[p.facet].cue)) continue;
           text += " " + std::string(generic_advice_list[p.facet].rule);
@@ -739,12 +739,12 @@ class world {
         if (auto t = entry_text(sets[p].entries, criteria_[c].name)) text = std::string(*t);
       if (!text) continue;
       auto adopt = [&](std::size_t owner, std::size_t f) {
-        if (!criteria_[owner].facets[f].stated_in(fold_case(*text))) *text += " " + facet_rule(owner, f, r);
+        if (!criteria_[owner].facets[f].stated_in(to_lower(*text))) *text += " " + facet_rule(owner, f, r);
       };
       for (std::size_t p = 1; p < parents; ++p) {
         auto t = entry_text(sets[p].entries, criteria_[c].name);
         if (!t) continue;
-        std::string folded = fold_case(*t);
+        std::string folded = to_lower(*t);
         for (std::size_t k = 0; k < criteria_.size(); ++k)
           for (std::size_t f = 0; f < criteria_[k].facets.size(); ++f)
             if (criteria_[k].facets[f].stated_in(folded) && r.chance(params_.optimizer.adherence)) adopt(k, f);
@@ -768,11 +768,11 @@ class world {
     const section* gradient = find_section(sections, titles::gradient);
     const section* old_i = find_section(sections, titles::previous_instruction);
     const section* new_i = find_section(sections, titles::new_instruction);
-    std::string wanted = fold_case(trim(target ? target->body : std::string_view{}));
+    std::string wanted = to_lower(trim(target ? target->body : std::string_view{}));
     while (!wanted.empty() && (wanted.back() == '.' || wanted.back() == ':')) wanted.pop_back();
     std::size_t t = proposal::npos;
     for (std::size_t k = 0; k < criteria_.size(); ++k)
-      if (fold_case(criteria_[k].name) == wanted) t = k;
+      if (to_lower(criteria_[k].name) == wanted) t = k;
     if (t == proposal::npos || !gradient) return "1";
     const auto& ek = params_.evaluator;
     rng r(combine({digest, salt_rater}));
@@ -780,8 +780,8 @@ class world {
     if (new_i) {
       // Adherence: the share of the facets the gradient proposes for the target (not already in
       // the old instruction) that the new instruction states.
-      std::string old_folded = fold_case(old_i ? old_i->body : std::string_view{});
-      std::string new_folded = fold_case(new_i->body);
+      std::string old_folded = to_lower(old_i ? old_i->body : std::string_view{});
+      std::string new_folded = to_lower(new_i->body);
       std::size_t proposed = 0, adopted = 0;
       for (const auto& p : read_proposals(gradient->body, t)) {
         if (p.named != t || p.generic()) continue;
@@ -795,7 +795,7 @@ class world {
     } else {
       // Specificity: the share of the gradient's facet mentions and generic advice that are facets
       // of the target.
-      std::string folded = fold_case(gradient->body);
+      std::string folded = to_lower(gradient->body);
       std::size_t own = 0, all = 0;
       for (std::size_t k = 0; k < criteria_.size(); ++k)
         for (const auto& f : criteria_[k].facets)
