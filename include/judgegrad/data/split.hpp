@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
@@ -66,6 +67,13 @@ inline std::size_t share_count(double share, std::size_t n, const char* what) {
   if (!(share >= 0 && share <= 1)) throw std::invalid_argument(fmt::format("judgegrad: split share for {} must lie in [0, 1], got {}", what, share));
   return static_cast<std::size_t>(std::llround(share * static_cast<double>(n)));
 }
+/// Rows wanted in validation and in test out of `n`: round(share * n) each, checked.
+inline std::pair<std::size_t, std::size_t> split_targets(const split_shares& shares, std::size_t n) {
+  std::size_t nv = share_count(shares.validation, n, "validation");
+  std::size_t nt = share_count(shares.test, n, "test");
+  if (nv + nt > n) throw std::invalid_argument("judgegrad: validation and test shares add up to more than the data set");
+  return {nv, nt};
+}
 template <criteria_set Set>
 splits<Set> assemble(const dataset<Set>& d, const std::vector<int>& part) {
   std::vector<std::size_t> idx[3];
@@ -81,9 +89,7 @@ splits<Set> assemble(const dataset<Set>& d, const std::vector<int>& part) {
 template <criteria_set Set>
 splits<Set> split_rows(const dataset<Set>& d, split_shares shares, std::uint32_t seed) {
   const std::size_t n = d.size();
-  std::size_t nv = detail::share_count(shares.validation, n, "validation");
-  std::size_t nt = detail::share_count(shares.test, n, "test");
-  if (nv + nt > n) throw std::invalid_argument("judgegrad: validation and test shares add up to more than the data set");
+  const auto [nv, nt] = detail::split_targets(shares, n);
   auto p = permutation(n, seed);
   std::vector<int> part(n, 0);
   for (std::size_t k = 0; k < nv + nt; ++k) part[p[k]] = k < nv ? 1 : 2;
@@ -97,9 +103,7 @@ splits<Set> split_rows(const dataset<Set>& d, split_shares shares, std::uint32_t
 template <criteria_set Set>
 splits<Set> split_groups(const dataset<Set>& d, split_shares shares, std::uint32_t seed) {
   const std::size_t n = d.size();
-  std::size_t nv = detail::share_count(shares.validation, n, "validation");
-  std::size_t nt = detail::share_count(shares.test, n, "test");
-  if (nv + nt > n) throw std::invalid_argument("judgegrad: validation and test shares add up to more than the data set");
+  const auto [nv, nt] = detail::split_targets(shares, n);
   std::unordered_map<std::string, std::size_t> group_index;
   std::vector<std::size_t> group_of(n), group_size;
   for (std::size_t i = 0; i < n; ++i) {
