@@ -5,7 +5,11 @@
 
 #include <judgegrad/config.hpp>
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <optional>
+#include <system_error>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +46,18 @@ constexpr std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
+}
+
+/// The finite decimal number that is all of `s` ("4", "+4", "-1.5", "3e0"), surrounding white
+/// space allowed; nothing for anything else (words, "4/5", "inf", out-of-range values).
+inline std::optional<double> parse_number(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value)) return std::nullopt;
+  return value;
 }
 
 /// ASCII lower case.

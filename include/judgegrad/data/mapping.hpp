@@ -69,17 +69,6 @@ struct cell {
   double number = 0;  ///< number kind only
 };
 
-/// Parses a whole-cell decimal number ("4", "-1.5", "3e0"); leading/trailing spaces allowed.
-inline std::optional<double> parse_number(std::string_view s) {
-  s = text::trim(s);
-  if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
-  double value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value)) return std::nullopt;
-  return value;
-}
-
 /// The mapping resolved against a criteria set: one slot per column the loader must look up.
 template <criteria_set Set>
 class row_builder {
@@ -128,7 +117,7 @@ class row_builder {
       const cell& v = *cells[s];
       std::optional<double> score;
       if (v.type == cell::kind::number) score = v.number;
-      else if (v.type == cell::kind::string) score = parse_number(v.text);
+      else if (v.type == cell::kind::string) score = text::parse_number(v.text);
       bool blank = v.type == cell::kind::null || (v.type == cell::kind::string && text::trim(v.text).empty());
       if (!score) {
         if (!(blank && mapping_.allow_missing_scores))

@@ -515,21 +515,12 @@ inline std::optional<jvalue> object_from_list(const jvalue& v, std::span<const c
 /// A number written as text: "4", " 4.0 ", "4/5" or "4 out of 5" when 5 is the scale's maximum.
 inline std::optional<double> number_in_text(std::string_view s, const score_scale& scale) {
   s = text::trim(s);
-  auto whole = [](std::string_view w) -> std::optional<double> {
-    w = text::trim(w);
-    if (!w.empty() && w.front() == '+') w.remove_prefix(1);
-    if (w.empty()) return std::nullopt;
-    double v = 0;
-    auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
-    if (ec != std::errc() || end != w.data() + w.size() || !std::isfinite(v)) return std::nullopt;
-    return v;
-  };
-  if (auto v = whole(s)) return v;
+  if (auto v = text::parse_number(s)) return v;
   for (std::string_view sep : {"/", " out of "}) {
     std::size_t at = s.find(sep);
     if (at == std::string_view::npos) continue;
-    auto num = whole(s.substr(0, at));
-    auto den = whole(s.substr(at + sep.size()));
+    auto num = text::parse_number(s.substr(0, at));
+    auto den = text::parse_number(s.substr(at + sep.size()));
     if (num && den && *den == scale.max) return num;
   }
   return std::nullopt;
