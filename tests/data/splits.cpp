@@ -5,6 +5,7 @@
 #include "test_data_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
@@ -64,8 +65,8 @@ jg::dataset<jg::summeval::all> toy(std::size_t n, std::size_t per_group) {
   d.name = "toy";
   for (std::size_t i = 0; i < n; ++i) {
     jg::example<jg::summeval::all> e;
-    e.id = "e" + std::to_string(i);
-    e.group = per_group ? "g" + std::to_string(i / per_group) : "";
+    e.id = fmt::format("e{}", i);
+    e.group = per_group ? fmt::format("g{}", i / per_group) : "";
     d.examples.push_back(e);
   }
   return d;

@@ -3,6 +3,7 @@
 #include <judgegrad/llm/meter.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,7 +234,7 @@ TEST_CASE("two processes writing one cache at once lose nothing") {
         llm::cached<counting_backend> cache(llm::cache_options{path});
         for (int b = 0; b < 40; ++b) {
           std::vector<llm::request> batch;
-          for (int i = 0; i < 10; ++i) batch.push_back(numbered(b * 10 + i, "p" + std::to_string(p) + "-"));
+          for (int i = 0; i < 10; ++i) batch.push_back(numbered(b * 10 + i, fmt::format("p{}-", p)));
           for (int i = 0; i < 3; ++i) batch.push_back(numbered(b * 3 + i, "both-"));  // overlapping keys
           for (auto& r : cache.complete(batch))
             if (!r.ok()) status = 2;
@@ -255,7 +256,7 @@ TEST_CASE("two processes writing one cache at once lose nothing") {
   CHECK(store.size() == 2 * 400 + 120);
   for (int p = 0; p < 2; ++p)
     for (int i = 0; i < 400; ++i) {
-      auto hit = store.find(llm::cache_key(numbered(i, "p" + std::to_string(p) + "-")));
+      auto hit = store.find(llm::cache_key(numbered(i, fmt::format("p{}-", p))));
       REQUIRE(hit);
       REQUIRE(hit->content == "m|p" + std::to_string(p) + "-" + std::to_string(i) + "|0");
     }

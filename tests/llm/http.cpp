@@ -7,6 +7,7 @@
 #include <judgegrad/sim/server.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -365,7 +366,7 @@ TEST_CASE("a budget stops at its limit under concurrency; in-flight calls finish
     threads.push_back(std::async(std::launch::async, [&, t] {
       std::vector<llm::result> all;
       for (int b = 0; b < 3; ++b) {
-        auto part = meter.complete(asks(10, "t" + std::to_string(t) + "b" + std::to_string(b) + "-"));
+        auto part = meter.complete(asks(10, fmt::format("t{}b{}-", t, b)));
         for (auto& r : part) all.push_back(std::move(r));
       }
       return all;
@@ -552,7 +553,7 @@ TEST_CASE("batches from several threads share one backend side by side, within o
       threads.push_back(std::async(std::launch::async, [&, t] {
         bool all = true;
         for (int b = 0; b < 3; ++b) {
-          auto prefix = "cap" + std::to_string(cap) + "-t" + std::to_string(t) + "-b" + std::to_string(b) + "-";
+          auto prefix = fmt::format("cap{}-t{}-b{}-", cap, t, b);
           auto results = backend.complete(asks(8, prefix));
           for (std::size_t i = 0; i < results.size(); ++i)
             all = all && results[i].ok() && results[i].value().content == "echo: " + prefix + std::to_string(i);
