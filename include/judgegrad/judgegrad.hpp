@@ -1,6 +1,6 @@
 /// @file
-/// Everything judgegrad offers. Research code that brings its own backend may include the area
-/// umbrellas it needs instead (core, stats, optim link no network or storage library).
+/// Everything judgegrad offers; link `judgegrad::judgegrad`. Research code that brings its own
+/// backend includes `study.hpp` instead and links `judgegrad::core` alone.
 #pragma once
 
 #include <judgegrad/config.hpp>
@@ -12,4 +12,3 @@
 #include <judgegrad/sim.hpp>
 #include <judgegrad/judge.hpp>
 #include <judgegrad/optim.hpp>
-#include <judgegrad/experiment.hpp>
