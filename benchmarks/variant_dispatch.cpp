@@ -3,7 +3,7 @@
 // dispatching each element through a virtual function does not. Baseline: the direct loop; compare
 // the items_per_second of the three.
 #include <judgegrad/criteria.hpp>
-#include <judgegrad/experiment.hpp>
+#include <judgegrad/optim.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -1,6 +1,6 @@
 // Composing a grid of variants statically, then choosing one by name at run time.
 #include <judgegrad/criteria.hpp>
-#include <judgegrad/experiment.hpp>
+#include <judgegrad/optim.hpp>
 
 #include <fmt/core.h>
 

@@ -7,9 +7,11 @@
 #include <judgegrad/core/criterion.hpp>
 #include <judgegrad/core/example.hpp>
 #include <judgegrad/core/fixed_string.hpp>
+#include <judgegrad/core/json_reader.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/core/judge_prompt.hpp>
 #include <judgegrad/core/per_criterion.hpp>
 #include <judgegrad/core/policy.hpp>
+#include <judgegrad/core/random.hpp>
 #include <judgegrad/core/score_scale.hpp>
 #include <judgegrad/core/text.hpp>

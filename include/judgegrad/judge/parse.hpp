@@ -8,15 +8,14 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/criteria.hpp>
+#include <judgegrad/core/json_reader.hpp>
 #include <judgegrad/core/per_criterion.hpp>
 #include <judgegrad/core/score_scale.hpp>
 #include <judgegrad/core/text.hpp>
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -114,327 +113,6 @@ struct parsed_reply {
 
 namespace detail {
 
-/// A parsed JSON(-ish) value.
-struct jvalue {
-  enum class kind { null, boolean, number, string, array, object };
-  kind type = kind::null;
-  bool boolean = false;
-  double number = 0;
-  std::string text;                 ///< string value (or a number's source text)
-  std::vector<std::string> keys;    ///< object keys, in order
-  std::vector<jvalue> values;       ///< object values (parallel to keys) or array items
-};
-
-inline constexpr std::size_t max_depth = 64;
-inline constexpr std::size_t max_candidates = 32;
-
-/// simdjson DOM -> jvalue, for replies that are strict JSON.
-inline bool from_dom(simdjson::dom::element e, jvalue& out, std::size_t depth) {
-  if (depth > max_depth) return false;
-  using T = simdjson::dom::element_type;
-  switch (e.type()) {
-    case T::OBJECT: {
-      out.type = jvalue::kind::object;
-      simdjson::dom::object obj;
-      if (e.get_object().get(obj)) return false;
-      for (auto kv : obj) {
-        out.keys.emplace_back(kv.key);
-        out.values.emplace_back();
-        if (!from_dom(kv.value, out.values.back(), depth + 1)) return false;
-      }
-      return true;
-    }
-    case T::ARRAY: {
-      out.type = jvalue::kind::array;
-      simdjson::dom::array arr;
-      if (e.get_array().get(arr)) return false;
-      for (auto item : arr) {
-        out.values.emplace_back();
-        if (!from_dom(item, out.values.back(), depth + 1)) return false;
-      }
-      return true;
-    }
-    case T::STRING: out.type = jvalue::kind::string; out.text = std::string(e.get_string().value_unsafe()); return true;
-    case T::INT64: out.type = jvalue::kind::number; out.number = static_cast<double>(e.get_int64().value_unsafe()); return true;
-    case T::UINT64: out.type = jvalue::kind::number; out.number = static_cast<double>(e.get_uint64().value_unsafe()); return true;
-    case T::DOUBLE: out.type = jvalue::kind::number; out.number = e.get_double().value_unsafe(); return true;
-    case T::BOOL: out.type = jvalue::kind::boolean; out.boolean = e.get_bool().value_unsafe(); return true;
-    case T::NULL_VALUE: out.type = jvalue::kind::null; return true;
-  }
-  return false;
-}
-
-inline bool parse_strict(std::string_view s, jvalue& out) {
-  thread_local simdjson::dom::parser parser;  // keeps its buffers between replies; one per thread
-  simdjson::padded_string padded(s);
-  simdjson::dom::element e;
-  if (parser.parse(padded).get(e)) return false;
-  out = jvalue{};
-  return from_dom(e, out, 0);
-}
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) out.push_back(static_cast<char>(cp));
-  else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-/// A forgiving recursive-descent reader for what models write when they mean JSON: single or
-/// double quoted strings, bare keys and words, trailing commas, True/False/None, a leading '+'.
-class lenient_reader {
- public:
-  explicit lenient_reader(std::string_view s) : s_(s) {}
-  bool read(jvalue& out) {
-    if (!value(out, 0)) return false;
-    skip();
-    return i_ == s_.size();
-  }
-
- private:
-  void skip() {
-    while (i_ < s_.size() && text::is_space(s_[i_])) ++i_;
-  }
-  bool eat(char c) {
-    skip();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  static bool word_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-           c == '.' || c == '+' || static_cast<unsigned char>(c) >= 0x80;
-  }
-  bool value(jvalue& out, std::size_t depth) {
-    if (depth > max_depth) return false;
-    skip();
-    if (i_ >= s_.size()) return false;
-    char c = s_[i_];
-    if (c == '{') return object(out, depth);
-    if (c == '[') return array(out, depth);
-    if (c == '"' || c == '\'') {
-      out.type = jvalue::kind::string;
-      return string(out.text);
-    }
-    std::size_t start = i_;
-    while (i_ < s_.size() && word_char(s_[i_])) ++i_;
-    std::string_view w = s_.substr(start, i_ - start);
-    if (w.empty()) return false;
-    if (w == "true" || w == "True") {
-      out.type = jvalue::kind::boolean;
-      out.boolean = true;
-    } else if (w == "false" || w == "False") {
-      out.type = jvalue::kind::boolean;
-    } else if (w == "null" || w == "None") {
-      out.type = jvalue::kind::null;
-    } else if (auto n = number(w)) {
-      out.type = jvalue::kind::number;
-      out.number = *n;
-      out.text = std::string(w);
-    } else {
-      return false;  // a bare word is only accepted as a key
-    }
-    return true;
-  }
-  static std::optional<double> number(std::string_view w) {
-    if (!w.empty() && w.front() == '+') w.remove_prefix(1);
-    if (w.empty() || !((w.front() >= '0' && w.front() <= '9') || w.front() == '-' || w.front() == '.')) return std::nullopt;
-    double v = 0;
-    auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
-    if (end != w.data() + w.size()) return std::nullopt;
-    if (ec == std::errc::result_out_of_range) return w.front() == '-' ? -HUGE_VAL : HUGE_VAL;
-    if (ec != std::errc()) return std::nullopt;
-    return v;
-  }
-  bool string(std::string& out) {
-    char quote = s_[i_++];
-    while (i_ < s_.size()) {
-      char c = s_[i_++];
-      if (c == quote) return true;
-      if (c != '\\') {
-        out.push_back(c);
-        continue;
-      }
-      if (i_ >= s_.size()) return false;
-      char e = s_[i_++];
-      switch (e) {
-        case 'n': out.push_back('\n'); break;
-        case 't': out.push_back('\t'); break;
-        case 'r': out.push_back('\r'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'u': {
-          std::uint32_t cp = 0;
-          if (!hex4(cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00 && i_ + 1 < s_.size() && s_[i_] == '\\' && s_[i_ + 1] == 'u') {
-            std::size_t save = i_;
-            i_ += 2;
-            std::uint32_t lo = 0;
-            if (hex4(lo) && lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            else i_ = save;
-          }
-          if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;
-          append_utf8(out, cp);
-          break;
-        }
-        default: out.push_back(e);  // \" \\ \/ \' and anything else: the character itself
-      }
-    }
-    return false;
-  }
-  bool hex4(std::uint32_t& cp) {
-    if (i_ + 4 > s_.size()) return false;
-    for (int k = 0; k < 4; ++k) {
-      char h = s_[i_++];
-      cp <<= 4;
-      if (h >= '0' && h <= '9') cp |= static_cast<std::uint32_t>(h - '0');
-      else if (h >= 'a' && h <= 'f') cp |= static_cast<std::uint32_t>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') cp |= static_cast<std::uint32_t>(h - 'A' + 10);
-      else return false;
-    }
-    return true;
-  }
-  bool key(std::string& out) {
-    skip();
-    if (i_ >= s_.size()) return false;
-    if (s_[i_] == '"' || s_[i_] == '\'') return string(out);
-    std::size_t start = i_;
-    while (i_ < s_.size() && (word_char(s_[i_]) || s_[i_] == ' ') && s_[i_] != ':') ++i_;
-    out = std::string(text::trim(s_.substr(start, i_ - start)));
-    return !out.empty();
-  }
-  bool object(jvalue& out, std::size_t depth) {
-    ++i_;
-    out.type = jvalue::kind::object;
-    while (true) {
-      if (eat('}')) return true;
-      std::string k;
-      if (!key(k) || !eat(':')) return false;
-      out.keys.push_back(std::move(k));
-      out.values.emplace_back();
-      if (!value(out.values.back(), depth + 1)) return false;
-      if (eat(',')) continue;
-      if (eat('}')) return true;
-      return false;
-    }
-  }
-  bool array(jvalue& out, std::size_t depth) {
-    ++i_;
-    out.type = jvalue::kind::array;
-    while (true) {
-      if (eat(']')) return true;
-      out.values.emplace_back();
-      if (!value(out.values.back(), depth + 1)) return false;
-      if (eat(',')) continue;
-      if (eat(']')) return true;
-      return false;
-    }
-  }
-  std::string_view s_;
-  std::size_t i_ = 0;
-};
-
-/// Curly double quotes and guillemets become '"', curly single quotes become '\''.
-inline std::string straighten_quotes(std::string_view s) {
-  std::string out = text::replace_all(s, "\u201C", "\"");
-  for (std::string_view q : {"\u201D", "\u201E", "\u201F", "\u00AB", "\u00BB", "\u2033"}) out = text::replace_all(out, q, "\"");
-  for (std::string_view q : {"\u2018", "\u2019", "\u201A", "\u201B", "\u2032"}) out = text::replace_all(out, q, "'");
-  return out;
-}
-
-/// Reads `candidate` strictly (simdjson), then leniently, then leniently with "{{"/"}}" collapsed.
-inline bool read_candidate(std::string_view candidate, jvalue& out) {
-  if (parse_strict(candidate, out)) return true;
-  std::string straight = straighten_quotes(candidate);
-  out = jvalue{};
-  if (lenient_reader(straight).read(out)) return true;
-  std::string single = text::replace_all(text::replace_all(straight, "{{", "{"), "}}", "}");
-  out = jvalue{};
-  return lenient_reader(single).read(out);
-}
-
-/// `reply` without <think>...</think> blocks (reasoning models put them before the answer).
-inline std::string drop_thinking(std::string_view reply) {
-  std::string out;
-  std::size_t i = 0;
-  while (true) {
-    std::size_t open = reply.find("<think>", i);
-    if (open == std::string_view::npos) break;
-    std::size_t close = reply.find("</think>", open);
-    if (close == std::string_view::npos) break;
-    out.append(reply.substr(i, open - i));
-    i = close + 8;
-  }
-  out.append(reply.substr(i));
-  return out;
-}
-
-/// Candidate JSON texts, most likely first: the inside of each ``` fence that holds a '{', the
-/// span from a '[' before the first '{' to the last ']', each balanced {...} span outside quotes,
-/// and the span from the first '{' to the last '}'.
-inline std::vector<std::string_view> candidates(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (std::size_t i = 0; (i = s.find("```", i)) != std::string_view::npos;) {
-    std::size_t body = s.find('\n', i + 3);
-    std::size_t close = s.find("```", i + 3);
-    if (close == std::string_view::npos) {  // an unclosed fence: the rest of the reply
-      close = s.size();
-    }
-    // "```json {...}```" on one line: the body starts after the language tag.
-    if (body == std::string_view::npos || body > close) {
-      body = i + 3;
-      while (body < close && s[body] != '{') ++body;
-    } else {
-      ++body;
-    }
-    std::string_view inner = s.substr(body, close - body);
-    if (inner.find('{') != std::string_view::npos) out.push_back(text::trim(inner));
-    i = close == s.size() ? close : close + 3;
-  }
-  // A list opened before any object: [{...}, ...] or [["name", 4], ...].
-  std::size_t open = s.find('['), close = s.rfind(']');
-  if (open != std::string_view::npos && close != std::string_view::npos && close > open && open < s.find('{'))
-    out.push_back(s.substr(open, close - open + 1));
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '{') continue;
-    std::size_t depth = 0, j = i;
-    bool in_string = false;
-    for (; j < s.size(); ++j) {
-      char c = s[j];
-      if (in_string) {
-        if (c == '\\') ++j;
-        else if (c == '"') in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{') {
-        ++depth;
-      } else if (c == '}' && --depth == 0) {
-        break;
-      }
-    }
-    if (j >= s.size()) break;  // unbalanced from here on
-    if (out.size() >= max_candidates) break;  // bounds the work on replies full of braces
-    out.push_back(s.substr(i, j - i + 1));
-    i = j;
-  }
-  std::size_t first = s.find('{'), last = s.rfind('}');
-  if (first != std::string_view::npos && last != std::string_view::npos && last > first)
-    out.push_back(s.substr(first, last - first + 1));
-  return out;
-}
-
 /// A key as compared with criterion names: trimmed, lower case, without a "score" suffix.
 inline std::string normalize_key(std::string_view k) {
   std::string s = text::to_lower(text::trim(k));
@@ -444,8 +122,8 @@ inline std::string normalize_key(std::string_view k) {
 }
 
 /// The value under `name` in object `o` (the last exact match, else the last normalized match).
-inline const jvalue* member(const jvalue& o, std::string_view name) {
-  const jvalue* found = nullptr;
+inline const json_value* member(const json_value& o, std::string_view name) {
+  const json_value* found = nullptr;
   for (std::size_t k = 0; k < o.keys.size(); ++k)
     if (o.keys[k] == name) found = &o.values[k];
   if (found) return found;
@@ -455,7 +133,7 @@ inline const jvalue* member(const jvalue& o, std::string_view name) {
   return found;
 }
 
-inline std::size_t count_members(const jvalue& o, std::span<const criterion_spec> criteria) {
+inline std::size_t count_members(const json_value& o, std::span<const criterion_spec> criteria) {
   std::size_t n = 0;
   for (const auto& c : criteria) n += member(o, c.name) != nullptr;
   return n;
@@ -463,13 +141,13 @@ inline std::size_t count_members(const jvalue& o, std::span<const criterion_spec
 
 /// The object holding the scores: `v` itself when it has a criterion key, else the first object
 /// nested in it (breadth first, a few levels deep, arrays included) that has one.
-inline const jvalue* score_object(const jvalue& v, std::span<const criterion_spec> criteria) {
-  std::vector<const jvalue*> level{&v};
+inline const json_value* score_object(const json_value& v, std::span<const criterion_spec> criteria) {
+  std::vector<const json_value*> level{&v};
   for (int depth = 0; depth < 4 && !level.empty(); ++depth) {
-    std::vector<const jvalue*> next;
-    for (const jvalue* x : level) {
-      if (x->type == jvalue::kind::object && count_members(*x, criteria) > 0) return x;
-      if (x->type == jvalue::kind::object || x->type == jvalue::kind::array)
+    std::vector<const json_value*> next;
+    for (const json_value* x : level) {
+      if (x->type == json_value::kind::object && count_members(*x, criteria) > 0) return x;
+      if (x->type == json_value::kind::object || x->type == json_value::kind::array)
         for (const auto& child : x->values) next.push_back(&child);
     }
     level = std::move(next);
@@ -480,23 +158,23 @@ inline const jvalue* score_object(const jvalue& v, std::span<const criterion_spe
 /// Scores given as a list of named items, [{"criterion": "fluency", "score": 4}, ...] (name under
 /// criterion/name/aspect/metric) or [["fluency", 4], ...], found anywhere a few levels down,
 /// rebuilt as one object keyed by name; nothing when there is no such list.
-inline std::optional<jvalue> object_from_list(const jvalue& v, std::span<const criterion_spec> criteria) {
-  std::vector<const jvalue*> level{&v};
+inline std::optional<json_value> object_from_list(const json_value& v, std::span<const criterion_spec> criteria) {
+  std::vector<const json_value*> level{&v};
   for (int depth = 0; depth < 4 && !level.empty(); ++depth) {
-    std::vector<const jvalue*> next;
-    for (const jvalue* x : level) {
-      if (x->type == jvalue::kind::array) {
-        jvalue obj;
-        obj.type = jvalue::kind::object;
+    std::vector<const json_value*> next;
+    for (const json_value* x : level) {
+      if (x->type == json_value::kind::array) {
+        json_value obj;
+        obj.type = json_value::kind::object;
         for (const auto& item : x->values) {
-          if (item.type == jvalue::kind::array && item.values.size() == 2 && item.values[0].type == jvalue::kind::string) {
+          if (item.type == json_value::kind::array && item.values.size() == 2 && item.values[0].type == json_value::kind::string) {
             obj.keys.push_back(item.values[0].text);
             obj.values.push_back(item.values[1]);
-          } else if (item.type == jvalue::kind::object) {
-            const jvalue* name = nullptr;
+          } else if (item.type == json_value::kind::object) {
+            const json_value* name = nullptr;
             for (std::string_view k : {"criterion", "name", "aspect", "metric"})
               if (!name) name = member(item, k);
-            if (name && name->type == jvalue::kind::string) {
+            if (name && name->type == json_value::kind::string) {
               obj.keys.push_back(name->text);
               obj.values.push_back(item);  // judge_value reads its score/value/rating
             }
@@ -504,7 +182,7 @@ inline std::optional<jvalue> object_from_list(const jvalue& v, std::span<const c
         }
         if (count_members(obj, criteria) > 0) return obj;
       }
-      if (x->type == jvalue::kind::object || x->type == jvalue::kind::array)
+      if (x->type == json_value::kind::object || x->type == json_value::kind::array)
         for (const auto& child : x->values) next.push_back(&child);
     }
     level = std::move(next);
@@ -526,7 +204,7 @@ inline std::optional<double> number_in_text(std::string_view s, const score_scal
   return std::nullopt;
 }
 
-inline score_outcome judge_value(const jvalue* v, const score_scale& scale, int depth = 0) {
+inline score_outcome judge_value(const json_value* v, const score_scale& scale, int depth = 0) {
   score_outcome o;
   if (v == nullptr) {
     o.status = score_status::missing;
@@ -535,8 +213,8 @@ inline score_outcome judge_value(const jvalue* v, const score_scale& scale, int 
   }
   std::optional<double> x;
   switch (v->type) {
-    case jvalue::kind::number: x = v->number; break;
-    case jvalue::kind::string:
+    case json_value::kind::number: x = v->number; break;
+    case json_value::kind::string:
       x = number_in_text(v->text, scale);
       if (!x) {
         o.status = score_status::not_a_number;
@@ -544,16 +222,16 @@ inline score_outcome judge_value(const jvalue* v, const score_scale& scale, int 
         return o;
       }
       break;
-    case jvalue::kind::object:
+    case json_value::kind::object:
       if (depth == 0)
         for (std::string_view k : {"score", "value", "rating"})
-          if (const jvalue* inner = member(*v, k)) return judge_value(inner, scale, 1);
+          if (const json_value* inner = member(*v, k)) return judge_value(inner, scale, 1);
       o.status = score_status::not_a_number;
       o.detail = "not a number: an object";
       return o;
-    case jvalue::kind::null: o.status = score_status::not_a_number; o.detail = "not a number: null"; return o;
-    case jvalue::kind::boolean: o.status = score_status::not_a_number; o.detail = "not a number: true/false"; return o;
-    case jvalue::kind::array: o.status = score_status::not_a_number; o.detail = "not a number: a list"; return o;
+    case json_value::kind::null: o.status = score_status::not_a_number; o.detail = "not a number: null"; return o;
+    case json_value::kind::boolean: o.status = score_status::not_a_number; o.detail = "not a number: true/false"; return o;
+    case json_value::kind::array: o.status = score_status::not_a_number; o.detail = "not a number: a list"; return o;
   }
   o.value = *x;
   if (!(*x >= scale.min - 1e-9 && *x <= scale.max + 1e-9)) {
@@ -579,14 +257,13 @@ inline parsed_reply parse_scores(std::string_view reply, std::span<const criteri
     r.scores.assign(criteria.size(), score_outcome{score_status::unparsable, std::nullopt, r.error});
     return r;
   };
-  std::string body = detail::drop_thinking(reply);
+  std::string body = drop_thinking(reply);
   if (text::trim(body).empty()) return fail(reply_status::empty, "the reply is empty");
   // A reply that is one JSON string literal (the object serialized twice): read the string first.
   if (std::string_view t = text::trim(body); t.size() >= 2 && t.front() == '"' && t.back() == '"') {
-    detail::jvalue v;
-    if (detail::lenient_reader(t).read(v) && v.type == detail::jvalue::kind::string) body = std::move(v.text);
+    if (auto v = read_json(t); v && v->is_string()) body = std::move(v->text);
   }
-  auto cands = detail::candidates(body);
+  auto cands = json_candidates(body);
   if (cands.empty()) {
     // Asked for one criterion, a model may answer with the bare number ("4", "`4`", "\"4\"").
     std::string_view bare = text::trim(body);
@@ -596,8 +273,8 @@ inline parsed_reply parse_scores(std::string_view reply, std::span<const criteri
       bare = text::trim(bare.substr(0, bare.size() - 1));
     if (criteria.size() == 1) {
       if (auto x = detail::number_in_text(bare, criteria[0].scale)) {
-        detail::jvalue v;
-        v.type = detail::jvalue::kind::number;
+        json_value v;
+        v.type = json_value::kind::number;
         v.number = *x;
         r.scores.push_back(detail::judge_value(&v, criteria[0].scale));
         return r;
@@ -605,12 +282,13 @@ inline parsed_reply parse_scores(std::string_view reply, std::span<const criteri
     }
     return fail(reply_status::no_json, "no JSON object found in the reply");
   }
-  std::optional<detail::jvalue> fallback;
+  std::optional<json_value> fallback;
   for (auto c : cands) {
-    detail::jvalue v;
-    if (!detail::read_candidate(c, v)) continue;
-    const detail::jvalue* obj = detail::score_object(v, criteria);
-    std::optional<detail::jvalue> listed;
+    std::optional<json_value> read = read_json(c);
+    if (!read) continue;
+    json_value& v = *read;
+    const json_value* obj = detail::score_object(v, criteria);
+    std::optional<json_value> listed;
     if (!obj && (listed = detail::object_from_list(v, criteria))) obj = &*listed;
     if (obj) {
       for (const auto& spec : criteria) r.scores.push_back(detail::judge_value(detail::member(*obj, spec.name), spec.scale));

@@ -1,13 +1,13 @@
 /// @file
-/// The simulator's random numbers: judgegrad's FNV-1a 64 text hash and SplitMix64 (shared with the
-/// data ids and the statistics) drive a generator whose noise uses integer and IEEE arithmetic
-/// only, so that every reply is byte-identical across processes, compilers and standard libraries
-/// (no std::hash, no <random> distributions, no libm calls).
+/// The simulator's random numbers: judgegrad's FNV-1a 64 text hash and SplitMix64 (core/, shared
+/// with the data ids and the statistics) drive a generator whose noise uses integer and IEEE
+/// arithmetic only, so that every reply is byte-identical across processes, compilers and standard
+/// libraries (no std::hash, no <random> distributions, no libm calls).
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/random.hpp>
 #include <judgegrad/core/text.hpp>
-#include <judgegrad/stats/random.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -16,7 +16,7 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim {
 
-using stats::mix64;
+using judgegrad::mix64;
 using text::fnv1a64;
 
 /// Combines words into one key, order-sensitive.
@@ -33,7 +33,7 @@ class rng {
   explicit constexpr rng(std::uint64_t seed) : state_(seed) {}
 
   /// The next 64 random bits.
-  constexpr std::uint64_t next() { return stats::splitmix64(state_); }
+  constexpr std::uint64_t next() { return splitmix64(state_); }
   /// Uniform in [0, 1), 53 bits.
   constexpr double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   /// True with probability `p`.

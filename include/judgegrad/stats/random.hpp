@@ -5,22 +5,15 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/random.hpp>
 
 #include <cstdint>
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace stats {
 
-/// SplitMix64's finaliser: a bijective scramble of a 64-bit word.
-constexpr std::uint64_t mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-/// splitmix64: expands one 64-bit seed into a stream of well-mixed words (used for seeding, and as
-/// the simulator's generator).
-constexpr std::uint64_t splitmix64(std::uint64_t& state) { return mix64(state += 0x9e3779b97f4a7c15ULL); }
+using judgegrad::mix64;
+using judgegrad::splitmix64;
 
 /// xoshiro256** 1.0 (Blackman and Vigna): the seed's splitmix64 stream fills the 256-bit state.
 class xoshiro256 {

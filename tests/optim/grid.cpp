@@ -1,5 +1,5 @@
 #include <judgegrad/criteria/summeval.hpp>
-#include <judgegrad/experiment/grid.hpp>
+#include <judgegrad/optim/grid.hpp>
 
 #include <doctest/doctest.h>
 

@@ -1,0 +1,2 @@
+// Shadows the real header for code that links judgegrad::core only (tests/CMakeLists.txt).
+#error "judgegrad: a header linkable with judgegrad::core alone includes <httplib.h>, which only judgegrad::judgegrad provides"
