@@ -4,6 +4,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/sim/memory.hpp>
 #include <judgegrad/sim/params.hpp>
 #include <judgegrad/sim/protocol.hpp>
 #include <judgegrad/sim/random.hpp>

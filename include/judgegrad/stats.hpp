@@ -11,6 +11,7 @@
 #include <judgegrad/stats/hypervolume.hpp>
 #include <judgegrad/stats/measurement.hpp>
 #include <judgegrad/stats/metric.hpp>
+#include <judgegrad/stats/paired.hpp>
 #include <judgegrad/stats/pareto.hpp>
 #include <judgegrad/stats/random.hpp>
 #include <judgegrad/stats/ranks.hpp>

@@ -5,6 +5,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/llm/wire.hpp>
 
@@ -24,36 +25,6 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace llm {
-
-/// How the cache is used.
-enum class cache_mode {
-  read_write,   ///< answer hits from the store, call the backend on misses and store the replies
-  replay_only,  ///< answer from the store only; a miss is a `cache_miss` error naming the request
-  write_only,   ///< always call the backend and store (refreshes entries)
-  off,          ///< pass everything through
-};
-
-inline constexpr std::string_view to_string(cache_mode m) {
-  switch (m) {
-    case cache_mode::read_write: return "read_write";
-    case cache_mode::replay_only: return "replay_only";
-    case cache_mode::write_only: return "write_only";
-    case cache_mode::off: return "off";
-  }
-  return "off";
-}
-
-inline std::optional<cache_mode> cache_mode_named(std::string_view name) {
-  for (auto m : {cache_mode::read_write, cache_mode::replay_only, cache_mode::write_only, cache_mode::off})
-    if (to_string(m) == name) return m;
-  return std::nullopt;
-}
-
-struct cache_options {
-  std::filesystem::path path;
-  cache_mode mode = cache_mode::read_write;
-  int busy_timeout_ms = 60000;  ///< how long to wait for another process's write lock
-};
 
 /// What the cache did, with the usage its hits saved.
 struct cache_stats {

@@ -5,6 +5,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/llm/wire.hpp>
 
@@ -22,33 +23,6 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace llm {
-
-/// US dollars per million tokens.
-struct price {
-  double input_per_mtok = 0;
-  double output_per_mtok = 0;
-  std::optional<double> cached_input_per_mtok;  ///< prompt tokens served from the provider's cache; unset: input price
-
-  double cost(const usage& u) const {
-    std::uint64_t cached = std::min(u.cached_tokens, u.prompt_tokens);
-    return (double(u.prompt_tokens - cached) * input_per_mtok + double(cached) * cached_input_per_mtok.value_or(input_per_mtok) +
-            double(u.completion_tokens) * output_per_mtok) / 1e6;
-  }
-};
-
-/// Limits for one meter; unset means unlimited.
-struct budget {
-  std::optional<std::uint64_t> max_calls;   ///< calls that reach the backend (cache hits are free)
-  std::optional<std::uint64_t> max_tokens;  ///< prompt + completion tokens
-  std::optional<double> max_usd;
-};
-
-struct meter_options {
-  std::map<std::string, price, std::less<>> prices;  ///< by model; "*" prices every other model
-  llm::budget budget;                                ///< over all calls
-  std::map<role, llm::budget> role_budgets;          ///< over the calls of one role, on top of `budget`
-  std::uint64_t default_completion_tokens = 512;     ///< assumed reply length of a request without max_tokens
-};
 
 /// Counters for a slice of the calls (all, one role, one model).
 struct tally {

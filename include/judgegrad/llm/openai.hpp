@@ -6,6 +6,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/llm/rate_limit.hpp>
 #include <judgegrad/llm/secret.hpp>
+#include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/llm/wire.hpp>
 
@@ -30,47 +31,6 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace llm {
-
-/// Everything an `openai` backend needs to know about its endpoint. Times are in seconds.
-struct openai_options {
-  std::string name = "default";                      ///< endpoint name used in messages
-  std::string base_url = "https://api.openai.com/v1";  ///< up to and including the version, e.g. ".../v1"
-  llm::secret api_key;                               ///< empty: no Authorization header (local servers)
-  std::size_t max_concurrent = 16;                   ///< requests in flight at once
-  double requests_per_minute = 0;                    ///< 0: unlimited
-  double tokens_per_minute = 0;                      ///< prompt + completion tokens; 0: unlimited
-  double burst_seconds = 10;                         ///< the buckets hold this many seconds of their rate
-  int max_retries = 5;                               ///< retries after the first attempt
-  double backoff_initial = 0.5;                      ///< first backoff ceiling; doubles per retry
-  double backoff_max = 30;                           ///< backoff ceiling
-  double retry_after_max = 300;                      ///< longest Retry-After honoured as given
-  double connect_timeout = 10;
-  double total_timeout = 300;                        ///< one attempt; a request's `timeout_seconds` overrides
-  std::uint64_t default_completion_tokens = 512;     ///< assumed reply length for the token limit
-  std::size_t max_response_bytes = std::size_t(64) << 20;
-  llm::capabilities capabilities;
-  bool detect_n = true;                              ///< fewer choices than `n` turns `capabilities.n` off
-  std::vector<std::string> extra_headers;            ///< e.g. "HTTP-Referer: https://example.org"
-  std::string ca_file;                               ///< PEM CA bundle for HTTPS endpoints with a private CA
-  std::uint64_t jitter_seed = std::random_device{}();
-  std::function<void(std::string_view)> log;         ///< retry and degradation notes; never sees the key
-
-  /// Options from the environment: `OPENAI_BASE_URL`, then `OPENAI_API_KEY` or, failing that,
-  /// `OPENROUTER_API_KEY` (which also makes OpenRouter the default base URL).
-  static openai_options from_environment() {
-    openai_options o;
-    const char* base = std::getenv("OPENAI_BASE_URL");
-    const char* key = std::getenv("OPENAI_API_KEY");
-    const char* router_key = std::getenv("OPENROUTER_API_KEY");
-    if (key && *key) o.api_key = llm::secret(key);
-    else if (router_key && *router_key) {
-      o.api_key = llm::secret(router_key);
-      o.base_url = "https://openrouter.ai/api/v1";
-    }
-    if (base && *base) o.base_url = base;
-    return o;
-  }
-};
 
 namespace detail {
 inline void curl_global() {

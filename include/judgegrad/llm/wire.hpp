@@ -6,6 +6,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/llm/detail/sha256.hpp>
+#include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/types.hpp>
 
 #include <simdjson.h>
@@ -16,19 +17,6 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace llm {
-
-/// What an endpoint accepts. Unsupported features are emulated (`n`) or degraded (a JSON schema
-/// becomes a JSON object request, then plain text); `metadata` is off for endpoints that reject
-/// unknown fields.
-struct capabilities {
-  bool n = true;            ///< honours `n > 1` (llama.cpp server does not: emulated by repeats)
-  bool logprobs = true;     ///< accepts `logprobs`
-  bool json_schema = true;  ///< accepts `response_format: {type: json_schema}`
-  bool json_object = true;  ///< accepts `response_format: {type: json_object}`
-  bool seed = true;         ///< accepts `seed`
-  bool metadata = true;     ///< accepts `metadata: {judgegrad_role, judgegrad_repeat}`
-  friend bool operator==(const capabilities&, const capabilities&) = default;
-};
 
 /// `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
 inline std::string sanitize_utf8(std::string_view text) {

@@ -1,0 +1,153 @@
+/// @file
+/// The simulated gradient model: a fixed budget of proposals of missing facets per call, whatever
+/// the number of criteria it covers (the mechanism behind gradient dilution).
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/sim/memory.hpp>
+#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/sim/random.hpp>
+#include <judgegrad/sim/text.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace sim::roles {
+
+// The size of the judge's miss on criterion c told by a critique: |predicted - human| in scale
+// widths, half the width when the judge gave nothing, nothing when the critique does not say.
+namespace detail {
+inline std::optional<double> read_miss(const memory& w, std::string_view critique, std::size_t c) {
+  const auto& s = w.criteria()[c].scale;
+  std::vector<std::string_view> names(w.names().begin(), w.names().end());
+  auto entries = split_entries(critique, names);
+  std::string_view text = entry_text(entries, w.criteria()[c].name).value_or(entries.empty() ? critique : std::string_view{});
+  auto at = text.find("where the human score is ");
+  if (at == std::string_view::npos) return std::nullopt;
+  if (text.find("gave no score") != std::string_view::npos) return 0.5;
+  auto scored = text.rfind("scored ", at);
+  if (scored == std::string_view::npos) return std::nullopt;
+  std::string p(text.substr(scored + 7, at - scored - 7)), h(text.substr(at + 25, 16));
+  char* end = nullptr;
+  double pv = std::strtod(p.c_str(), &end);
+  if (end == p.c_str()) return std::nullopt;
+  double hv = std::strtod(h.c_str(), &end);
+  if (end == h.c_str()) return std::nullopt;
+  return std::abs(pv - hv) / s.span();
+}
+
+}  // namespace detail
+
+/// The simulated gradient model: the misses the critique tells, then a fixed budget of proposals of
+/// missing facets shared by the criteria the call covers, misattributed and diluted as K grows.
+inline std::string gradient(const memory& w, const std::vector<section>& sections, std::uint64_t digest) {
+  const section* instr = find_section(sections, titles::instructions);
+  const section* crit = find_section(sections, titles::critique);
+  std::vector<std::string_view> names(w.names().begin(), w.names().end());
+  auto entries = instr ? split_entries(instr->body, names) : std::vector<entry>{};
+  std::vector<std::size_t> covered;
+  for (const auto& e : entries) covered.push_back(w.index_of(e.name));
+  if (covered.empty())
+    return "The prompt shows no instruction for a criterion I know, so there is nothing specific to improve.";
+  const auto& gk = w.parameters().gradient;
+  rng r(combine({digest, memory::salt_gradient}));
+  std::size_t k = covered.size();
+
+  // Paragraph 1: the misses, as the critique tells them.
+  std::vector<double> weight;
+  std::string first;
+  for (std::size_t c : covered) {
+    auto m = crit ? detail::read_miss(w, crit->body, c) : std::nullopt;
+    weight.push_back(m.value_or(0.25) + 0.1);
+    const auto& name = w.criteria()[c].name;
+    if (!m) first += fmt::format("For {} the critique gives no clear verdict. ", name);
+    else if (*m == 0) first += fmt::format("For {} the judge matched the human score, so the current instruction works for this sample. ", name);
+    else first += fmt::format("For {} the judge missed the human score by {:.0f}% of the scale. ", name, *m * 100);
+  }
+
+  // Paragraphs 2-3: a fixed budget of proposals shared by the K criteria of the call.
+  double generic_p = std::min(0.95, gk.generic_base + gk.generic_per_extra * static_cast<double>(k - 1));
+  double own_name_p = 1.0 / (1.0 + gk.misattribution * static_cast<double>(k - 1));
+  std::vector<std::pair<std::size_t, std::size_t>> proposed;  // (owner, facet)
+  std::vector<std::size_t> generic_used;
+  std::string second, third;
+  static constexpr std::string_view facet_templates[] = {
+      "For {}, the instruction should tell the judge to look at {}.",
+      "For {}, add a sentence asking the judge to weigh {}.",
+      "For {}, the judge needs to be told about {}.",
+  };
+  auto pick_weighted = [&]() {
+    double total = 0;
+    for (double w : weight) total += w;
+    double u = r.uniform() * total;
+    for (std::size_t i = 0; i < weight.size(); ++i) {
+      if (u < weight[i]) return i;
+      u -= weight[i];
+    }
+    return weight.size() - 1;
+  };
+  auto generic = [&](std::size_t named) {
+    std::vector<std::size_t> free;
+    for (std::size_t g = 0; g < generic_advice_list.size(); ++g)
+      if (std::find(generic_used.begin(), generic_used.end(), g) == generic_used.end()) free.push_back(g);
+    if (free.empty()) return;
+    std::size_t g = free[r.below(free.size())];
+    generic_used.push_back(g);
+    third += fmt::format("For {}, the instruction should also {}. ", w.criteria()[named].name, generic_advice_list[g].advice);
+  };
+  for (int slot = 0; slot < gk.budget; ++slot) {
+    std::size_t t = pick_weighted();
+    std::size_t target = covered[t];
+    if (r.chance(generic_p)) {
+      generic(target);
+      continue;
+    }
+    // A facet of the target missing from its instruction; in a single-criterion call, sometimes
+    // one of another criterion of the set (leak).
+    std::size_t owner = target;
+    if (k == 1 && w.criteria().size() > 1 && r.chance(gk.leak_rate)) {
+      owner = r.below(w.criteria().size() - 1);
+      if (owner >= target) ++owner;
+    }
+    std::string folded = to_lower(entry_text(entries, w.criteria()[target].name).value_or(""));
+    std::vector<std::size_t> missing;
+    for (std::size_t f = 0; f < w.criteria()[owner].facets.size(); ++f)
+      if (!w.criteria()[owner].facets[f].stated_in(folded) &&
+          std::find(proposed.begin(), proposed.end(), std::pair{owner, f}) == proposed.end())
+        missing.push_back(f);
+    if (missing.empty()) {
+      generic(target);
+      continue;
+    }
+    std::size_t f = missing[r.below(missing.size())];
+    proposed.push_back({owner, f});
+    std::size_t named = target;
+    if (k > 1 && !r.chance(own_name_p)) {
+      std::size_t o = r.below(k - 1);
+      if (o >= t) ++o;
+      named = covered[o];
+    }
+    second += fmt::format(fmt::runtime(facet_templates[r.below(3)]), w.criteria()[named].name, w.criteria()[owner].facets[f].phrase);
+    second += ' ';
+  }
+  std::string out = std::string(trim(first)) + "\n\n";
+  out += second.empty() ? std::string("The instructions already state what matters; the remaining errors look like noise.")
+                        : std::string(trim(second));
+  out += "\n\n";
+  out += third.empty() ? std::string("Keep what already works and add these points in plain sentences.")
+                       : std::string(trim(third)) + " Keep what already works.";
+  return out;
+}
+
+}  // namespace sim::roles
+JUDGEGRAD_END_NAMESPACE

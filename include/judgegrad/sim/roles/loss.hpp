@@ -1,0 +1,90 @@
+/// @file
+/// The simulated loss model: a critique of each score against the human score.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/sim/memory.hpp>
+#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/sim/random.hpp>
+#include <judgegrad/sim/text.hpp>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace sim::roles {
+
+namespace detail {
+struct miss {
+  std::optional<double> predicted;
+  std::optional<double> human;
+};
+
+// "predicted 4, human 5" / "predicted none, human 5".
+inline miss read_score_line(std::string_view text) {
+  miss m;
+  auto number_after = [&](std::string_view word) -> std::optional<double> {
+    auto at = text.find(word);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string rest(trim(text.substr(at + word.size())));
+    char* end = nullptr;
+    double v = std::strtod(rest.c_str(), &end);
+    if (end == rest.c_str()) return std::nullopt;
+    return v;
+  };
+  m.predicted = number_after("predicted ");
+  m.human = number_after("human ");
+  return m;
+}
+
+}  // namespace detail
+
+/// The simulated loss model's critique of a Scores section: per criterion, right or wrong, in which
+/// direction and by how much.
+inline std::string loss(const memory& w, const std::vector<section>& sections, std::uint64_t digest) {
+  const section* scores = find_section(sections, titles::scores);
+  if (!scores) return "There are no scores to review.";
+  rng r(combine({digest, memory::salt_loss}));
+  std::string out;
+  for (const auto& e : split_entries(scores->body)) {
+    detail::miss m = detail::read_score_line(e.text);
+    std::size_t c = w.index_of(e.name);
+    double step = c == proposal::npos ? 1.0 : w.criteria()[c].scale.step;
+    std::string human = m.human ? memory::format_score(*m.human) : "unknown";
+    std::string line;
+    if (!m.predicted) {
+      line = fmt::format("The judge gave no score where the human score is {}: its answer could not be used, which "
+                         "counts as a complete miss.", human);
+    } else if (!m.human) {
+      line = fmt::format("The judge scored {} but there is no human score to compare with.", memory::format_score(*m.predicted));
+    } else {
+      double diff = *m.predicted - *m.human;
+      double size = std::abs(diff) / step;
+      if (size < 0.5) {
+        static constexpr std::string_view keep[] = {"whatever led to it should be kept.",
+                                                    "the judgement behind it should stay as it is.",
+                                                    "nothing about this criterion needs to change for this sample."};
+        line = fmt::format("The judge scored {} where the human score is {}: the score is correct, and {}",
+                           memory::format_score(*m.predicted), human, keep[r.below(3)]);
+      } else {
+        std::string_view how = size <= 1.0 ? "a small miss" : size <= 2.0 ? "a clear miss" : "a large miss";
+        std::string_view way = diff > 0 ? "too high, so the judge was too lenient" : "too low, so the judge was too harsh";
+        line = fmt::format("The judge scored {} where the human score is {}: {} by {} point{} ({}).",
+                           memory::format_score(*m.predicted), human, way, memory::format_score(std::abs(diff)),
+                           std::abs(diff) == 1.0 ? "" : "s", how);
+      }
+    }
+    out += fmt::format("- {}: {}\n", e.name, line);
+  }
+  return out.empty() ? std::string("There are no scores to review.") : out;
+}
+
+}  // namespace sim::roles
+JUDGEGRAD_END_NAMESPACE
