@@ -256,7 +256,9 @@ TEST_CASE("the reference implementation's llm.json") {
     "gradient_model": {"name": "llama3.1"}, "loss_model": {"name": "llama3.1"}, "api_base": "http://${LOCAL_HOST}/v1"})",
                                      "llm.json", ".", test_env);
   CHECK(local.endpoints.at("default").base_url == "http://127.0.0.1:8080/v1");
-  CHECK(local.settings(llm::role::loss)->max_tokens == 4096);  // ModelConfig's default
+  // Absent: unset, so the stack applies the reference's effective value (llm::reference_defaults).
+  CHECK(!local.settings(llm::role::loss)->max_tokens);
+  CHECK(!local.settings(llm::role::judge)->temperature);
 }
 
 TEST_CASE("configuration errors name the file and the key") {

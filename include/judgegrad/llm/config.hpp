@@ -6,9 +6,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
-#include <judgegrad/llm/cache.hpp>
-#include <judgegrad/llm/meter.hpp>
-#include <judgegrad/llm/openai.hpp>
+#include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/secret.hpp>
 #include <judgegrad/llm/types.hpp>
 
@@ -36,18 +34,6 @@ namespace llm {
 struct config_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-/// Model and sampling parameters for one role. Unset fields leave the request's own values.
-struct role_settings {
-  std::string model;
-  std::string endpoint;  ///< empty: the default endpoint
-  std::optional<double> temperature;
-  std::optional<int> max_tokens;
-  std::optional<double> timeout_seconds;
-  std::optional<std::uint64_t> seed;
-};
-
-inline constexpr std::array<role, 6> all_roles = {role::judge, role::loss, role::gradient, role::optimizer, role::evaluator, role::other};
 
 /// Everything `make_backend` needs. API keys live only inside `endpoints[..].secret`-typed fields.
 struct llm_config {
@@ -328,20 +314,14 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
     o.max_concurrent = 16;
   }
 
-  struct defaults {
-    int max_tokens = 4096;
-    double temperature = 0.1, timeout = 60;
-  };
   std::string base_from_prefix;
+  // A field the file leaves out stays unset, so the reference's effective defaults apply to it
+  // (llm::reference_defaults: the reference itself ignored these fields and used those).
   auto read_model = [&](std::string_view field, std::initializer_list<role> roles) {
     simdjson::dom::element m;
     if (top[field].get(m)) in.fail(std::string(field), "missing");
     std::string path(field);
     role_settings s;
-    defaults d;
-    s.max_tokens = d.max_tokens;
-    s.temperature = d.temperature;
-    s.timeout_seconds = d.timeout;
     for (auto [f, fv] : in.object(m, path, {"name", "max_tokens", "temperature", "timeout", "reasoning"})) {
       std::string at = config_reader::join(path, f);
       if (f == "name") s.model = in.text(fv, at);

@@ -72,9 +72,11 @@ class endpoint_router {
   std::map<std::string, std::unique_ptr<openai>> backends_;
 };
 
-/// Fills each request from its role's settings before passing the batch on: the model and
-/// endpoint when the request names none, and sampling parameters the request leaves unset.
-/// Sits outermost, so the cache and the meter see the final model and parameters.
+/// Settles every request's parameters before passing the batch on, by one rule for every role: a
+/// value set on the request itself wins, then the configuration's role settings, then the
+/// reference's defaults (`reference_defaults`). The model and endpoint come from the role
+/// settings when the request names none. Sits outermost, so the cache and the meter see the final
+/// model and parameters.
 template <class Backend>
   requires chat_backend<std::remove_reference_t<Backend>>
 class role_defaults {
@@ -89,16 +91,10 @@ class role_defaults {
     return inner_.complete(std::span<const request>(filled));
   }
 
-  /// `r` with its role's settings filled in.
+  /// `r` with its role's settings, then the reference's defaults, filled in.
   void apply(request& r) const {
-    const auto& s = roles_[std::size_t(r.role)];
-    if (!s) return;
-    if (r.model.empty()) r.model = s->model;
-    if (r.endpoint.empty()) r.endpoint = s->endpoint;
-    if (!r.temperature) r.temperature = s->temperature;
-    if (!r.max_tokens) r.max_tokens = s->max_tokens;
-    if (!r.timeout_seconds) r.timeout_seconds = s->timeout_seconds;
-    if (!r.seed) r.seed = s->seed;
+    if (const auto& s = roles_[std::size_t(r.role)]) fill_unset(r, *s);
+    fill_unset(r, reference_defaults(r.role));
   }
 
   std::remove_reference_t<Backend>& inner() { return inner_; }
