@@ -5,6 +5,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/judge_prompt.hpp>
+#include <judgegrad/judge/forward.hpp>
 #include <judgegrad/judge/layout.hpp>
 #include <judgegrad/judge/metrics.hpp>
 #include <judgegrad/judge/parse.hpp>

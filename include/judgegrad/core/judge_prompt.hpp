@@ -7,9 +7,11 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/criteria.hpp>
 #include <judgegrad/core/per_criterion.hpp>
+#include <judgegrad/core/text.hpp>
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -79,6 +81,18 @@ class judge_prompt {
   }
   /// This prompt with a modified skeleton (a new frozen part: a different experiment, not a step).
   judge_prompt with_skeleton(judge_skeleton skeleton) const { return judge_prompt(std::move(skeleton), instructions_); }
+
+  /// 16 hex digits identifying the prompt's text: FNV-1a 64 over the skeleton and the
+  /// instructions. Equal prompts have equal fingerprints; records use it to tell prompts apart.
+  std::string fingerprint() const {
+    const judge_skeleton& s = *skeleton_;
+    auto field = [](std::uint64_t h, std::string_view text) { return text::fnv1a64(std::string_view("\x1f", 1), text::fnv1a64(text, h)); };
+    std::uint64_t h = field(text::fnv1a64_basis, s.preamble);
+    for (const auto& l : s.inputs) h = field(field(h, l.field), l.label);
+    h = field(h, fmt::format("{}{}{}", static_cast<int>(s.style), s.show_definitions, s.show_output_format));
+    for (const auto& i : instructions_) h = field(h, i);
+    return text::hex64(h);
+  }
 
   friend bool operator==(const judge_prompt& a, const judge_prompt& b) {
     return (a.skeleton_ == b.skeleton_ || *a.skeleton_ == *b.skeleton_) && a.instructions_ == b.instructions_;

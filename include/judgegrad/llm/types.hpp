@@ -57,6 +57,16 @@ struct response_format {
   friend bool operator==(const response_format&, const response_format&) = default;
 };
 
+/// Where a call belongs in an experiment, for logs, records and resume. Travels with the request but
+/// is neither sent nor part of the cache key.
+struct call_tag {
+  std::int64_t step = -1;   ///< the optimization step; -1 when the call belongs to none
+  std::string stage;        ///< what the call is for: "train", "validation", "test", "loss", "gradient", "update", ...
+  std::string criterion;    ///< the criterion it concerns; empty when it concerns several
+  std::string example;      ///< the example's id; empty when it concerns several or none
+  friend bool operator==(const call_tag&, const call_tag&) = default;
+};
+
 /// One chat-completion request. Every field that can change the reply takes part in the cache key.
 struct request {
   std::string model;
@@ -72,6 +82,7 @@ struct request {
   llm::role role = role::other;
   std::string endpoint;                  ///< configured endpoint name; empty: the default one. Not in the cache key
   std::optional<double> timeout_seconds; ///< total timeout of one attempt; unset: the endpoint's. Not in the cache key
+  call_tag tag;                          ///< where the call belongs; not sent, not in the cache key
   friend bool operator==(const request&, const request&) = default;
 };
 
