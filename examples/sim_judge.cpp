@@ -5,6 +5,10 @@
 #include <judgegrad/judge/parse.hpp>
 #include <judgegrad/judge/prompts.hpp>
 #include <judgegrad/judge/render.hpp>
+#include <judgegrad/optim/prompts/evaluator.hpp>
+#include <judgegrad/optim/prompts/gradient.hpp>
+#include <judgegrad/optim/prompts/loss.hpp>
+#include <judgegrad/optim/prompts/update.hpp>
 #include <judgegrad/sim.hpp>
 
 #include <fmt/core.h>
@@ -34,25 +38,30 @@ int main() try {
   fmt::print("judge (simulated): {}\n", reply);
 
   // Loss: one combined critique of the four scores against the human ones.
-  std::vector<jg::sim::score_line> scores;
-  std::vector<jg::sim::named_text> instructions;
+  std::vector<jg::protocol::score_line> scores;
+  std::vector<jg::protocol::named_text> instructions;
   for (std::size_t c = 0; c < summeval::size; ++c) {
     scores.push_back({std::string(summeval::names[c]), parsed.scores[c].score(), *e.gold[c]});
     instructions.push_back({std::string(summeval::names[c]), prompt.instructions()[c]});
   }
-  std::string critique = ask(jg::llm::role::loss, jg::sim::loss_prompt(scores));
+  const auto style = jg::prompt_style::standard;
+  std::string critique = ask(jg::llm::role::loss, jg::prompts::loss(style, scores));
   fmt::print("\nloss (simulated):\n{}", critique);
 
   // Gradient: one joint call covering all four criteria (as in SCC and CCC).
+  std::vector<jg::protocol::group> critiques{{"", {critique}}};
+  auto head = jg::judge::render_head(prompt, jg::judge::all_criteria<summeval>());
+  auto sample = jg::judge::sample_fields(prompt, e);
   std::string gradient = ask(jg::llm::role::gradient,
-                             jg::sim::gradient_prompt(instructions, {{"Summary", e.inputs[1].text}}, reply, critique));
+                             jg::prompts::gradient(style, {head, sample, reply, critiques, instructions, false}));
   fmt::print("\ngradient (simulated):\n{}\n", gradient);
   for (std::size_t c = 0; c < summeval::size; ++c)
     fmt::print("  specificity for {}: {}\n", summeval::names[c],
-               ask(jg::llm::role::evaluator, jg::sim::specificity_prompt(summeval::names[c], gradient)));
+               ask(jg::llm::role::evaluator, jg::prompts::specificity(style, summeval::names[c], gradient)));
 
   // Optimizer: a combined update answers JSON {"instructions": {...}}.
-  std::string update = ask(jg::llm::role::optimizer, jg::sim::optimizer_prompt(instructions, "", {{"", gradient}}));
+  std::vector<jg::protocol::group> feedback{{"fluency, relevance, coherence, consistency", {gradient}}};
+  std::string update = ask(jg::llm::role::optimizer, jg::prompts::update(style, {instructions, head, {}, feedback, 0}));
   fmt::print("\noptimizer (simulated): {}\n", update);
   return 0;
 } catch (const std::exception& ex) {

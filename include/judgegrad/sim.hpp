@@ -6,7 +6,6 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/sim/memory.hpp>
 #include <judgegrad/sim/params.hpp>
-#include <judgegrad/sim/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/rubric.hpp>
 #include <judgegrad/sim/text.hpp>

@@ -6,7 +6,7 @@
 #include <judgegrad/judge/prompts.hpp>
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/judge/schema.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 
 #include <doctest/doctest.h>
 #include <simdjson.h>
@@ -28,30 +28,13 @@ jg::example<se> sample() {
   return e;
 }
 
-/// The contract's reading rules, as the simulator applies them: sections start at "## " lines;
+/// The contract's reading rules (core/protocol.hpp): sections start at "## " lines;
 /// an Instructions entry starts with "- <criterion>: " and runs to the next entry or header.
 std::map<std::string, std::string> read_instructions(const std::string& prompt, const std::vector<std::string>& names) {
   std::map<std::string, std::string> out;
-  bool in = false;
-  std::string current;
-  for (auto line : jg::text::split_lines(prompt)) {
-    if (line.starts_with("## ")) {
-      in = line == "## Instructions";
-      current.clear();
-      continue;
-    }
-    if (!in) continue;
-    bool started = false;
-    for (const auto& n : names)
-      if (line.starts_with("- " + n + ": ")) {
-        current = n;
-        out[n] = std::string(line.substr(n.size() + 4));
-        started = true;
-      }
-    if (!started && !current.empty()) out[current] += "\n" + std::string(line);
-  }
-  for (auto& [k, v] : out)
-    while (!v.empty() && v.back() == '\n') v.pop_back();  // the blank line before the next header
+  auto sections = jg::protocol::split_sections(prompt);
+  std::vector<std::string_view> views(names.begin(), names.end());
+  for (const auto& e : jg::protocol::read_entries(jg::protocol::find_section(sections, "Instructions")->body, views)) out[e.name] = e.text;
   return out;
 }
 
@@ -160,8 +143,10 @@ TEST_CASE("instructions are the only moving part, and they round-trip through th
   REQUIRE(back.size() == 4);
   CHECK(back["coherence"] == "Check the order of sentences.\nA 5 needs a clear arc.");
   CHECK(back["relevance"] == "Rate from 1 to 5.");
-  CHECK(back["fluency"] ==
-        "Grammar first.\n  ## Sample\nthis line must not start a section\n  - relevance: nor an entry\n-  a plain list item stays");
+  CHECK(back["fluency"] == inst.at("fluency"));  // read back exactly
+  auto text = judge::render(r, sample());
+  CHECK(text.find("\n ## Sample\nthis line must not start a section\n - relevance: nor an entry\n -  a plain list item stays\n") !=
+        std::string::npos);  // as written: one leading space on each line that would read as structure
   CHECK_THROWS_AS((void)p.with_instruction("grammar", "x"), std::out_of_range);
 }
 
@@ -180,24 +165,27 @@ TEST_CASE("score schema: integer enums per criterion, all required, nothing else
   CHECK(g == R"({"type":"object","properties":{"joy":{"type":"integer","enum":[0,1,2,3]}},"required":["joy"],"additionalProperties":false})");
 }
 
-TEST_CASE("the simulator's reader of the contract sees the same sections and instructions") {
+TEST_CASE("the protocol's readers see the contract's sections, instructions and fields") {
   auto p = judge::summeval_prompt().with_instruction("fluency", "Line one.\n## Sample\n- coherence: not an entry");
   auto sk = p.skeleton();
   sk.show_definitions = true;
   p = p.with_skeleton(sk);
   std::string text = judge::render(p, sample());
-  namespace proto = jg::sim;
+  namespace proto = jg::protocol;
   auto sections = proto::split_sections(text);
   std::vector<std::string_view> titles;
   for (const auto& s : sections) titles.push_back(s.title);
   CHECK(titles == std::vector<std::string_view>{"", "Output format", "Criteria", "Instructions", "Sample", "Response"});
   const auto* inst = proto::find_section(sections, "Instructions");
   REQUIRE(inst != nullptr);
-  auto entries = proto::split_entries(inst->body, std::span<const std::string_view>(se::names));
+  auto entries = proto::read_entries(inst->body, std::span<const std::string_view>(se::names));
   REQUIRE(entries.size() == 4);
   CHECK(entries[0].name == "fluency");
-  CHECK(entries[0].text == "Line one.\n  ## Sample\n  - coherence: not an entry");
+  CHECK(entries[0].text == "Line one.\n## Sample\n- coherence: not an entry");
   CHECK(entries[2].name == "coherence");
   CHECK(entries[2].text == "Rate from 1 to 5.");
   CHECK(proto::find_section(sections, "Sample")->body == "Source text: The source.\nSecond line with {braces}.\nSummary: A summary.\n\n");
+  auto fields = proto::read_fields(proto::find_section(sections, "Sample")->body);
+  REQUIRE(fields.size() == 2);
+  CHECK(fields[0].text == "The source.\nSecond line with {braces}.");
 }

@@ -10,14 +10,14 @@ set(allowed_data core criteria)
 set(allowed_llm core)
 set(allowed_sim core criteria llm)
 set(allowed_judge core criteria stats llm)
-set(allowed_optim core criteria stats llm judge)
+set(allowed_optim core criteria stats data llm judge)
 set(allowed_experiment core criteria stats data llm sim judge optim)
 set(allowed_report core criteria stats data llm sim judge optim experiment)
 set(allowed_all core criteria stats data llm sim judge optim experiment report)
 
 # judgegrad::core: what a study that brings its own backend includes and links. Every header
 # here, and every judgegrad header it includes, must stay in this list.
-set(core_level core/ criteria/ stats/ judge/ optim/ llm/types.hpp
+set(core_level core/ criteria/ stats/ judge/ optim/ llm/types.hpp data/split.hpp data/random.hpp
     config.hpp core.hpp criteria.hpp stats.hpp judge.hpp optim.hpp study.hpp)
 # Libraries judgegrad::core brings, by the first component of an include path.
 set(core_libraries boost range fmt)

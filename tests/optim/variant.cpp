@@ -25,9 +25,14 @@ static_assert(a::name() == "CCC/gate=mae/layout=per_criterion");
 static_assert(a::name() == b::name());
 
 TEST_CASE("variant: names spell every non-default slot") {
-  using v = jg::variant<se, jg::merge::concatenate, jg::scc, jg::gate::non_regression<jg::metric::spearman, jg::scalar::minimum>,
-                        jg::algorithm::opro, jg::scalar::minimum>;
-  CHECK(v::name() == "SCC/algorithm=opro/merge=concatenate/gate=spearman-minimum/scalar=minimum");
+  // One scalarizer slot: the gate combines criteria with the variant's scalarizer.
+  using v = jg::variant<se, jg::merge::concatenate, jg::scc, jg::gate::non_regression<jg::metric::spearman>,
+                        jg::algorithm::opro<>, jg::scalar::minimum>;
+  CHECK(v::name() == "SCC/algorithm=opro/merge=concatenate/gate=spearman/scalar=minimum");
+  CHECK(jg::variant<se, jg::algorithm::opro<jg::metric::mae>>::name() == "SSS/algorithm=opro(mae)");
+  CHECK(jg::gate::paired<jg::metric::mae, 10>::name == "paired-mae(0.01)");
+  CHECK(jg::gate::paired_bootstrap<jg::metric::spearman, 90>::name == "bootstrap-spearman(90)");
+  CHECK(jg::gate::pareto<jg::metric::kendall>::name == "pareto-kendall");
   CHECK(mae_gate::name == "mae");
   CHECK(jg::gate::always::name == "none");
 }

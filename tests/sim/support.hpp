@@ -8,12 +8,18 @@
 #include <judgegrad/judge/parse.hpp>
 #include <judgegrad/judge/prompts.hpp>
 #include <judgegrad/judge/render.hpp>
+#include <judgegrad/optim/prompts/evaluator.hpp>
+#include <judgegrad/optim/prompts/gradient.hpp>
+#include <judgegrad/optim/prompts/loss.hpp>
+#include <judgegrad/optim/prompts/opro.hpp>
+#include <judgegrad/optim/prompts/update.hpp>
 #include <judgegrad/sim.hpp>
 #include <judgegrad/stats/correlation.hpp>
 
 #include <simdjson.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -35,7 +41,39 @@ inline const jg::data::train_test<summeval>& paper() {
 inline const jg::dataset<summeval>& paper_test() { return paper().test; }
 inline const jg::dataset<summeval>& paper_train() { return paper().train; }
 
-using instructions = std::vector<jg::sim::named_text>;
+using named_text = jg::protocol::named_text;
+using score_line = jg::protocol::score_line;
+using scored_set = jg::protocol::scored_set;
+using instructions = std::vector<named_text>;
+
+// The optimizer's role prompts (optim/prompts/, standard style), in the shapes these tests use.
+inline std::string loss_prompt(const std::vector<score_line>& lines) { return jg::prompts::loss(jg::prompt_style::standard, lines); }
+/// A gradient prompt with one critique text (as a separate call shows it).
+inline std::string gradient_prompt(const instructions& instr, const std::vector<named_text>& sample, std::string_view judged,
+                                   std::string_view critique) {
+  std::vector<jg::protocol::group> groups{{{}, {std::string(critique)}}};
+  jg::prompts::gradient_input in{"(the judge prompt)", sample, judged, groups, instr, false};
+  return jg::prompts::gradient(jg::prompt_style::standard, in);
+}
+/// An update prompt; `feedback` named by criterion becomes one group per criterion, a single
+/// unnamed text one unlabelled group.
+inline std::string optimizer_prompt(const instructions& instr, std::string_view, const std::vector<named_text>& feedback) {
+  std::vector<jg::protocol::group> groups;
+  for (const auto& f : feedback) groups.push_back({f.name, {f.text}});
+  jg::prompts::update_input in{instr, "(the judge prompt)", {}, groups, 0};
+  return jg::prompts::update(jg::prompt_style::standard, in);
+}
+/// The OPRO meta-prompt over `past`, worst first.
+inline std::string opro_prompt(std::vector<scored_set> past) {
+  std::stable_sort(past.begin(), past.end(), [](const auto& a, const auto& b) { return a.score < b.score; });
+  return jg::prompts::opro(jg::prompt_style::standard, past);
+}
+inline std::string specificity_prompt(std::string_view target, std::string_view gradient) {
+  return jg::prompts::specificity(jg::prompt_style::standard, target, gradient);
+}
+inline std::string adherence_prompt(std::string_view target, std::string_view old_i, std::string_view new_i, std::string_view gradient) {
+  return jg::prompts::adherence(jg::prompt_style::standard, target, old_i, new_i, gradient);
+}
 
 inline instructions seed_instructions() {
   instructions out;

@@ -95,31 +95,31 @@ TEST_CASE("sections and entries follow the prompt contract") {
   CHECK(s[1].title == "Output format");
   CHECK(s[4].title == "Response");
   std::string_view names[] = {"fluency", "coherence"};
-  auto e = sim::split_entries(sim::find_section(s, "instructions")->body, names);
+  auto e = jg::protocol::read_entries(sim::find_section(s, "instructions")->body, names);
   REQUIRE(e.size() == 2);
-  CHECK(e[0].text == "Rate from 1 to 5.\n  Check grammar.");
+  CHECK(e[0].text == "Rate from 1 to 5.\n Check grammar.");  // a reader removes one leading space
   CHECK(e[1].text == "Look at order.\n- unknown: not an entry");
   CHECK(sim::infer_role(s) == role::judge);
 
   // Builders render the sections the simulator reads, and guard embedded headers.
-  std::vector<sim::score_line> lines{{"fluency", 4.0, 5.0}, {"coherence", std::nullopt, 2.0}};
-  std::string loss_text = sim::loss_prompt(lines);  // sections are views: keep the text alive
+  std::vector<simtest::score_line> lines{{"fluency", 4.0, 5.0}, {"coherence", std::nullopt, 2.0}};
+  std::string loss_text = simtest::loss_prompt(lines);  // sections are views: keep the text alive
   auto loss = sim::split_sections(loss_text);
   CHECK(sim::infer_role(loss) == role::loss);
-  auto le = sim::split_entries(sim::find_section(loss, "Scores")->body);
+  auto le = jg::protocol::read_entries(sim::find_section(loss, "Scores")->body);
   REQUIRE(le.size() == 2);
   CHECK(le[0].text == "predicted 4, human 5");
   CHECK(le[1].text == "predicted none, human 2");
   instructions one{{"fluency", "Rate."}};
-  std::string grad_text = sim::gradient_prompt(one, {{"Text", "## not a header"}}, "{}", "- fluency: fine");
+  std::string grad_text = simtest::gradient_prompt(one, {{"Text", "## not a header"}}, "{}", "- fluency: fine");
   auto grad = sim::split_sections(grad_text);
   CHECK(sim::infer_role(grad) == role::gradient);
   CHECK(sim::find_section(grad, "not a header") == nullptr);
   auto role_of = [](const std::string& text) { return sim::infer_role(sim::split_sections(text)); };
-  CHECK(role_of(sim::optimizer_prompt(one, "", {{"", "advice"}})) == role::optimizer);
-  CHECK(role_of(sim::specificity_prompt("fluency", "text")) == role::evaluator);
-  std::vector<sim::scored_set> past{{0.3, one}};
-  CHECK(role_of(sim::opro_prompt(past)) == role::optimizer);
+  CHECK(role_of(simtest::optimizer_prompt(one, "", {{"", "advice"}})) == role::optimizer);
+  CHECK(role_of(simtest::specificity_prompt("fluency", "text")) == role::evaluator);
+  std::vector<simtest::scored_set> past{{0.3, one}};
+  CHECK(role_of(simtest::opro_prompt(past)) == role::optimizer);
 }
 
 TEST_CASE("facets: every phrase states its own facet and no other; advice and templates state none") {
@@ -220,25 +220,25 @@ TEST_CASE("determinism: a golden digest of replies of every role; seeds and repe
       std::string judged = reply(w, role::judge, judge_prompt(i % 2 ? rich : simtest::seed_instructions(), test[i]), i % 3);
       h = sim::fnv1a64(judged, h);
       auto scores = simtest::read_scores(judged);
-      std::vector<sim::score_line> lines;
+      std::vector<simtest::score_line> lines;
       for (auto& [k, v] : scores) lines.push_back({k, v, *test[i].gold[simtest::summeval::index_of(k)]});
-      std::string loss = reply(w, role::loss, sim::loss_prompt(lines));
+      std::string loss = reply(w, role::loss, simtest::loss_prompt(lines));
       h = sim::fnv1a64(loss, h);
-      std::string grad = reply(w, role::gradient, sim::gradient_prompt(rich, {{"Source text", test[i].inputs[0].text}}, judged, loss));
+      std::string grad = reply(w, role::gradient, simtest::gradient_prompt(rich, {{"Source text", test[i].inputs[0].text}}, judged, loss));
       h = sim::fnv1a64(grad, h);
-      std::string opt = reply(w, role::optimizer, sim::optimizer_prompt(rich, "", {{"", grad}}));
+      std::string opt = reply(w, role::optimizer, simtest::optimizer_prompt(rich, "", {{"", grad}}));
       h = sim::fnv1a64(opt, h);
-      h = sim::fnv1a64(reply(w, role::evaluator, sim::specificity_prompt("coherence", grad)), h);
-      h = sim::fnv1a64(reply(w, role::evaluator, sim::adherence_prompt("fluency", rich[0].text, opt, grad)), h);
+      h = sim::fnv1a64(reply(w, role::evaluator, simtest::specificity_prompt("coherence", grad)), h);
+      h = sim::fnv1a64(reply(w, role::evaluator, simtest::adherence_prompt("fluency", rich[0].text, opt, grad)), h);
     }
-    std::vector<sim::scored_set> past{{0.25, simtest::seed_instructions()}, {0.31, rich}};
-    h = sim::fnv1a64(reply(w, role::optimizer, sim::opro_prompt(past)), h);
+    std::vector<simtest::scored_set> past{{0.25, simtest::seed_instructions()}, {0.31, rich}};
+    h = sim::fnv1a64(reply(w, role::optimizer, simtest::opro_prompt(past)), h);
     return h;
   };
   std::uint64_t a = digest_of(paper_world());
   CHECK(a == digest_of(sim::world::of(sim::preset("paper"), simtest::paper_train(), simtest::paper_test())));
   // Pinned: the same bytes from GCC and Clang, libstdc++ and libc++, any process.
-  CHECK(fmt::format("{:016x}", a) == "b4fdd9f983c1e82f");
+  CHECK(fmt::format("{:016x}", a) == "bcd483b50ce0bb71");
   auto other = sim::preset("paper");
   other.seed = 43;
   CHECK(a != digest_of(sim::world::of(other, simtest::paper_train(), simtest::paper_test())));
@@ -402,16 +402,16 @@ TEST_CASE("robustness: any prompt for any role gets a reply, never an exception"
   // A criterion without facets gets them from its definition.
   sim::world custom({sim::criterion_model{"tone", "Whether the reply stays polite and friendly.", {1, 5, 1}, {}}});
   CHECK(custom.criteria()[0].facets.size() == 4);  // reply, stays, polite, friendly
-  std::vector<sim::scored_set> past{{0.1, {{"tone", "Rate."}}}};
-  CHECK(reply(custom, role::optimizer, sim::opro_prompt(past)).starts_with("{\"instructions\":{\"tone\":"));
+  std::vector<simtest::scored_set> past{{0.1, {{"tone", "Rate."}}}};
+  CHECK(reply(custom, role::optimizer, simtest::opro_prompt(past)).starts_with("{\"instructions\":{\"tone\":"));
 }
 
 TEST_CASE("loss and usage: the critique states direction and size; tokens are estimated") {
   const auto& w = paper_world();
-  std::vector<sim::score_line> lines{{"fluency", 3.0, 5.0}, {"relevance", 4.0, 4.0}, {"coherence", 5.0, 2.0}, {"consistency", std::nullopt, 5.0}};
-  auto req = request(role::loss, sim::loss_prompt(lines));
+  std::vector<simtest::score_line> lines{{"fluency", 3.0, 5.0}, {"relevance", 4.0, 4.0}, {"coherence", 5.0, 2.0}, {"consistency", std::nullopt, 5.0}};
+  auto req = request(role::loss, simtest::loss_prompt(lines));
   auto r = w.respond(req);
-  auto e = sim::split_entries(r.content);
+  auto e = jg::protocol::read_entries(r.content);
   REQUIRE(e.size() == 4);
   CHECK(e[0].text.starts_with("The judge scored 3 where the human score is 5: too low, so the judge was too harsh by 2 points (a clear miss)."));
   CHECK(e[1].text.find("correct") != std::string_view::npos);
@@ -452,7 +452,7 @@ diagnostics measure(const sim::world& w, bool joint, int steps) {
     std::string all_grads;
     for (int b = 0; b < 3; ++b) {
       const auto& e = train[static_cast<std::size_t>((s * 7 + b * 53) % 160)];
-      std::vector<jg::sim::named_text> sample{{"Source text", e.inputs[0].text}, {"Summary", e.inputs[1].text}};
+      std::vector<simtest::named_text> sample{{"Source text", e.inputs[0].text}, {"Summary", e.inputs[1].text}};
       std::string judged = reply(w, role::judge, judge_prompt(seed, e), static_cast<std::uint32_t>(s));
       auto scores = simtest::read_scores(judged);
       auto predicted = [&](std::string_view k) -> std::optional<double> {
@@ -461,34 +461,34 @@ diagnostics measure(const sim::world& w, bool joint, int steps) {
         return std::nullopt;
       };
       if (joint) {
-        std::vector<sim::score_line> lines;
+        std::vector<simtest::score_line> lines;
         for (auto n : simtest::summeval::names) lines.push_back({std::string(n), predicted(n), *e.gold[simtest::summeval::index_of(n)]});
-        auto loss = reply(w, role::loss, sim::loss_prompt(lines));
-        auto g = reply(w, role::gradient, sim::gradient_prompt(seed, sample, judged, loss));
+        auto loss = reply(w, role::loss, simtest::loss_prompt(lines));
+        auto g = reply(w, role::gradient, simtest::gradient_prompt(seed, sample, judged, loss));
         for (auto n : simtest::summeval::names) grads[std::string(n)] += g + "\n\n";
         all_grads += g + "\n\n";
       } else {
         for (auto n : simtest::summeval::names) {
-          std::vector<sim::score_line> lines{{std::string(n), predicted(n), *e.gold[simtest::summeval::index_of(n)]}};
-          auto loss = reply(w, role::loss, sim::loss_prompt(lines));
+          std::vector<simtest::score_line> lines{{std::string(n), predicted(n), *e.gold[simtest::summeval::index_of(n)]}};
+          auto loss = reply(w, role::loss, simtest::loss_prompt(lines));
           instructions one{{std::string(n), "Rate from 1 to 5."}};
-          auto g = reply(w, role::gradient, sim::gradient_prompt(one, sample, fmt::format("{}: {}", n, predicted(n).value_or(0)), loss));
+          auto g = reply(w, role::gradient, simtest::gradient_prompt(one, sample, fmt::format("{}: {}", n, predicted(n).value_or(0)), loss));
           grads[std::string(n)] += g + "\n\n";
         }
       }
     }
     // Optimizer: combined update, feedback grouped per criterion (joint gradients copied to each).
-    std::vector<sim::named_text> feedback;
+    std::vector<simtest::named_text> feedback;
     for (auto n : simtest::summeval::names) feedback.push_back({std::string(n), grads[std::string(n)]});
-    auto opt = reply(w, role::optimizer, sim::optimizer_prompt(seed, "", feedback));
+    auto opt = reply(w, role::optimizer, simtest::optimizer_prompt(seed, "", feedback));
     for (auto n : simtest::summeval::names) {
-      auto spec_reply = reply(w, role::evaluator, sim::specificity_prompt(n, grads[std::string(n)]));
+      auto spec_reply = reply(w, role::evaluator, simtest::specificity_prompt(n, grads[std::string(n)]));
       spec += std::stod(spec_reply), ++ns;
       // The new instruction for n, from the optimizer's JSON.
       simdjson::dom::parser parser;
       simdjson::padded_string ps(opt);
       std::string_view new_text = parser.parse(ps)["instructions"][n].get_string().value();
-      adh += std::stod(reply(w, role::evaluator, sim::adherence_prompt(n, "Rate from 1 to 5.", new_text, grads[std::string(n)]))), ++na;
+      adh += std::stod(reply(w, role::evaluator, simtest::adherence_prompt(n, "Rate from 1 to 5.", new_text, grads[std::string(n)]))), ++na;
     }
   }
   return {spec / ns, adh / na};
@@ -519,14 +519,14 @@ TEST_CASE("gradient and optimizer: proposals go under the named criterion; misat
   auto confused = sim::world::of(p, simtest::paper_train());
   const auto& e = simtest::paper_train()[0];
   auto seed = simtest::seed_instructions();
-  std::vector<sim::score_line> lines;
+  std::vector<simtest::score_line> lines;
   for (auto n : simtest::summeval::names) lines.push_back({std::string(n), 1.0, 5.0});
-  auto critique = reply(clean, role::loss, sim::loss_prompt(lines));
+  auto critique = reply(clean, role::loss, simtest::loss_prompt(lines));
   auto pollution = [&](const sim::world& w) {
     std::size_t own = 0, foreign = 0;
     for (std::uint32_t r = 0; r < 10; ++r) {
-      auto g = w.respond(request(role::gradient, sim::gradient_prompt(seed, {{"Summary", e.inputs[1].text}}, "{}", critique), r)).content;
-      auto opt = reply(w, role::optimizer, sim::optimizer_prompt(seed, "", {{"", g}}));
+      auto g = w.respond(request(role::gradient, simtest::gradient_prompt(seed, {{"Summary", e.inputs[1].text}}, "{}", critique), r)).content;
+      auto opt = reply(w, role::optimizer, simtest::optimizer_prompt(seed, "", {{"", g}}));
       simdjson::dom::parser parser;
       simdjson::padded_string ps(opt);
       auto obj = parser.parse(ps)["instructions"];
@@ -546,12 +546,12 @@ TEST_CASE("gradient and optimizer: proposals go under the named criterion; misat
   CHECK(conf_foreign > conf_own);
   // A separate update answers with the instruction text alone.
   instructions one{{"coherence", "Rate from 1 to 5."}};
-  auto g = reply(clean, role::gradient, sim::gradient_prompt(one, {}, "coherence: 1", "- coherence: The judge scored 1 where the human score is 5: too low."));
-  auto text = reply(clean, role::optimizer, sim::optimizer_prompt(one, "", {{"coherence", g}}));
+  auto g = reply(clean, role::gradient, simtest::gradient_prompt(one, {}, "coherence: 1", "- coherence: The judge scored 1 where the human score is 5: too low."));
+  auto text = reply(clean, role::optimizer, simtest::optimizer_prompt(one, "", {{"coherence", g}}));
   CHECK(text.starts_with("Rate from 1 to 5. "));
   CHECK(clean.read_instruction(2, text).own_facets == 4);  // budget 4, all adopted
-  CHECK(std::stoi(reply(clean, role::evaluator, sim::adherence_prompt("coherence", "Rate from 1 to 5.", text, g))) == 10);
-  CHECK(std::stoi(reply(clean, role::evaluator, sim::adherence_prompt("coherence", "Rate from 1 to 5.", "Rate from 1 to 5.", g))) == 1);
+  CHECK(std::stoi(reply(clean, role::evaluator, simtest::adherence_prompt("coherence", "Rate from 1 to 5.", text, g))) == 10);
+  CHECK(std::stoi(reply(clean, role::evaluator, simtest::adherence_prompt("coherence", "Rate from 1 to 5.", "Rate from 1 to 5.", g))) == 1);
 }
 
 TEST_CASE("OPRO: recombines facets of the best past instruction sets") {
@@ -565,8 +565,8 @@ TEST_CASE("OPRO: recombines facets of the best past instruction sets") {
   worst[2].text = "Rate from 1 to 5. Check " + w.criteria()[2].facets[8].phrase + ".";
   p.opro.parents = 2;
   auto w2 = sim::world::of(p, simtest::paper_train());
-  std::vector<sim::scored_set> past{{0.20, worst}, {0.35, a}, {0.30, b}};
-  auto out = reply(w2, role::optimizer, sim::opro_prompt(past));
+  std::vector<simtest::scored_set> past{{0.20, worst}, {0.35, a}, {0.30, b}};
+  auto out = reply(w2, role::optimizer, simtest::opro_prompt(past));
   simdjson::dom::parser parser;
   simdjson::padded_string ps(out);
   std::string_view coh = parser.parse(ps)["instructions"]["coherence"].get_string().value();
@@ -588,23 +588,23 @@ double optimize(const sim::world& w, bool joint, std::uint32_t run) {
       const auto& e = train[(run * 31 + static_cast<std::uint32_t>(step) * 7 + static_cast<std::uint32_t>(b) * 53) % train.size()];
       std::string judged = reply(w, role::judge, judge_prompt(instr, e), run);
       auto scores = jg::judge::parse_reply<simtest::summeval>(judged);
-      std::vector<sim::named_text> sample{{"Summary", e.inputs[1].text}};
-      auto line = [&](std::size_t c) { return sim::score_line{instr[c].name, scores.scores[c].score(), *e.gold[c]}; };
+      std::vector<simtest::named_text> sample{{"Summary", e.inputs[1].text}};
+      auto line = [&](std::size_t c) { return simtest::score_line{instr[c].name, scores.scores[c].score(), *e.gold[c]}; };
       if (joint) {
-        std::vector<sim::score_line> lines;
+        std::vector<simtest::score_line> lines;
         for (std::size_t c = 0; c < 4; ++c) lines.push_back(line(c));
-        auto g = reply(w, role::gradient, sim::gradient_prompt(instr, sample, judged, reply(w, role::loss, sim::loss_prompt(lines))), run);
+        auto g = reply(w, role::gradient, simtest::gradient_prompt(instr, sample, judged, reply(w, role::loss, simtest::loss_prompt(lines))), run);
         for (const auto& i : instr) grads[i.name] += g + "\n\n";
       } else {
         for (std::size_t c = 0; c < 4; ++c) {
           instructions one{instr[c]};
-          grads[instr[c].name] += reply(w, role::gradient, sim::gradient_prompt(one, sample, judged, reply(w, role::loss, sim::loss_prompt({line(c)}))), run) + "\n\n";
+          grads[instr[c].name] += reply(w, role::gradient, simtest::gradient_prompt(one, sample, judged, reply(w, role::loss, simtest::loss_prompt({line(c)}))), run) + "\n\n";
         }
       }
     }
-    std::vector<sim::named_text> feedback;
+    std::vector<simtest::named_text> feedback;
     for (const auto& i : instr) feedback.push_back({i.name, grads[i.name]});
-    auto update = reply(w, role::optimizer, sim::optimizer_prompt(instr, "", feedback), run);
+    auto update = reply(w, role::optimizer, simtest::optimizer_prompt(instr, "", feedback), run);
     simdjson::dom::parser parser;
     simdjson::padded_string ps(update);
     for (auto& i : instr) i.text = std::string(parser.parse(ps)["instructions"][i.name].get_string().value());

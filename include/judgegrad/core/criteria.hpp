@@ -88,4 +88,14 @@ inline constexpr bool is_criteria_set<criteria<Cs...>> = true;
 template <class T>
 concept criteria_set = is_criteria_set<T>;
 
+namespace detail {
+/// A criterion for checking, in a concept, that a policy's operations compile for some set.
+struct probe_criterion {
+  static constexpr std::string_view name = "probe";
+  static constexpr std::string_view definition = "A criterion for concept checks.";
+  static constexpr score_scale scale{1, 5, 1};
+};
+using probe_criteria = criteria<probe_criterion>;
+}  // namespace detail
+
 JUDGEGRAD_END_NAMESPACE

@@ -271,7 +271,7 @@ class forward_pass {
 template <layout_policy Layout, criteria_set Set>
 forward_pass<Set> plan(const judge_prompt<Set>& prompt, std::span<const example<Set>> examples, const judge_settings& settings = {},
                        llm::call_tag tag = {}, std::uint32_t repeat = 0) {
-  return forward_pass<Set>(prompt, examples, std::is_same_v<Layout, layout::per_criterion>, settings, std::move(tag), repeat);
+  return forward_pass<Set>(prompt, examples, Layout::one_call_per_criterion, settings, std::move(tag), repeat);
 }
 
 /// Does nothing with a batch (the default observer of `run`).

@@ -6,6 +6,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/example.hpp>
 #include <judgegrad/core/judge_prompt.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/core/score_scale.hpp>
 #include <judgegrad/core/text.hpp>
 
@@ -57,24 +58,6 @@ constexpr std::array<std::string_view, Set::size> definitions() {
   return a;
 }
 
-/// An instruction as it appears in the prompt: a continuation line that would read as a section
-/// header ("## ...") or as another criterion's entry ("- <name>: ...") is indented by two spaces,
-/// so the Instructions section always parses back into the same entries.
-template <criteria_set Set>
-std::string sanitize_instruction(std::string_view instruction) {
-  auto lines = text::split_lines(text::trim(instruction));
-  std::string out;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::string_view l = lines[i];
-    bool risky = l.starts_with("## ") || l.starts_with("##\r") || l == "##";
-    for (auto name : Set::names) risky = risky || (l.starts_with("- ") && l.substr(2).starts_with(name) && l.substr(2 + name.size()).starts_with(":"));
-    if (i) out.push_back('\n');
-    if (i && risky) out += "  ";
-    out += l;
-  }
-  return out;
-}
-
 }  // namespace detail
 
 /// Everything before the Sample section, showing the criteria at positions `shown` (in that
@@ -94,13 +77,12 @@ std::string render_head(const judge_prompt<Set>& p, std::span<const std::size_t>
       out += "}\n\n";
     }
     if (sk.show_definitions) {
-      out += "## Criteria\n";
-      for (std::size_t i : shown) out += fmt::format("- {}: {}\n", Set::names[i], defs[i]);
+      out += fmt::format("## {}\n", protocol::titles::criteria);
+      for (std::size_t i : shown) protocol::write_entry(out, Set::names[i], defs[i]);
       out += "\n";
     }
-    out += "## Instructions\n";
-    for (std::size_t i : shown)
-      out += fmt::format("- {}: {}\n", Set::names[i], detail::sanitize_instruction<Set>(p.instructions()[i]));
+    out += fmt::format("## {}\n", protocol::titles::instructions);
+    for (std::size_t i : shown) protocol::write_entry(out, Set::names[i], p.instructions()[i]);
     return out;
   }
   // Faithful: the reference's line structure (notes 2.4): preamble, the output format as a
@@ -115,32 +97,39 @@ std::string render_head(const judge_prompt<Set>& p, std::span<const std::size_t>
     out += "\n\n## Criteria:\n";
     for (std::size_t k = 0; k < shown.size(); ++k) out += fmt::format("{}- {}: {}", k ? "\n" : "", Set::names[shown[k]], defs[shown[k]]);
   }
-  out += "\n\n## Instructions:\n";
-  for (std::size_t i : shown)
-    out += fmt::format("- {}: {}\n", Set::names[i], detail::sanitize_instruction<Set>(p.instructions()[i]));
+  out += fmt::format("\n\n## {}:\n", protocol::titles::instructions);
+  for (std::size_t i : shown) protocol::write_entry(out, Set::names[i], p.instructions()[i]);
   return out;
 }
 
-/// The Sample and Response sections for `e`: one "<label>: <text>" line per input field (texts
-/// verbatim), ordered by the skeleton's labels, unlisted fields after them in the example's order.
+/// The inputs of `e` as the Sample section shows them, label and text: ordered by the skeleton's
+/// labels, fields the skeleton does not list after them in the example's order, under their names.
 template <criteria_set Set>
-std::string render_sample(const judge_prompt<Set>& p, const example<Set>& e) {
-  const judge_skeleton& sk = p.skeleton();
-  std::vector<std::string> lines;
+std::vector<protocol::named_text> sample_fields(const judge_prompt<Set>& p, const example<Set>& e) {
+  std::vector<protocol::named_text> out;
   std::vector<bool> used(e.inputs.size(), false);
-  for (const auto& l : sk.inputs)
+  for (const auto& l : p.skeleton().inputs)
     for (std::size_t j = 0; j < e.inputs.size(); ++j)
       if (!used[j] && e.inputs[j].name == l.field) {
-        lines.push_back(fmt::format("{}: {}", l.label, e.inputs[j].text));
+        out.push_back({l.label, e.inputs[j].text});
         used[j] = true;
         break;
       }
   for (std::size_t j = 0; j < e.inputs.size(); ++j)
-    if (!used[j]) lines.push_back(fmt::format("{}: {}", e.inputs[j].name, e.inputs[j].text));
+    if (!used[j]) out.push_back({e.inputs[j].name, e.inputs[j].text});
+  return out;
+}
+
+/// The Sample and Response sections for `e`: one "<label>: <text>" field per input
+/// (sample_fields), texts escaped as every embedded text is (core/protocol.hpp).
+template <criteria_set Set>
+std::string render_sample(const judge_prompt<Set>& p, const example<Set>& e) {
   std::string body;
-  for (std::size_t k = 0; k < lines.size(); ++k) body += (k ? "\n" : "") + lines[k];
-  if (sk.style == prompt_style::standard) return "\n## Sample\n" + body + "\n\n## Response\n";
-  return "\n\n## Sample:\n" + body + "\n\n## Response:\n";
+  for (const auto& f : sample_fields(p, e)) protocol::write_field(body, f.name, f.text);
+  if (!body.empty()) body.pop_back();  // the last line end
+  if (p.skeleton().style == prompt_style::standard)
+    return fmt::format("\n## {}\n{}\n\n## {}\n", protocol::titles::sample, body, protocol::titles::response);
+  return fmt::format("\n\n## {}:\n{}\n\n## {}:\n", protocol::titles::sample, body, protocol::titles::response);
 }
 
 /// The whole prompt for `e`, showing the criteria at positions `shown`.

@@ -7,6 +7,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/example.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/params.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/rubric.hpp>
@@ -29,6 +30,12 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim {
+
+// The simulator reads prompts through judgegrad's prompt grammar (core/protocol.hpp).
+using protocol::find_section;
+using protocol::section;
+using protocol::split_sections;
+namespace titles = protocol::titles;
 
 /// How an instruction reads to the simulated judge, for one criterion.
 struct instruction_reading {
@@ -203,35 +210,12 @@ class memory {
     return fmt::format("{}", v);
   }
 
-  // The known example a Sample section holds. Fast path: the section split at label lines
-  // ("Label: text"), each piece looked up by hash; slow path (a text containing a line that looks
-  // like a label): every known example whose inputs all occur in the section.
+  // The known example a Sample section holds. Fast path: the section's fields ("Label: text",
+  // core/protocol.hpp), each text looked up by hash; slow path (a sample written some other way):
+  // every known example whose inputs all occur in the section.
   std::optional<std::uint32_t> find_example(std::string_view body) const {
     std::vector<std::uint64_t> pieces;
-    {
-      std::size_t pos = 0, start = std::string_view::npos;
-      auto close = [&](std::size_t end) {
-        if (start != std::string_view::npos) pieces.push_back(fnv1a64(trim(body.substr(start, end - start))));
-      };
-      while (pos < body.size()) {
-        std::size_t eol = body.find('\n', pos);
-        if (eol == std::string_view::npos) eol = body.size();
-        std::string_view line = body.substr(pos, eol - pos);
-        std::size_t colon = line.find(": ");
-        bool label = colon != std::string_view::npos && colon > 0 && colon <= 40;
-        for (std::size_t i = 0; label && i < colon; ++i) {
-          char c = line[i];
-          label = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '_' ||
-                  c == '-' || c == '(' || c == ')';
-        }
-        if (label) {
-          close(pos);
-          start = pos + colon + 2;
-        }
-        pos = eol + 1;
-      }
-      close(body.size());
-    }
+    for (const auto& f : protocol::read_fields(body)) pieces.push_back(fnv1a64(trim(f.text)));
     std::optional<std::uint32_t> best;
     std::size_t best_hits = 0;
     for (auto h : pieces) {
@@ -260,12 +244,13 @@ class memory {
   }
 
   std::string instructions_json(const std::vector<std::pair<std::size_t, std::string>>& result) const {
-    json_writer w;
-    w.begin_object().key("instructions").begin_object();
-    for (const auto& [c, text] : result) w.key(criteria_[c].name).value(text);
-    w.end_object().end_object();
-    return std::move(w).str();
+    std::vector<protocol::named_text> named;
+    for (const auto& [c, text] : result) named.push_back({criteria_[c].name, text});
+    return protocol::write_instructions_json(named);
   }
+
+  /// The names of the criteria as views, for the protocol's readers.
+  std::vector<std::string_view> name_views() const { return {names_.begin(), names_.end()}; }
 
  private:
   std::vector<criterion_model> criteria_;

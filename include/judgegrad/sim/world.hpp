@@ -1,6 +1,6 @@
 /// @file
 /// The simulated LLM world: a memory of a data set's gold labels and its criteria's hidden rubric
-/// facets (sim/memory.hpp) that recognises each role's prompt (sim/protocol.hpp, the judge prompt
+/// facets (sim/memory.hpp) that recognises each role's prompt (core/protocol.hpp, the judge prompt
 /// contract) and has the role's model answer it (sim/roles/), deterministically in (seed, request
 /// content, repeat index). Models llm::chat_backend.
 #pragma once
@@ -10,7 +10,7 @@
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/sim/memory.hpp>
 #include <judgegrad/sim/params.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/roles/evaluator.hpp>
 #include <judgegrad/sim/roles/gradient.hpp>
@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +30,19 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim {
+
+/// The role a prompt plays, told by its sections, for requests that do not carry one: Past
+/// instructions or Feedback -> optimizer; Scores -> loss; Critique -> gradient; Target criterion ->
+/// evaluator; Instructions with a Sample or an Output format -> judge.
+inline std::optional<llm::role> infer_role(std::span<const section> sections) {
+  auto has = [&](std::string_view t) { return find_section(sections, t) != nullptr; };
+  if (has(titles::past_instructions) || has(titles::feedback)) return llm::role::optimizer;
+  if (has(titles::scores)) return llm::role::loss;
+  if (has(titles::critique)) return llm::role::gradient;
+  if (has(titles::target_criterion)) return llm::role::evaluator;
+  if (has(titles::instructions) && (has(titles::sample) || has(titles::output_format))) return llm::role::judge;
+  return std::nullopt;
+}
 
 /// The simulated world. Immutable after construction and loading, so one world may answer
 /// concurrent requests from many threads.
@@ -68,11 +82,12 @@ class world : public memory {
     if (role == llm::role::other)
       if (auto r = infer_role(sections)) role = *r;
     std::uint64_t digest = request_digest(request);
+    bool json = request.format.type != llm::response_format::kind::text;
     std::string content;
     switch (role) {
-      case llm::role::judge: content = roles::judge(*this, sections, digest, request.format.type != llm::response_format::kind::text); break;
-      case llm::role::loss: content = roles::loss(*this, sections, digest); break;
-      case llm::role::gradient: content = roles::gradient(*this, sections, digest); break;
+      case llm::role::judge: content = roles::judge(*this, sections, digest, json); break;
+      case llm::role::loss: content = roles::loss(*this, sections, digest, json); break;
+      case llm::role::gradient: content = roles::gradient(*this, sections, digest, json); break;
       case llm::role::optimizer:
         content = find_section(sections, titles::past_instructions) ? roles::opro(*this, sections, digest)
                                                                      : roles::optimizer(*this, sections, digest, request.format.type);

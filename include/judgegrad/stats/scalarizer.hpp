@@ -6,6 +6,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/criteria.hpp>
 #include <judgegrad/core/fixed_string.hpp>
 #include <judgegrad/core/per_criterion.hpp>
 #include <judgegrad/core/policy.hpp>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -196,8 +198,10 @@ struct hypervolume_gain {
 
 }  // namespace scalar
 
-/// A scalarizer policy.
+/// A scalarizer policy: a `family::scalarizer` policy with `apply(per_criterion<Set, double>)`.
 template <class P>
-concept scalarizer_policy = policy_of<P, family::scalarizer>;
+concept scalarizer_policy = policy_of<P, family::scalarizer> && requires(const per_criterion<detail::probe_criteria, double>& v) {
+  { P::apply(v) } -> std::convertible_to<double>;
+};
 
 JUDGEGRAD_END_NAMESPACE

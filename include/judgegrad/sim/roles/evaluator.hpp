@@ -4,7 +4,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/sim/memory.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/text.hpp>
 
@@ -27,7 +27,7 @@ inline std::string evaluator(const memory& w, const std::vector<section>& sectio
   const section* gradient = find_section(sections, titles::gradient);
   const section* old_i = find_section(sections, titles::previous_instruction);
   const section* new_i = find_section(sections, titles::new_instruction);
-  std::string wanted = to_lower(trim(target ? target->body : std::string_view{}));
+  std::string wanted = to_lower(target ? target->text() : std::string());
   while (!wanted.empty() && (wanted.back() == '.' || wanted.back() == ':')) wanted.pop_back();
   std::size_t t = proposal::npos;
   for (std::size_t k = 0; k < w.criteria().size(); ++k)
@@ -39,10 +39,10 @@ inline std::string evaluator(const memory& w, const std::vector<section>& sectio
   if (new_i) {
     // Adherence: the share of the facets the gradient proposes for the target (not already in
     // the old instruction) that the new instruction states.
-    std::string old_folded = to_lower(old_i ? old_i->body : std::string_view{});
-    std::string new_folded = to_lower(new_i->body);
+    std::string old_folded = to_lower(old_i ? old_i->text() : std::string());
+    std::string new_folded = to_lower(new_i->text());
     std::size_t proposed = 0, adopted = 0;
-    for (const auto& p : w.read_proposals(gradient->body, t)) {
+    for (const auto& p : w.read_proposals(gradient->text(), t)) {
       if (p.named != t || p.generic()) continue;
       const auto& f = w.criteria()[p.owner].facets[p.facet];
       if (f.stated_in(old_folded)) continue;
@@ -54,7 +54,7 @@ inline std::string evaluator(const memory& w, const std::vector<section>& sectio
   } else {
     // Specificity: the share of the gradient's facet mentions and generic advice that are facets
     // of the target.
-    std::string folded = to_lower(gradient->body);
+    std::string folded = to_lower(gradient->text());
     std::size_t own = 0, all = 0;
     for (std::size_t k = 0; k < w.criteria().size(); ++k)
       for (const auto& f : w.criteria()[k].facets)

@@ -5,7 +5,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/sim/memory.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/text.hpp>
 
@@ -24,14 +24,32 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim::roles {
 
-// The size of the judge's miss on criterion c told by a critique: |predicted - human| in scale
-// widths, half the width when the judge gave nothing, nothing when the critique does not say.
 namespace detail {
-inline std::optional<double> read_miss(const memory& w, std::string_view critique, std::size_t c) {
+
+/// The text of a critique section that concerns criterion c: its entry "- c: ..." inside any item,
+/// else the items of a group labelled c, else the whole critique when it is one group.
+inline std::string critique_for(const memory& w, std::string_view body, std::size_t c) {
+  auto names = w.name_views();
+  const auto& name = w.criteria()[c].name;
+  auto groups = protocol::read_groups(body);
+  for (const auto& g : groups)
+    for (const auto& item : g.items)
+      if (auto t = protocol::entry_text(protocol::read_entries(item, names), name)) return std::string(*t);
+  auto joined = [](const protocol::group& g) {
+    std::string out;
+    for (const auto& i : g.items) out += (out.empty() ? "" : "\n") + i;
+    return out;
+  };
+  for (const auto& g : groups)
+    if (g.label == name) return joined(g);
+  if (groups.size() == 1) return joined(groups.front());
+  return {};
+}
+
+/// The size of the judge's miss told by a critique text: |predicted - human| in scale widths of
+/// criterion c, half the width when the judge gave nothing, nothing when the text does not say.
+inline std::optional<double> read_miss(const memory& w, std::string_view text, std::size_t c) {
   const auto& s = w.criteria()[c].scale;
-  std::vector<std::string_view> names(w.names().begin(), w.names().end());
-  auto entries = split_entries(critique, names);
-  std::string_view text = entry_text(entries, w.criteria()[c].name).value_or(entries.empty() ? critique : std::string_view{});
   auto at = text.find("where the human score is ");
   if (at == std::string_view::npos) return std::nullopt;
   if (text.find("gave no score") != std::string_view::npos) return 0.5;
@@ -50,11 +68,13 @@ inline std::optional<double> read_miss(const memory& w, std::string_view critiqu
 
 /// The simulated gradient model: the misses the critique tells, then a fixed budget of proposals of
 /// missing facets shared by the criteria the call covers, misattributed and diluted as K grows.
-inline std::string gradient(const memory& w, const std::vector<section>& sections, std::uint64_t digest) {
+/// Three paragraphs of text, or, when the request asks for JSON (the structured merge), one object
+/// giving each covered criterion the sentences written under its name.
+inline std::string gradient(const memory& w, const std::vector<section>& sections, std::uint64_t digest, bool json) {
   const section* instr = find_section(sections, titles::instructions);
   const section* crit = find_section(sections, titles::critique);
-  std::vector<std::string_view> names(w.names().begin(), w.names().end());
-  auto entries = instr ? split_entries(instr->body, names) : std::vector<entry>{};
+  auto names = w.name_views();
+  auto entries = instr ? protocol::read_entries(instr->body, names) : std::vector<protocol::named_text>{};
   std::vector<std::size_t> covered;
   for (const auto& e : entries) covered.push_back(w.index_of(e.name));
   if (covered.empty())
@@ -63,16 +83,23 @@ inline std::string gradient(const memory& w, const std::vector<section>& section
   rng r(combine({digest, memory::salt_gradient}));
   std::size_t k = covered.size();
 
+  // What is said under each criterion's name, for the keyed answer.
+  std::vector<std::string> said(w.criteria().size());
+  auto say = [&](std::string& paragraph, std::size_t named, std::string sentence) {
+    paragraph += sentence;
+    said[named] += sentence;
+  };
+
   // Paragraph 1: the misses, as the critique tells them.
   std::vector<double> weight;
   std::string first;
   for (std::size_t c : covered) {
-    auto m = crit ? detail::read_miss(w, crit->body, c) : std::nullopt;
+    auto m = crit ? detail::read_miss(w, detail::critique_for(w, crit->body, c), c) : std::nullopt;
     weight.push_back(m.value_or(0.25) + 0.1);
     const auto& name = w.criteria()[c].name;
-    if (!m) first += fmt::format("For {} the critique gives no clear verdict. ", name);
-    else if (*m == 0) first += fmt::format("For {} the judge matched the human score, so the current instruction works for this sample. ", name);
-    else first += fmt::format("For {} the judge missed the human score by {:.0f}% of the scale. ", name, *m * 100);
+    if (!m) say(first, c, fmt::format("For {} the critique gives no clear verdict. ", name));
+    else if (*m == 0) say(first, c, fmt::format("For {} the judge matched the human score, so the current instruction works for this sample. ", name));
+    else say(first, c, fmt::format("For {} the judge missed the human score by {:.0f}% of the scale. ", name, *m * 100));
   }
 
   // Paragraphs 2-3: a fixed budget of proposals shared by the K criteria of the call.
@@ -103,7 +130,7 @@ inline std::string gradient(const memory& w, const std::vector<section>& section
     if (free.empty()) return;
     std::size_t g = free[r.below(free.size())];
     generic_used.push_back(g);
-    third += fmt::format("For {}, the instruction should also {}. ", w.criteria()[named].name, generic_advice_list[g].advice);
+    say(third, named, fmt::format("For {}, the instruction should also {}. ", w.criteria()[named].name, generic_advice_list[g].advice));
   };
   for (int slot = 0; slot < gk.budget; ++slot) {
     std::size_t t = pick_weighted();
@@ -119,7 +146,7 @@ inline std::string gradient(const memory& w, const std::vector<section>& section
       owner = r.below(w.criteria().size() - 1);
       if (owner >= target) ++owner;
     }
-    std::string folded = to_lower(entry_text(entries, w.criteria()[target].name).value_or(""));
+    std::string folded = to_lower(protocol::entry_text(entries, w.criteria()[target].name).value_or(""));
     std::vector<std::size_t> missing;
     for (std::size_t f = 0; f < w.criteria()[owner].facets.size(); ++f)
       if (!w.criteria()[owner].facets[f].stated_in(folded) &&
@@ -137,8 +164,14 @@ inline std::string gradient(const memory& w, const std::vector<section>& section
       if (o >= t) ++o;
       named = covered[o];
     }
-    second += fmt::format(fmt::runtime(facet_templates[r.below(3)]), w.criteria()[named].name, w.criteria()[owner].facets[f].phrase);
-    second += ' ';
+    say(second, named,
+        fmt::format(fmt::runtime(facet_templates[r.below(3)]), w.criteria()[named].name, w.criteria()[owner].facets[f].phrase) + " ");
+  }
+  if (json) {
+    std::vector<protocol::named_text> keyed;
+    for (std::size_t c : covered)
+      keyed.push_back({w.criteria()[c].name, std::string(trim(said[c])) + " Keep what already works."});
+    return protocol::write_keyed_json(keyed);
   }
   std::string out = std::string(trim(first)) + "\n\n";
   out += second.empty() ? std::string("The instructions already state what matters; the remaining errors look like noise.")

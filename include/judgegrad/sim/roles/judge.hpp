@@ -6,7 +6,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/sim/memory.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/text.hpp>
 
@@ -31,9 +31,9 @@ inline std::string judge(const memory& w, const std::vector<section>& sections, 
   const section* defs = find_section(sections, titles::criteria);
   const section* sample = find_section(sections, titles::sample);
   const section* format = find_section(sections, titles::output_format);
-  std::vector<std::string_view> names(w.names().begin(), w.names().end());
-  auto entries = instr ? split_entries(instr->body, names) : std::vector<entry>{};
-  auto definitions = defs ? split_entries(defs->body, names) : std::vector<entry>{};
+  auto names = w.name_views();
+  auto entries = instr ? protocol::read_entries(instr->body, names) : std::vector<protocol::named_text>{};
+  auto definitions = defs ? protocol::read_entries(defs->body, names) : std::vector<protocol::named_text>{};
 
   // The criteria asked for: the keys of the output format in their order, else the entries.
   std::vector<std::size_t> asked;
@@ -62,8 +62,8 @@ inline std::string judge(const memory& w, const std::vector<section>& sections, 
   rng sampling(combine({digest, memory::salt_sampling}));
   for (std::size_t c : asked) {
     const auto& model = w.criteria()[c];
-    std::string_view text = entry_text(entries, model.name).value_or("");
-    std::string_view definition = entry_text(definitions, model.name).value_or("");
+    std::string_view text = protocol::entry_text(entries, model.name).value_or("");
+    std::string_view definition = protocol::entry_text(definitions, model.name).value_or("");
     std::string seen = std::string(text) + "\n" + std::string(definition);
     instruction_reading own = w.read_instruction(c, seen);
     instruction_reading in_text = w.read_instruction(c, text);

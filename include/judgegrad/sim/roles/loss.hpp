@@ -4,7 +4,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/sim/memory.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/text.hpp>
 
@@ -21,40 +21,17 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim::roles {
 
-namespace detail {
-struct miss {
-  std::optional<double> predicted;
-  std::optional<double> human;
-};
-
-// "predicted 4, human 5" / "predicted none, human 5".
-inline miss read_score_line(std::string_view text) {
-  miss m;
-  auto number_after = [&](std::string_view word) -> std::optional<double> {
-    auto at = text.find(word);
-    if (at == std::string_view::npos) return std::nullopt;
-    std::string rest(trim(text.substr(at + word.size())));
-    char* end = nullptr;
-    double v = std::strtod(rest.c_str(), &end);
-    if (end == rest.c_str()) return std::nullopt;
-    return v;
-  };
-  m.predicted = number_after("predicted ");
-  m.human = number_after("human ");
-  return m;
-}
-
-}  // namespace detail
-
 /// The simulated loss model's critique of a Scores section: per criterion, right or wrong, in which
-/// direction and by how much.
-inline std::string loss(const memory& w, const std::vector<section>& sections, std::uint64_t digest) {
+/// direction and by how much; "- <criterion>: <critique>" lines, or one JSON object keyed by
+/// criterion when the request asks for JSON (a joint call under the structured merge).
+inline std::string loss(const memory& w, const std::vector<section>& sections, std::uint64_t digest, bool json) {
   const section* scores = find_section(sections, titles::scores);
   if (!scores) return "There are no scores to review.";
   rng r(combine({digest, memory::salt_loss}));
   std::string out;
-  for (const auto& e : split_entries(scores->body)) {
-    detail::miss m = detail::read_score_line(e.text);
+  std::vector<protocol::named_text> keyed;
+  for (const auto& e : protocol::read_entries(scores->body)) {
+    protocol::score_line m = protocol::read_score_line(e);
     std::size_t c = w.index_of(e.name);
     double step = c == proposal::npos ? 1.0 : w.criteria()[c].scale.step;
     std::string human = m.human ? memory::format_score(*m.human) : "unknown";
@@ -81,8 +58,10 @@ inline std::string loss(const memory& w, const std::vector<section>& sections, s
                            std::abs(diff) == 1.0 ? "" : "s", how);
       }
     }
-    out += fmt::format("- {}: {}\n", e.name, line);
+    protocol::write_entry(out, e.name, line);
+    keyed.push_back({e.name, line});
   }
+  if (json && !keyed.empty()) return protocol::write_keyed_json(keyed);
   return out.empty() ? std::string("There are no scores to review.") : out;
 }
 

@@ -4,7 +4,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/sim/memory.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/text.hpp>
 
@@ -26,45 +26,23 @@ namespace sim::roles {
 /// The simulated OPRO optimizer: recombines the facets of the best-scored past instruction sets.
 inline std::string opro(const memory& w, const std::vector<section>& sections, std::uint64_t digest) {
   const section* past = find_section(sections, titles::past_instructions);
-  std::vector<std::string_view> names(w.names().begin(), w.names().end());
-  struct candidate {
-    double score;
-    std::vector<entry> entries;
-  };
-  std::vector<candidate> sets;
-  std::string_view body = past->body;
-  std::size_t pos = 0;
-  while (pos < body.size()) {
-    std::size_t at = body.find("### ", pos);
-    if (at == std::string_view::npos) break;
-    std::size_t eol = body.find('\n', at);
-    if (eol == std::string_view::npos) eol = body.size();
-    std::string_view header = body.substr(at, eol - at);
-    std::size_t next = body.find("\n### ", eol);
-    if (next == std::string_view::npos) next = body.size();
-    candidate cand{0, split_entries(body.substr(eol, next - eol), names)};
-    if (auto s = header.find("score "); s != std::string_view::npos) {
-      std::string num(header.substr(s + 6));
-      cand.score = std::strtod(num.c_str(), nullptr);
-    }
-    sets.push_back(std::move(cand));
-    pos = next;
-  }
+  auto names = w.name_views();
+  auto sets = protocol::read_scored_sets(past->body, names);
   if (sets.empty()) return w.instructions_json({});
-  std::stable_sort(sets.begin(), sets.end(), [](const candidate& a, const candidate& b) { return a.score > b.score; });
+  std::stable_sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
   std::size_t parents = std::min<std::size_t>(sets.size(), static_cast<std::size_t>(w.parameters().opro.parents));
   rng r(combine({digest, memory::salt_opro}));
   std::vector<std::pair<std::size_t, std::string>> result;
   for (std::size_t c = 0; c < w.criteria().size(); ++c) {
     std::optional<std::string> text;
     for (std::size_t p = 0; p < parents && !text; ++p)
-      if (auto t = entry_text(sets[p].entries, w.criteria()[c].name)) text = std::string(*t);
+      if (auto t = protocol::entry_text(sets[p].instructions, w.criteria()[c].name)) text = std::string(*t);
     if (!text) continue;
     auto adopt = [&](std::size_t owner, std::size_t f) {
       if (!w.criteria()[owner].facets[f].stated_in(to_lower(*text))) *text += " " + w.facet_rule(owner, f, r);
     };
     for (std::size_t p = 1; p < parents; ++p) {
-      auto t = entry_text(sets[p].entries, w.criteria()[c].name);
+      auto t = protocol::entry_text(sets[p].instructions, w.criteria()[c].name);
       if (!t) continue;
       std::string folded = to_lower(*t);
       for (std::size_t k = 0; k < w.criteria().size(); ++k)

@@ -5,7 +5,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/sim/memory.hpp>
-#include <judgegrad/sim/protocol.hpp>
+#include <judgegrad/core/protocol.hpp>
 #include <judgegrad/sim/random.hpp>
 #include <judgegrad/sim/text.hpp>
 
@@ -27,23 +27,24 @@ inline std::string optimizer(const memory& w, const std::vector<section>& sectio
                              llm::response_format::kind format) {
   const section* instr = find_section(sections, titles::instructions);
   const section* fb = find_section(sections, titles::feedback);
-  std::vector<std::string_view> names(w.names().begin(), w.names().end());
-  auto entries = instr ? split_entries(instr->body, names) : std::vector<entry>{};
+  auto names = w.name_views();
+  auto entries = instr ? protocol::read_entries(instr->body, names) : std::vector<protocol::named_text>{};
   if (entries.empty()) return "There is no instruction of a known criterion to rewrite.";
   bool single = entries.size() == 1;
   std::size_t only = single ? w.index_of(entries.front().name) : proposal::npos;
 
-  // Proposals: per feedback entry (its name is the default criterion of its sentences), or the
-  // whole feedback when it has no entries.
+  // Proposals: per feedback group, whose label, when it names one criterion, is the default
+  // criterion of its sentences (with one instruction to rewrite, that one is the default).
   std::vector<proposal> props;
   if (fb) {
-    auto fe = split_entries(fb->body, names);
     auto take = [&](const std::vector<proposal>& ps) {
       for (const auto& p : ps)
         if (std::find(props.begin(), props.end(), p) == props.end()) props.push_back(p);
     };
-    if (fe.empty()) take(w.read_proposals(fb->body, only));
-    for (const auto& e : fe) take(w.read_proposals(e.text, w.index_of(e.name)));
+    for (const auto& g : protocol::read_groups(fb->body)) {
+      std::size_t named = g.label.empty() ? only : w.index_of(g.label);
+      for (const auto& item : g.items) take(w.read_proposals(item, named));
+    }
   }
   const auto& ok = w.parameters().optimizer;
   rng r(combine({digest, memory::salt_optimizer}));

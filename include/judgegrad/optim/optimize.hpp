@@ -1,0 +1,560 @@
+/// @file
+/// `optimize<V>`: a whole optimization run of variant V — TextGrad in V's decomposition mode, OPRO,
+/// or the single-task baseline — over a data set's train, validation and test splits, through any
+/// llm::chat_backend. One step, as data:
+///
+///     batch --judge--> predictions --loss--> critiques --gradient--> gradients --update--> candidate
+///       --gate (validation)--> accepted or incumbent kept --> test when scheduled --> step_record
+///
+/// Everything V names is static; the loop calls its policies directly. The run hands each finished
+/// step to a sink (optim/record.hpp) and returns the trajectory (run_result). A run starts from a
+/// seed prompt, or resumes from a run_state (the state after a finished step) with results equal
+/// to an uninterrupted run's.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/example.hpp>
+#include <judgegrad/core/judge_prompt.hpp>
+#include <judgegrad/core/protocol.hpp>
+#include <judgegrad/data/split.hpp>
+#include <judgegrad/judge/forward.hpp>
+#include <judgegrad/judge/layout.hpp>
+#include <judgegrad/llm/types.hpp>
+#include <judgegrad/optim/algorithm.hpp>
+#include <judgegrad/optim/evaluate.hpp>
+#include <judgegrad/optim/gate.hpp>
+#include <judgegrad/optim/prompts/opro.hpp>
+#include <judgegrad/optim/record.hpp>
+#include <judgegrad/optim/settings.hpp>
+#include <judgegrad/optim/stages.hpp>
+#include <judgegrad/optim/variant.hpp>
+
+#include <fmt/format.h>
+#include <range/v3/view/transform.hpp>
+#include <range/v3/range/conversion.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+
+/// Where a run stands after a finished step: enough to continue it as if it had never stopped.
+template <criteria_set Set>
+struct run_state {
+  std::int64_t step = 0;                   ///< the last finished step (0: only the seed prompt judged)
+  per_criterion<Set, std::string> instructions;  ///< the incumbent's
+  bool output_format = true;               ///< whether the incumbent shows the Output format block
+  std::optional<double> bar;               ///< gate::non_regression's cached score
+  std::string tested;                      ///< fingerprint of the prompt last judged on test
+  std::uint32_t test_repeats = 0;          ///< evaluations of that prompt so far (fresh samples)
+  std::optional<judge::predictions<Set>> test;  ///< its test predictions, reused while it stays
+  /// OPRO: the scored history, the incumbent's score on the fixed batch.
+  std::vector<std::pair<per_criterion<Set, std::string>, double>> history;
+  std::optional<double> batch_score;
+};
+
+/// One step of a run, summarised.
+template <criteria_set Set>
+struct step_result {
+  std::int64_t step = 0;
+  per_criterion<Set, std::string> instructions;  ///< in force after the step
+  bool changed = false;                          ///< the step replaced the incumbent
+  gate_record gate;
+  std::optional<evaluation_record> test;         ///< when the step judged (or reused) test
+};
+
+/// A run's trajectory: the seed prompt (step 0) and every step after it.
+template <criteria_set Set>
+struct run_result {
+  std::string name;
+  std::vector<step_result<Set>> steps;
+  std::string error;  ///< why the run stopped early; empty when it finished
+  run_state<Set> state;
+  /// The prompt in force at the end.
+  const per_criterion<Set, std::string>& final_instructions() const { return steps.back().instructions; }
+};
+
+namespace optim_detail {
+
+template <criteria_set Set>
+judge_prompt<Set> prompt_of(const judge_prompt<Set>& seed, const run_state<Set>& s) {
+  judge_prompt<Set> p = seed.with_instructions(s.instructions);
+  if (!s.output_format) {
+    judge_skeleton k = p.skeleton();
+    k.show_output_format = false;
+    p = p.with_skeleton(std::move(k));
+  }
+  return p;
+}
+
+template <criteria_set Set>
+std::vector<protocol::named_text> named(const per_criterion<Set, std::string>& instructions) {
+  std::vector<protocol::named_text> out;
+  for (std::size_t c = 0; c < Set::size; ++c) out.push_back({std::string(Set::names[c]), instructions[c]});
+  return out;
+}
+
+/// Ids of `items` as the records name them: stable ids, or the reference's positional ones.
+template <criteria_set Set>
+std::vector<std::string> ids_of(std::span<const example<Set>> items, std::int64_t step, const run_settings& s,
+                                std::span<const std::size_t> positions = {}) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out.push_back(s.quirks.positional_ids ? fmt::format("step{}_sample{}", step, positions.empty() ? i : positions[i]) : items[i].id);
+  return out;
+}
+
+/// Judges `passes` together (one batch per round) and records their calls; stops the run when a
+/// batch cannot be used.
+template <criteria_set Set, class Backend>
+void judge_together(Backend& backend, std::span<judge::forward_pass<Set>* const> passes, step_record& record, std::string_view what) {
+  judge::run(backend, passes, [&](std::span<const llm::request> req, std::span<const llm::result> res) {
+    for (std::size_t i = 0; i < req.size(); ++i) record.calls.push_back(record_of(req[i], res[i]));
+    check_batch(req, res, what);
+  });
+}
+
+/// Applies the judge's failure policy (the reference's 5% abort) to a finished pass.
+template <criteria_set Set>
+void check_failures(const judge::predictions<Set>& p, std::size_t items, const judge::judge_settings& s, std::string_view what) {
+  const auto& f = s.failures;
+  bool abort = (f.type == judge::failure_policy::kind::abort_on_any && p.failed_items > 0) ||
+               (f.type == judge::failure_policy::kind::abort_at_share && p.failed_items > 0 &&
+                static_cast<double>(p.failed_items) >= f.share * static_cast<double>(items));
+  if (abort)
+    throw run_stopped(fmt::format("{}: {} of {} items have no valid score for some criterion, and the failure policy aborts at {:g}% "
+                                  "(the reference's; repair rounds are off in faithful mode)",
+                                  what, p.failed_items, items, f.share * 100),
+                      llm::error_kind::malformed_response);
+}
+
+/// The context of a run: its backend, seed prompt, splits, settings and sink.
+template <class V, class Backend, class Sink>
+struct run_context {
+  using Set = typename V::criteria;
+  Backend& backend;
+  const judge_prompt<Set>& seed;
+  const data::splits<Set>& data;
+  const run_settings& settings;
+  Sink& sink;
+  std::string name;
+  std::vector<example<Set>> validation;  ///< the validation items in use
+  std::vector<std::string> validation_ids, test_ids;
+
+  static constexpr bool joint = !V::layout::one_call_per_criterion;
+
+  /// The training batch of `step` (1-based) and the rows it came from.
+  std::pair<std::vector<example<Set>>, std::vector<std::size_t>> batch(std::int64_t step) const {
+    std::vector<std::size_t> rows;
+    if (settings.quirks.reference_batches) {
+      auto p = data::permutation(data.train.size(), static_cast<std::uint32_t>(step < 0 ? -step : step));
+      rows.assign(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(std::min(settings.batch, p.size())));
+    } else {
+      rows = data::batch_schedule(data.train.size(), settings.batch, settings.seed)(static_cast<std::size_t>(step - 1));
+    }
+    std::vector<example<Set>> out;
+    for (std::size_t r : rows) out.push_back(data.train.examples[r]);
+    return {std::move(out), rows};
+  }
+
+  /// Judges `prompt` on test unless its predictions can be reused; records the evaluation.
+  void test(run_state<Set>& state, const judge_prompt<Set>& prompt, step_record& record, std::int64_t step) {
+    std::span<const example<Set>> items(data.test.examples);
+    std::string fp = prompt.fingerprint();
+    bool same = fp == state.tested && state.test;
+    if (same && !settings.quirks.reevaluate_unchanged) {
+      record.evaluations.push_back(record_evaluation("test", "accepted", items, *state.test, test_ids_for(step), true, state.test_repeats - 1));
+      return;
+    }
+    std::uint32_t repeat = same ? state.test_repeats : 0;
+    auto pass = judge::plan<typename V::layout>(prompt, items, settings.judge, {step, "test", {}, {}}, repeat);
+    judge::forward_pass<Set>* passes[1] = {&pass};
+    judge_together(backend, std::span<judge::forward_pass<Set>* const>(passes), record, "test evaluation");
+    check_failures(pass.result(), items.size(), settings.judge, "test evaluation");
+    state.test = std::move(pass).result();
+    state.tested = fp;
+    state.test_repeats = repeat + 1;
+    record.evaluations.push_back(record_evaluation("test", "accepted", items, *state.test, test_ids_for(step), false, repeat));
+  }
+
+  std::vector<std::string> test_ids_for(std::int64_t step) const {
+    if (!settings.quirks.positional_ids) return {};
+    return ids_of<Set>(std::span<const example<Set>>(data.test.examples), step, settings);
+  }
+
+  bool test_due(std::int64_t step) const {
+    auto s = static_cast<std::size_t>(step);
+    return step == 0 || s == settings.steps || (settings.test_every > 0 && s % settings.test_every == 0);
+  }
+
+  /// The gate: judges the candidate (and the incumbent, when the gate needs it) on validation in
+  /// one batch per round and decides. Updates the cached bar.
+  gate_record gate(run_state<Set>& state, const judge_prompt<Set>& incumbent, const judge_prompt<Set>& candidate,
+                   step_record& record, std::int64_t step) {
+    using G = typename V::gate;
+    gate_record out;
+    out.gate = std::string(G::name);
+    bool unchanged = candidate == incumbent;
+    if (unchanged && !settings.quirks.reevaluate_unchanged) {
+      out.reason = "the candidate equals the incumbent";
+      return out;
+    }
+    if constexpr (!G::needs_validation) {
+      out.accepted = true;
+      out.reason = "every candidate is accepted";
+      return out;
+    } else {
+      if (validation.empty())
+        throw std::invalid_argument(fmt::format("judgegrad::optimize: the gate '{}' needs validation items, and the run has none "
+                                                "(give data::splits a validation part, or set quirks.validation_from_train)",
+                                                G::name));
+      std::span<const example<Set>> items(validation);
+      // A candidate equal to the incumbent is judged only under quirks.reevaluate_unchanged: a fresh sample.
+      auto cand = judge::plan<typename V::layout>(candidate, items, settings.judge, {step, "validation", {}, {}},
+                                                  unchanged ? static_cast<std::uint32_t>(step) : 0);
+      bool judge_incumbent = G::rescores_incumbent || !state.bar;
+      std::uint32_t repeat = G::rescores_incumbent ? static_cast<std::uint32_t>(step) : 0;
+      auto inc = judge::plan<typename V::layout>(incumbent, items, settings.judge, {step, "validation", {}, {}}, repeat);
+      std::vector<judge::forward_pass<Set>*> passes{&cand};
+      if (judge_incumbent) passes.push_back(&inc);
+      judge_together(backend, std::span<judge::forward_pass<Set>* const>(passes), record, "validation");
+      check_failures(cand.result(), items.size(), settings.judge, "validation (candidate)");
+      if (judge_incumbent) check_failures(inc.result(), items.size(), settings.judge, "validation (incumbent)");
+      gate::evidence<Set> e;
+      e.items = items;
+      e.candidate = &cand.result();
+      e.incumbent = judge_incumbent ? &inc.result() : nullptr;
+      if (!G::rescores_incumbent) e.bar = state.bar;
+      e.seed = settings.seed * 1000003ull + static_cast<std::uint64_t>(step);
+      e.reference_edge_cases = settings.quirks.undefined_metrics_zero;
+      gate::verdict v = G::template decide<typename V::scalarizer>(e);
+      if (!G::rescores_incumbent) state.bar = v.accept ? v.candidate : v.incumbent;
+      record.evaluations.push_back(record_evaluation("validation", "candidate", items, cand.result(), validation_ids, false,
+                                                     unchanged ? static_cast<std::uint32_t>(step) : 0));
+      if (judge_incumbent) record.evaluations.push_back(record_evaluation("validation", "incumbent", items, inc.result(), validation_ids, false, repeat));
+      out.evaluated = true;
+      out.accepted = v.accept;
+      out.incumbent = v.incumbent;
+      out.candidate = v.candidate;
+      out.lower = v.lower;
+      out.incumbent_by_criterion = v.incumbent_by_criterion;
+      out.candidate_by_criterion = v.candidate_by_criterion;
+      out.reason = v.reason;
+      return out;
+    }
+  }
+
+  /// The candidate prompt made from new instructions: the incumbent's skeleton, without the Output
+  /// format block under quirks.drop_output_format.
+  judge_prompt<Set> candidate_of(const judge_prompt<Set>& incumbent, const per_criterion<Set, std::string>& instructions) const {
+    judge_prompt<Set> p = incumbent.with_instructions(instructions);
+    if (settings.quirks.drop_output_format && p.skeleton().show_output_format) {
+      judge_skeleton k = p.skeleton();
+      k.show_output_format = false;
+      p = p.with_skeleton(std::move(k));
+    }
+    return p;
+  }
+
+  /// A TextGrad step: forward pass on the batch, the three stages, the gate.
+  void textgrad_step(run_state<Set>& state, step_record& record, std::int64_t step) {
+    using D = typename V::decomposition;
+    using M = typename V::merge;
+    auto incumbent = prompt_of(seed, state);
+    auto [batch, rows] = this->batch(step);
+    std::span<const example<Set>> items(batch);
+    auto ids = ids_of(items, step, settings, std::span<const std::size_t>(rows));
+    record.batch = ids;
+    auto pass = judge::plan<typename V::layout>(incumbent, items, settings.judge, {step, "train", {}, {}});
+    judge::forward_pass<Set>* one[1] = {&pass};
+    judge_together(backend, std::span<judge::forward_pass<Set>* const>(one), record, "the judge on the training batch");
+    check_failures(pass.result(), items.size(), settings.judge, "the judge on the training batch");
+    stages::recorder<Backend> rec{backend, record};
+    stages::step_input<Set> in{incumbent, items, pass.result(), joint, settings, step, ids};
+    auto critiques = stages::loss<typename D::loss, M>(rec, in, record);
+    auto gradients = stages::gradient<typename D::gradient, M>(rec, in, critiques, record);
+    auto update = stages::update<typename D::update, M>(rec, in, gradients, seed.instructions(), record);
+    record.candidate = named<Set>(update.instructions);
+    auto candidate = candidate_of(incumbent, update.instructions);
+    record.gate = gate(state, incumbent, candidate, record, step);
+    if (record.gate.accepted) {
+      state.instructions = candidate.instructions();
+      state.output_format = candidate.skeleton().show_output_format;
+    }
+  }
+
+  /// An OPRO step: the incumbent scored on the fixed batch, candidates proposed from the scored
+  /// history and scored on the batch, the best proposed (kept best-so-far unless
+  /// quirks.opro_unconditional), then the gate.
+  void opro_step(run_state<Set>& state, step_record& record, std::int64_t step) {
+    using M = typename V::algorithm::metric;
+    auto incumbent = prompt_of(seed, state);
+    auto [batch, rows] = this->batch(1);  // OPRO keeps the first step's batch
+    std::span<const example<Set>> items(batch);
+    auto ids = ids_of(items, step, settings, std::span<const std::size_t>(rows));
+    record.batch = ids;
+    auto judged_on_batch = [&](std::span<const judge_prompt<Set>> prompts, std::string_view what) {
+      std::vector<judge::forward_pass<Set>> passes;
+      judge::judge_settings js = settings.judge;
+      if (settings.opro.judge_temperature) js.temperature = settings.opro.judge_temperature;
+      for (const auto& p : prompts) passes.push_back(judge::plan<typename V::layout>(p, items, js, {step, "train", {}, {}}));
+      std::vector<judge::forward_pass<Set>*> ptrs;
+      for (auto& p : passes) ptrs.push_back(&p);
+      judge_together(backend, std::span<judge::forward_pass<Set>* const>(ptrs), record, what);
+      std::vector<double> scores;
+      for (auto& p : passes) scores.push_back(mean_score<M>(items, p.result()));
+      return scores;
+    };
+    if (!state.batch_score) state.batch_score = judged_on_batch(std::span<const judge_prompt<Set>>(&incumbent, 1), "the judge on the batch")[0];
+    auto same_as = [&](const per_criterion<Set, std::string>& a) {
+      return [&a](const auto& entry) { return entry.first == a; };
+    };
+    if (settings.quirks.opro_repush || std::none_of(state.history.begin(), state.history.end(), same_as(state.instructions)))
+      state.history.push_back({state.instructions, *state.batch_score});
+    // The top k, worst first.
+    auto ranked = state.history;
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (ranked.size() > settings.opro.top_k) ranked.resize(settings.opro.top_k);
+    std::reverse(ranked.begin(), ranked.end());
+    std::vector<protocol::scored_set> past;
+    for (const auto& [instr, score] : ranked) past.push_back({score, named<Set>(instr)});
+    // Demonstrations: the first rows of this step's shuffle, the batch's rows excluded (the
+    // reference's exclusion never matched anything: quirks.opro_demos_from_batch).
+    std::vector<prompts::demonstration> demos;
+    auto order = data::permutation(data.train.size(), static_cast<std::uint32_t>(step));
+    for (std::size_t r : order) {
+      if (demos.size() >= settings.opro.demonstrations) break;
+      if (!settings.quirks.opro_demos_from_batch && std::find(rows.begin(), rows.end(), r) != rows.end()) continue;
+      const auto& e = data.train.examples[r];
+      prompts::demonstration d{judge::sample_fields(incumbent, e), {}};
+      for (std::size_t c = 0; c < Set::size; ++c)
+        d.scores.push_back({std::string(Set::names[c]), e.gold[c] ? protocol::number(*e.gold[c]) : std::string("none")});
+      demos.push_back(std::move(d));
+    }
+    std::string meta = prompts::opro(settings.style, past, demos);
+    std::vector<llm::request> requests;
+    for (std::size_t k = 0; k < settings.opro.candidates; ++k) {
+      call_settings cs = settings.update;
+      if (settings.opro.optimizer_temperature) cs.temperature = settings.opro.optimizer_temperature;
+      auto r = stages::detail::make_request(llm::role::optimizer, meta, cs, {step, "opro", {}, {}}, true);
+      r.repeat = static_cast<std::uint32_t>(k);
+      requests.push_back(std::move(r));
+    }
+    stages::recorder<Backend> rec{backend, record};
+    auto [replies, at] = rec.send(requests, "the OPRO candidates");
+    std::vector<judge_prompt<Set>> candidates;
+    std::vector<std::string_view> names(Set::names.begin(), Set::names.end());
+    for (std::size_t k = 0; k < replies.size(); ++k) {
+      if (!replies[k].ok()) continue;
+      auto parsed = protocol::read_texts_json(replies[k].value().content, names);
+      if (!parsed.missing.empty() && settings.quirks.seed_fallback) {  // the reference drops such a candidate
+        record.calls[at + k].outcome = fmt::format("missing {}; candidate dropped", fmt::join(parsed.missing, ", "));
+        continue;
+      }
+      per_criterion<Set, std::string> instr = state.instructions;
+      for (std::size_t c = 0; c < Set::size; ++c)
+        if (parsed.texts[c]) instr[c] = *parsed.texts[c];
+      if (!parsed.missing.empty()) record.calls[at + k].outcome = fmt::format("missing {}; kept the incumbent's", fmt::join(parsed.missing, ", "));
+      auto p = candidate_of(incumbent, instr);
+      if (p == incumbent || std::find(candidates.begin(), candidates.end(), p) != candidates.end()) continue;
+      candidates.push_back(std::move(p));
+    }
+    std::vector<double> scores;
+    if (!candidates.empty()) scores = judged_on_batch(candidates, "the judge on the OPRO candidates");
+    std::optional<std::size_t> best;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      state.history.push_back({candidates[k].instructions(), scores[k]});
+      record.notes.push_back(fmt::format("candidate {}: batch score {:.4f}", k + 1, scores[k]));
+      if (!best || scores[k] > scores[*best]) best = k;
+    }
+    record.notes.push_back(fmt::format("incumbent: batch score {:.4f}", *state.batch_score));
+    bool propose = best && (settings.quirks.opro_unconditional || scores[*best] > *state.batch_score);
+    if (!propose) {
+      record.candidate = named<Set>(state.instructions);
+      record.gate.gate = std::string(V::gate::name);
+      record.gate.reason = best ? "no candidate beats the incumbent on the batch" : "no usable candidate";
+      return;
+    }
+    record.candidate = named<Set>(candidates[*best].instructions());
+    record.gate = gate(state, incumbent, candidates[*best], record, step);
+    if (record.gate.accepted) {
+      state.instructions = candidates[*best].instructions();
+      state.output_format = candidates[*best].skeleton().show_output_format;
+      state.batch_score = scores[*best];
+    }
+  }
+
+  /// The whole run from `state` (a fresh state: from the seed prompt, step 0 first).
+  run_result<Set> run(run_state<Set> state, bool fresh) {
+    run_result<Set> result;
+    result.name = name;
+    if (settings.quirks.validation_from_train) {
+      auto v = data::reference::validation_batch(data.train, settings.validation, 42);
+      validation = std::move(v.examples);
+    } else {
+      validation = data.validation.examples;
+    }
+    if (settings.quirks.positional_ids) {
+      validation_ids = ids_of<Set>(std::span<const example<Set>>(validation), -1, settings);
+      test_ids = test_ids_for(0);
+    }
+    if (data.train.size() < settings.batch && settings.steps > 0)
+      throw std::invalid_argument(fmt::format("judgegrad::optimize: a batch of {} needs at least that many training examples; the "
+                                              "training split has {}", settings.batch, data.train.size()));
+    auto finish = [&](step_record& record, std::chrono::steady_clock::time_point start) {
+      record.accepted = named<Set>(state.instructions);
+      record.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      sink.on_step(record);
+      step_result<Set> s;
+      s.step = record.step;
+      s.instructions = state.instructions;
+      s.changed = record.gate.accepted;
+      s.gate = record.gate;
+      for (const auto& e : record.evaluations)
+        if (e.split == "test") s.test = e;
+      result.steps.push_back(std::move(s));
+    };
+    auto attempt = [&](std::int64_t step, auto&& body) {
+      auto start = std::chrono::steady_clock::now();
+      step_record record;
+      record.run = name;
+      record.step = step;
+      record.incumbent = named<Set>(state.instructions);
+      try {
+        body(record);
+      } catch (const run_stopped& e) {
+        record.error = e.what();
+        record.accepted = named<Set>(state.instructions);
+        record.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        sink.on_step(record);
+        result.error = fmt::format("step {}: {}", step, e.what());
+        return false;
+      }
+      finish(record, start);
+      return true;
+    };
+    if (fresh) {
+      state.instructions = seed.instructions();
+      bool ok = attempt(0, [&](step_record& record) {
+        record.gate.gate = std::string(V::gate::name);
+        record.gate.reason = "the seed prompt";
+        if (test_due(0)) test(state, prompt_of(seed, state), record, 0);
+      });
+      if (!ok) {
+        result.state = state;
+        return result;
+      }
+      state.step = 0;
+    }
+    for (std::int64_t step = state.step + 1; step <= static_cast<std::int64_t>(settings.steps); ++step) {
+      run_state<Set> before = state;
+      bool ok = attempt(step, [&](step_record& record) {
+        if constexpr (std::is_same_v<typename V::algorithm, algorithm::textgrad>) textgrad_step(state, record, step);
+        else opro_step(state, record, step);
+        if (test_due(step)) test(state, prompt_of(seed, state), record, step);
+      });
+      if (!ok) {
+        state = before;  // the unfinished step leaves no trace in the state: a resume redoes it
+        break;
+      }
+      state.step = step;
+    }
+    result.state = state;
+    return result;
+  }
+};
+
+/// Examples of `Set` seen through the criteria set `Sub` (a subset), gold scores picked by name.
+template <criteria_set Sub, criteria_set Set>
+dataset<Sub> project(const dataset<Set>& d) {
+  dataset<Sub> out;
+  out.name = d.name;
+  for (const auto& e : d.examples) {
+    example<Sub> x;
+    x.id = e.id;
+    x.inputs = e.inputs;
+    x.group = e.group;
+    x.metadata = e.metadata;
+    for (std::size_t c = 0; c < Sub::size; ++c) x.gold[c] = e.gold[Set::index_of(Sub::names[c])];
+    out.examples.push_back(std::move(x));
+  }
+  return out;
+}
+
+template <class V, class C>
+struct single_criterion_variant;
+template <class Set, class... Ps, class C>
+struct single_criterion_variant<variant<Set, Ps...>, C> {
+  // The same policies over the one criterion, run as TextGrad; the layout is moot with one criterion.
+  using type = variant<criteria<C>, typename variant<Set, Ps...>::decomposition, typename variant<Set, Ps...>::merge,
+                       typename variant<Set, Ps...>::gate, typename variant<Set, Ps...>::scalarizer>;
+};
+
+}  // namespace optim_detail
+
+/// Runs variant `V` from `seed` (its criteria set's judge prompt) over `data`: train for the
+/// batches, validation for the gate, test for the trajectory. Every step goes to `sink`. Pass
+/// `resume` (a run_state of an earlier, interrupted run with the same arguments) to continue it.
+/// A run that cannot go on (a budget, a dead endpoint, the faithful 5% abort) returns with `error`
+/// set and its state after the last finished step; a wrong setup throws std::invalid_argument.
+template <class V, llm::chat_backend Backend, record_sink Sink = null_sink>
+  requires is_variant<V>
+run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<typename V::criteria>& seed,
+                                          const data::splits<typename V::criteria>& data, const run_settings& settings = {},
+                                          Sink&& sink = {}, std::optional<run_state<typename V::criteria>> resume = std::nullopt) {
+  using Set = typename V::criteria;
+  std::string name = settings.run.empty() ? std::string(V::name()) : settings.run;
+  if constexpr (std::is_same_v<typename V::algorithm, algorithm::single_task>) {
+    // One TextGrad run per criterion, with a judge prompt of that criterion alone; the result
+    // holds, per step, each run's instruction and its test metrics on its own criterion.
+    run_result<Set> result;
+    result.name = name;
+    std::size_t c = 0;
+    Set::for_each([&](auto type) {
+      using C = typename decltype(type)::type;
+      using Sub = criteria<C>;
+      using W = typename optim_detail::single_criterion_variant<V, C>::type;
+      data::splits<Sub> sub{optim_detail::project<Sub>(data.train), optim_detail::project<Sub>(data.validation),
+                            optim_detail::project<Sub>(data.test)};
+      judge_prompt<Sub> sub_seed(seed.skeleton(), per_criterion<Sub, std::string>::filled(seed.instructions()[c]));
+      run_settings s = settings;
+      s.run = fmt::format("{}/{}", name, C::name);
+      optim_detail::run_context<W, Backend, std::remove_reference_t<Sink>> context{backend, sub_seed, sub, s, sink, s.run, {}, {}, {}};
+      auto r = context.run(run_state<Sub>{}, true);
+      if (result.steps.size() < r.steps.size()) result.steps.resize(r.steps.size());
+      for (std::size_t k = 0; k < r.steps.size(); ++k) {
+        auto& step = result.steps[k];
+        step.step = r.steps[k].step;
+        if (c == 0) step.instructions = seed.instructions();
+        step.instructions[c] = r.steps[k].instructions[0];
+        step.changed = step.changed || r.steps[k].changed;
+        if (r.steps[k].test) {
+          if (!step.test) step.test = evaluation_record{"test", "single_task", {}, false, 0, 0, 0, {}, {}};
+          step.test->calls += r.steps[k].test->calls;
+          step.test->metrics.push_back(r.steps[k].test->metrics.at(0));
+        }
+      }
+      if (!r.error.empty() && result.error.empty()) result.error = fmt::format("{}: {}", C::name, r.error);
+      ++c;
+    });
+    (void)resume;
+    return result;
+  } else {
+    optim_detail::run_context<V, Backend, std::remove_reference_t<Sink>> context{backend, seed, data, settings, sink, name, {}, {}, {}};
+    if (resume) return context.run(std::move(*resume), false);
+    return context.run(run_state<Set>{}, true);
+  }
+}
+
+JUDGEGRAD_END_NAMESPACE
