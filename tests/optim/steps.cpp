@@ -194,3 +194,18 @@ TEST_CASE("an unchanged prompt is never judged again by default; the faithful sw
     }
   }
 }
+
+TEST_CASE("a variant chosen by name at run time runs with everything static inside") {
+  constexpr auto grid = jg::grid<se>(hana::tuple_t<jg::sss, jg::ccc>, hana::tuple_t<jg::gate::always, jg::gate::non_regression<jg::metric::mae>>);
+  auto handle = jg::find_variant(grid, "CCC/gate=mae");
+  REQUIRE(handle);
+  scripted::backend backend;
+  auto calls = handle->visit([&](auto v) {
+    using V = typename decltype(v)::type;
+    jg::memory_sink sink;
+    CHECK(V::name() == "CCC/gate=mae");
+    auto r = jg::optimize<V>(backend, jg::judge::summeval_prompt<se>(), data(), {.steps = 1}, sink);
+    return r.error.empty() ? sink.steps[1].calls.size() : std::size_t{0};
+  });
+  CHECK(calls == 3 + 3 + 3 + 1 + 2 * 4 + 5);  // judge, loss, gradient, update, first gate (both), test
+}

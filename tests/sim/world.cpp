@@ -238,7 +238,7 @@ TEST_CASE("determinism: a golden digest of replies of every role; seeds and repe
   std::uint64_t a = digest_of(paper_world());
   CHECK(a == digest_of(sim::world::of(sim::preset("paper"), simtest::paper_train(), simtest::paper_test())));
   // Pinned: the same bytes from GCC and Clang, libstdc++ and libc++, any process.
-  CHECK(fmt::format("{:016x}", a) == "bcd483b50ce0bb71");
+  CHECK(fmt::format("{:016x}", a) == "9f888dd8f778fb48");
   auto other = sim::preset("paper");
   other.seed = 43;
   CHECK(a != digest_of(sim::world::of(other, simtest::paper_train(), simtest::paper_test())));

@@ -354,12 +354,14 @@ inline std::vector<block> read_blocks(std::string_view body) {
   return out;
 }
 
-/// The text of the entry called `name`, or nothing.
+/// The text of the entry called `name`, or nothing. It views `entries`, which must outlive it.
 inline std::optional<std::string_view> entry_text(std::span<const named_text> entries, std::string_view name) {
   for (const auto& e : entries)
     if (e.name == name) return std::string_view(e.text);
   return std::nullopt;
 }
+/// A temporary would leave the text dangling: keep the entries in a variable.
+std::optional<std::string_view> entry_text(std::vector<named_text>&&, std::string_view) = delete;
 
 /// Texts under a label naming what they concern ("fluency", "fluency, relevance") — how several
 /// critiques or gradients appear in one prompt, as a merge policy arranged them.

@@ -45,12 +45,12 @@ struct failure_policy {
 struct judge_settings {
   // Unset parameters are settled by the backend stack (llm::role_defaults): the configuration's
   // judge settings, else the reference's (temperature 0.1, 256 tokens). A value set here wins.
-  std::string model;                          ///< empty: the judge role's configured model
-  std::optional<double> temperature;
-  std::optional<int> max_tokens;
-  std::optional<std::uint64_t> seed;
+  std::string model = {};                     ///< empty: the judge role's configured model
+  std::optional<double> temperature = {};
+  std::optional<int> max_tokens = {};
+  std::optional<std::uint64_t> seed = {};
   bool schema = false;                        ///< attach the score JSON schema as response_format
-  std::string suffix;                         ///< appended to every prompt (the reference adds "\n/no_think" for Qwen models)
+  std::string suffix = {};                    ///< appended to every prompt (the reference adds "\n/no_think" for Qwen models)
   int repair_rounds = 1;                      ///< extra rounds re-asking with the parse error (0 = off)
   judge::failure_policy failures{};
   bootstrap_settings bootstrap{};

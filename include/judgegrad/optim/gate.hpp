@@ -103,18 +103,6 @@ std::vector<double> as_vector(const per_criterion<Set, double>& v) {
   return {v.values.begin(), v.values.end()};
 }
 
-template <class Scalar, metric_type M, criteria_set Set>
-verdict paired_scores(const evidence<Set>& e) {
-  verdict v;
-  auto cand = values<M>(e.items, *e.candidate, e.incumbent, e.reference_edge_cases);
-  auto inc = values<M>(e.items, *e.incumbent, e.candidate, e.reference_edge_cases);
-  v.candidate = Scalar::apply(cand);
-  v.incumbent = Scalar::apply(inc);
-  v.candidate_by_criterion = as_vector(cand);
-  v.incumbent_by_criterion = as_vector(inc);
-  return v;
-}
-
 inline std::string number(double x) { return std::isnan(x) ? std::string("undefined") : fmt::format("{:.4f}", x); }
 
 /// Thousandths as a decimal, for names: 10 -> "0.01".
@@ -134,6 +122,20 @@ constexpr void append_thousandths(fixed_string<N>& s, int t) {
 }
 
 }  // namespace detail
+
+/// A gate's building block: candidate and incumbent measured with metric M on the items both
+/// scored, per criterion (direction-normalised) and scalarized; `accept` left false.
+template <class Scalar, metric_type M, criteria_set Set>
+verdict paired_scores(const evidence<Set>& e) {
+  verdict v;
+  auto cand = detail::values<M>(e.items, *e.candidate, e.incumbent, e.reference_edge_cases);
+  auto inc = detail::values<M>(e.items, *e.incumbent, e.candidate, e.reference_edge_cases);
+  v.candidate = Scalar::apply(cand);
+  v.incumbent = Scalar::apply(inc);
+  v.candidate_by_criterion = detail::as_vector(cand);
+  v.incumbent_by_criterion = detail::as_vector(inc);
+  return v;
+}
 
 /// Every candidate is accepted (the reference's `validation_metric = "none"`); no validation calls.
 struct always {
@@ -219,7 +221,7 @@ struct paired {
 
   template <class Scalar, criteria_set Set>
   static verdict decide(const evidence<Set>& e) {
-    verdict v = detail::paired_scores<Scalar, Metric>(e);
+    verdict v = paired_scores<Scalar, Metric>(e);
     double gain = v.candidate - v.incumbent;
     v.accept = gain > margin;
     v.reason = fmt::format("candidate {} - incumbent {} = {} {} margin {}", detail::number(v.candidate), detail::number(v.incumbent),
@@ -259,7 +261,7 @@ struct paired_bootstrap {
   template <class Scalar, criteria_set Set>
   static verdict decide(const evidence<Set>& e) {
     static constexpr auto scales = judge::detail::scales<Set>();
-    verdict v = detail::paired_scores<Scalar, Metric>(e);
+    verdict v = paired_scores<Scalar, Metric>(e);
     // Per criterion: the items both prompts scored, and the metric of each under resample counts.
     struct column {
       std::vector<std::size_t> at;
@@ -340,7 +342,7 @@ struct pareto {
 
   template <class Scalar, criteria_set Set>
   static verdict decide(const evidence<Set>& e) {
-    verdict v = detail::paired_scores<Scalar, Metric>(e);
+    verdict v = paired_scores<Scalar, Metric>(e);
     bool regress = false, improve = false;
     std::string worst;
     for (std::size_t c = 0; c < Set::size; ++c) {

@@ -56,10 +56,10 @@ struct reference_quirks {
 /// Model and sampling parameters of one stage's calls. Unset values are settled by the backend
 /// stack (llm::role_defaults: the configuration's role settings, then the reference's defaults).
 struct call_settings {
-  std::string model;
-  std::optional<double> temperature;
-  std::optional<int> max_tokens;
-  std::optional<std::uint64_t> seed;
+  std::string model = {};
+  std::optional<double> temperature = {};
+  std::optional<int> max_tokens = {};
+  std::optional<std::uint64_t> seed = {};
 };
 
 /// OPRO's numbers (the reference's: top 20, 8 candidates, 3 demonstrations, a fixed batch).
@@ -69,7 +69,7 @@ struct opro_settings {
   std::size_t demonstrations = 3;
   /// The reference's OPRO sampled its judge at 0 and its optimizer at 1.0; unset here, they follow
   /// the judge's and the update's settings. run_settings::faithful() sets them.
-  std::optional<double> judge_temperature, optimizer_temperature;
+  std::optional<double> judge_temperature = {}, optimizer_temperature = {};
 };
 
 /// One optimization run.
@@ -82,14 +82,14 @@ struct run_settings {
   /// last only. The paper evaluates every step.
   std::size_t test_every = 1;
   prompt_style style = prompt_style::standard;  ///< the role prompts' wording
-  judge::judge_settings judge;     ///< the judge's calls (repairs, failure policy, parameters)
-  call_settings loss, gradient, update, evaluator;
+  judge::judge_settings judge = {};  ///< the judge's calls (repairs, failure policy, parameters)
+  call_settings loss = {}, gradient = {}, update = {}, evaluator = {};
   /// Extra rounds re-asking a stage call whose reply had not the shape asked for (an update
   /// without usable JSON, a keyed reply missing a criterion); 0: none.
   int repair_rounds = 1;
-  opro_settings opro;
-  reference_quirks quirks;
-  std::string run;                 ///< a name for the records (default: the variant's name)
+  opro_settings opro = {};
+  reference_quirks quirks = {};
+  std::string run = {};            ///< a name for the records (default: the variant's name)
 
   /// The reference's behaviour throughout: faithful prompts, no repairs, abort at 5% failed judge
   /// replies, and every quirk on.

@@ -33,8 +33,10 @@ inline std::string critique_for(const memory& w, std::string_view body, std::siz
   const auto& name = w.criteria()[c].name;
   auto groups = protocol::read_groups(body);
   for (const auto& g : groups)
-    for (const auto& item : g.items)
-      if (auto t = protocol::entry_text(protocol::read_entries(item, names), name)) return std::string(*t);
+    for (const auto& item : g.items) {
+      auto entries = protocol::read_entries(item, names);
+      if (auto t = protocol::entry_text(entries, name)) return std::string(*t);
+    }
   auto joined = [](const protocol::group& g) {
     std::string out;
     for (const auto& i : g.items) out += (out.empty() ? "" : "\n") + i;
@@ -152,9 +154,17 @@ inline std::string gradient(const memory& w, const std::vector<section>& section
       if (!w.criteria()[owner].facets[f].stated_in(folded) &&
           std::find(proposed.begin(), proposed.end(), std::pair{owner, f}) == proposed.end())
         missing.push_back(f);
-    if (missing.empty()) {
-      generic(target);
-      continue;
+    bool restate = missing.empty();
+    if (restate) {
+      // Nothing of the target left to propose: a critic of that criterion restates a facet its
+      // instruction already states (on topic, adding nothing), rather than turning generic.
+      owner = target;
+      for (std::size_t f = 0; f < w.criteria()[target].facets.size(); ++f)
+        if (std::find(proposed.begin(), proposed.end(), std::pair{target, f}) == proposed.end()) missing.push_back(f);
+      if (missing.empty()) {
+        generic(target);
+        continue;
+      }
     }
     std::size_t f = missing[r.below(missing.size())];
     proposed.push_back({owner, f});
@@ -164,8 +174,13 @@ inline std::string gradient(const memory& w, const std::vector<section>& section
       if (o >= t) ++o;
       named = covered[o];
     }
-    say(second, named,
-        fmt::format(fmt::runtime(facet_templates[r.below(3)]), w.criteria()[named].name, w.criteria()[owner].facets[f].phrase) + " ");
+    static constexpr std::string_view restate_templates[] = {
+        "For {}, keep telling the judge to look at {}.",
+        "For {}, the instruction rightly asks about {}; keep it.",
+        "For {}, the judge should still weigh {}.",
+    };
+    const auto& templates = restate ? restate_templates : facet_templates;
+    say(second, named, fmt::format(fmt::runtime(templates[r.below(3)]), w.criteria()[named].name, w.criteria()[owner].facets[f].phrase) + " ");
   }
   if (json) {
     std::vector<protocol::named_text> keyed;
