@@ -18,11 +18,14 @@ struct comparison {
 
 class ratio_reporter : public benchmark::ConsoleReporter {
  public:
-  std::map<std::string, double> times;  // CPU time per iteration, in seconds: steadier than wall time on a shared machine
+  explicit ratio_reporter(bool wall = false) : wall_(wall) {}
+  /// Time per iteration, in seconds: CPU time (steadier on a shared machine), or wall time for work
+  /// done outside this process.
+  std::map<std::string, double> times;
   void ReportRuns(const std::vector<Run>& runs) override {
     // With --benchmark_repetitions the median stands for the benchmark.
     for (const auto& r : runs) {
-      const double seconds = r.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
+      const double seconds = (wall_ ? r.GetAdjustedRealTime() : r.GetAdjustedCPUTime()) / benchmark::GetTimeUnitMultiplier(r.time_unit);
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") times[r.run_name.str()] = seconds;
       else if (r.run_type == Run::RT_Iteration && !medians_.count(r.run_name.str())) times[r.run_name.str()] = seconds;
       if (r.run_type == Run::RT_Aggregate) medians_.insert(r.run_name.str());
@@ -32,15 +35,18 @@ class ratio_reporter : public benchmark::ConsoleReporter {
 
  private:
   std::set<std::string> medians_;
+  bool wall_ = false;
 };
 
-/// Runs the benchmarks, then prints "label: baseline / measured = ratio" for every pair that ran.
-inline int run(int argc, char** argv, const std::vector<comparison>& pairs) {
+/// Runs the benchmarks, then prints "label: baseline / measured = ratio" for every pair that ran;
+/// `wall`: compare wall times instead of CPU times.
+inline int run(int argc, char** argv, const std::vector<comparison>& pairs, bool wall = false) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  ratio_reporter reporter;
+  ratio_reporter reporter(wall);
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::printf("\nratios (baseline CPU time / measured CPU time; > 1 means faster than the baseline):\n");
+  std::printf("\nratios (baseline %s time / measured %s time; > 1 means faster than the baseline):\n", wall ? "wall" : "CPU",
+              wall ? "wall" : "CPU");
   for (const auto& p : pairs) {
     auto m = reporter.times.find(p.measured), b = reporter.times.find(p.baseline);
     if (m == reporter.times.end() || b == reporter.times.end()) continue;

@@ -1,7 +1,11 @@
-// Requests per second of `judgegrad serve` (the real binary, over loopback HTTP with keep-alive,
-// one and four clients) against its baseline measured in the same run: the same judge requests
-// answered by the simulated world in-process. Counter `x_direct` = time per request / time per
-// in-process reply.
+// Requests per second of `judgegrad serve` (the real binary, over loopback HTTP with keep-alive)
+// against its baseline measured in the same run: the same judge requests answered by the simulated
+// world in-process. Counter `x_direct` = time per request / time per in-process reply.
+//
+// BM_batch/C sends 200 judge requests as one batch through judgegrad's HTTP backend with C requests
+// in flight (C = 1, 16, 64): an evaluation through `serve` must not get slower with more
+// concurrency (a listen backlog of 5, or fewer workers than kept-alive connections, made it 30x
+// slower at 64). Its items_per_second is the server's throughput under that load.
 //
 // Needs the data (JUDGEGRAD_DATA, else ../shared/data) and the judgegrad binary (JUDGEGRAD_BIN,
 // else ../examples/cli/judgegrad next to this program's directory).
@@ -9,7 +13,10 @@
 #include <judgegrad/judge/prompts.hpp>
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/llm/openai.hpp>
 #include <judgegrad/sim.hpp>
+
+#include "ratio.hpp"
 
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
@@ -33,7 +40,7 @@ using summeval = jg::summeval::all;
 namespace {
 
 struct fixture {
-  std::vector<std::string> prompts;  // judge prompts for the 160 training rows
+  std::vector<std::string> prompts;  // judge prompts for the 160 training rows and the first 40 test rows
   std::vector<std::string> bodies;   // the same as chat-completion bodies
   jg::sim::world world;
   double direct_seconds = 0;         // per in-process reply
@@ -43,7 +50,9 @@ struct fixture {
   static jg::sim::world load(std::vector<std::string>& prompts, std::vector<std::string>& bodies) {
     auto data = jg::data::summeval_paper<summeval>(jg::data::data_directory(std::nullopt, "../shared/data"));
     auto p = jg::judge::summeval_prompt<summeval>();
-    for (const auto& e : data.train) {
+    std::vector<jg::example<summeval>> rows(data.train.begin(), data.train.end());
+    rows.insert(rows.end(), data.test.begin(), data.test.begin() + 40);
+    for (const auto& e : rows) {
       prompts.push_back(jg::judge::render(p, e));
       jg::json_writer w;
       w.begin_object().key("model").value("judgegrad-sim").key("messages").begin_array().begin_object();
@@ -78,7 +87,7 @@ struct fixture {
     if (server == 0) {
       dup2(fds[1], 1);
       close(fds[0]);
-      execl(bin.c_str(), bin.c_str(), "serve", "--port", "0", "--threads", "4", static_cast<char*>(nullptr));
+      execl(bin.c_str(), bin.c_str(), "serve", "--port", "0", static_cast<char*>(nullptr));
       _exit(127);
     }
     close(fds[1]);
@@ -143,24 +152,65 @@ void BM_http(benchmark::State& state) {
   state.counters["x_direct"] = benchmark::Counter(per / f.direct_seconds, benchmark::Counter::kAvgThreads);
 }
 
+/// 200 judge requests in one batch through the HTTP backend, `state.range(0)` in flight.
+void BM_batch(benchmark::State& state) {
+  auto& f = shared();
+  jg::llm::openai_options o;
+  o.base_url = fmt::format("http://127.0.0.1:{}/v1", f.port);
+  o.max_concurrent = static_cast<std::size_t>(state.range(0));
+  jg::llm::openai http(o);
+  std::vector<jg::llm::request> batch;
+  for (const auto& p : f.prompts) {
+    jg::llm::request r;
+    r.model = "judgegrad-sim";
+    r.role = jg::llm::role::judge;
+    r.messages.push_back({"user", p});
+    batch.push_back(std::move(r));
+  }
+  for (auto _ : state) {
+    auto results = http.complete(batch);
+    for (const auto& r : results)
+      if (!r.ok()) state.SkipWithError(r.error().message.c_str());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch.size()));
+}
+
+/// The in-process world answering the same batch: the baseline of the server's throughput.
+void BM_batch_in_process(benchmark::State& state) {
+  auto& f = shared();
+  std::vector<jg::llm::request> batch;
+  for (const auto& p : f.prompts) {
+    jg::llm::request r;
+    r.role = jg::llm::role::judge;
+    r.messages.push_back({"user", p});
+    batch.push_back(std::move(r));
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(f.world.complete(batch));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch.size()));
+}
+
 }  // namespace
 
 BENCHMARK(BM_in_process);
 BENCHMARK(BM_http)->UseRealTime();
 BENCHMARK(BM_http)->Threads(4)->UseRealTime();
+BENCHMARK(BM_batch_in_process)->UseRealTime();
+BENCHMARK(BM_batch)->Arg(1)->Arg(4)->Arg(16)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   try {
     shared();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sim_server: %s\n", e.what());
     return 1;
   }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  // Wall time here: the server works in another process, which the client's CPU time would miss.
+  int rc = ratio_bench::run(argc, argv,
+                            {{"evaluate through serve: 64 in flight vs 1 (>= 1 wanted)", "BM_batch/64/real_time", "BM_batch/1/real_time"},
+                             {"evaluate through serve: 16 in flight vs 1", "BM_batch/16/real_time", "BM_batch/1/real_time"},
+                             {"server at 64 in flight vs the in-process world", "BM_batch/64/real_time", "BM_batch_in_process/real_time"}},
+                            true);
   curl_global_cleanup();
-  return 0;
+  return rc;
 }

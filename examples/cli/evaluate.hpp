@@ -2,7 +2,8 @@
 // split with the seed judge prompt in both layouts (one joint call per item, and one call per item
 // and criterion), reports each criterion's agreement with the human scores with bootstrap
 // intervals and coverage, and compares the layouts item for item (instruction interference).
-// Without --config it asks the built-in simulator, and says so.
+// Without --config the simulator answers; a report is labelled SIMULATED whenever a simulated
+// model answered, however it was reached.
 #pragma once
 
 #include <judgegrad/data.hpp>
@@ -10,20 +11,18 @@
 #include <judgegrad/llm.hpp>
 #include <judgegrad/sim.hpp>
 
-#include "serve.hpp"
+#include "common.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <span>
 #include <string>
 
 namespace judgegrad_cli {
-
-namespace jg = judgegrad;
 
 /// Everything `evaluate` reads from the command line.
 struct evaluate_options {
@@ -33,123 +32,269 @@ struct evaluate_options {
   std::string layout = "both";
   std::string config_file;
   std::string preset = "paper";
-  std::size_t limit = 0;
-  std::size_t resamples = 1000;
+  long long limit = 0;
+  long long resamples = 1000;
   std::uint64_t seed = 0;
   bool faithful = false;
+  double min_coverage = 0.9;
   std::string predictions_file;
+  std::string json_file;
+  bool quiet = false;
 };
 
 inline CLI::App* add_evaluate(CLI::App& app, evaluate_options& o) {
   auto* cmd = app.add_subcommand("evaluate", "Score a test split with the seed judge prompt and report agreement with humans");
-  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else ../shared/data)");
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the shared data beside the source tree)");
   cmd->add_option("--dataset", o.dataset, "Data set")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
   cmd->add_option("--split", o.split, "SummEval: paper or docsplit; BRIGHTER: paper or official")
       ->check(CLI::IsMember({"paper", "docsplit", "official"}))->capture_default_str();
   cmd->add_option("--layout", o.layout, "Judge layout")->check(CLI::IsMember({"joint", "per_criterion", "both"}))->capture_default_str();
   cmd->add_option("--config", o.config_file, "LLM configuration (docs/backends.md); without it the simulator answers");
   cmd->add_option("--preset", o.preset, "Simulator preset (docs/simulator.md)")->capture_default_str();
-  cmd->add_option("--limit", o.limit, "Score only the first N test items (0: all)");
-  cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for the intervals")->capture_default_str();
+  cmd->add_option("--limit", o.limit, "Score only the first N test items (0: all)")->check(at_least(0))->capture_default_str();
+  cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for the intervals (0: no intervals)")->check(at_least(0))->capture_default_str();
   cmd->add_option("--seed", o.seed, "Bootstrap seed")->capture_default_str();
+  cmd->add_option("--min-coverage", o.min_coverage, "Exit with 5 when a criterion has a valid score for fewer items than this share")
+      ->check(between(0, 1))->capture_default_str();
   cmd->add_flag("--faithful", o.faithful, "The reference's prompt structure, no repair, abort at 5% failed replies");
   cmd->add_option("--predictions", o.predictions_file, "Write every item's replies and scores here as JSON Lines");
+  cmd->add_option("--json", o.json_file, "Write the whole report here as JSON");
+  cmd->add_flag("--quiet", o.quiet, "No progress line");
   return cmd;
 }
 
 namespace detail {
 
+inline std::string with_interval(double value, double low, double high, bool intervals, const char* fmt_value) {
+  if (std::isnan(value)) return "undefined";
+  std::string v = fmt::format(fmt::runtime(fmt_value), value);
+  if (!intervals || std::isnan(low)) return v;
+  return fmt::format("{} [{}, {}]", v, fmt::format(fmt::runtime(fmt_value), low), fmt::format(fmt::runtime(fmt_value), high));
+}
+
 template <jg::criteria_set Set>
-void print_report(std::string_view title, const jg::judge::evaluation<Set>& ev) {
-  fmt::print("\n{} ({} calls, {} items without every score)\n", title, ev.calls, ev.failed_items);
-  fmt::print("{:<12} {:>8}  {:>24}  {:>8}  {:>22}\n", "criterion", "coverage", "spearman [95% CI]", "kendall",
-             "mae [95% CI]");
+void print_report(std::string_view title, const jg::judge::evaluation<Set>& ev, bool intervals) {
+  fmt::print("\n{} ({} calls, {} repairs, {} items without every score)\n", title, ev.calls, ev.repair_calls, ev.failed_items);
+  fmt::print("{:<12} {:>8}  {:<24} {:<24} {:<22}\n", "criterion", "coverage", intervals ? "spearman [95% CI]" : "spearman",
+             intervals ? "kendall [95% CI]" : "kendall", intervals ? "mae [95% CI]" : "mae");
   double sum = 0;
-  ev.criteria.for_each([&](auto c, const jg::judge::criterion_report& r) {
+  std::size_t defined = 0;
+  for (std::size_t c = 0; c < Set::size; ++c) {
+    const auto& r = ev.criteria[c];
+    if (r.scored == 0) {
+      // Say why a row is empty: the calls' outcomes for this criterion.
+      std::map<std::string, std::size_t> why;
+      for (const auto& item : ev.items) ++why[std::string(jg::judge::to_string(item.scores[c].status))];
+      std::string reasons;
+      for (const auto& [k, n] : why) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", n, k);
+      fmt::print("{:<12} {:>8.3f}  no valid score for any of {} items ({})\n", Set::names[c], r.coverage, r.items, reasons);
+      continue;
+    }
     const auto* rho = r.find("spearman");
     const auto* tau = r.find("kendall");
     const auto* mae = r.find("mae");
-    sum += rho->value;
-    fmt::print("{:<12} {:>8.3f}  {:+.3f} [{:+.3f}, {:+.3f}]  {:>+8.3f}  {:.3f} [{:.3f}, {:.3f}]\n",
-               decltype(c)::type::name, r.coverage, rho->value, rho->low, rho->high, tau->value, mae->value, mae->low,
-               mae->high);
-  });
-  fmt::print("{:<12} {:>8}  {:+.3f}\n", "mean", "", sum / static_cast<double>(Set::size));
-}
-
-template <jg::criteria_set Set, class Backend>
-int evaluate_with(Backend& backend, const jg::judge_prompt<Set>& prompt, std::span<const jg::example<Set>> test,
-                  const evaluate_options& o) {
-  auto settings = o.faithful ? jg::judge::judge_settings::faithful() : jg::judge::judge_settings{};
-  settings.bootstrap.resamples = o.resamples;
-  settings.bootstrap.seed = o.seed;
-  std::optional<jg::judge::evaluation<Set>> joint, per_criterion;
-  if (o.layout != "per_criterion") {
-    joint = jg::judge::evaluate<jg::layout::joint>(backend, prompt, test, settings);
-    print_report("joint layout: one call scores every criterion", *joint);
+    if (!std::isnan(rho->value)) sum += rho->value, ++defined;
+    fmt::print("{:<12} {:>8.3f}  {:<24} {:<24} {:<22}\n", Set::names[c], r.coverage,
+               with_interval(rho->value, rho->low, rho->high, intervals, "{:+.3f}"), with_interval(tau->value, tau->low, tau->high, intervals, "{:+.3f}"),
+               with_interval(mae->value, mae->low, mae->high, intervals, "{:.3f}"));
   }
-  if (o.layout != "joint") {
-    per_criterion = jg::judge::evaluate<jg::layout::per_criterion>(backend, prompt, test, settings);
-    print_report("per-criterion layout: one call per criterion", *per_criterion);
-  }
-  if (joint && per_criterion) {
-    fmt::print("\nper-criterion minus joint, paired over the same items (spearman):\n");
-    for (std::size_t c = 0; c < Set::size; ++c) {
-      auto d = jg::judge::compare<jg::metric::spearman>(test, *per_criterion, *joint, c, settings.bootstrap);
-      fmt::print("{:<12} {:+.3f} [{:+.3f}, {:+.3f}]  p = {:.3f}\n", Set::names[c], d.difference, d.ci.lower, d.ci.upper,
-                 d.p_value);
-    }
-  }
-  if (!o.predictions_file.empty()) {
-    std::ofstream out(o.predictions_file, std::ios::binary);
-    if (joint) out << jg::judge::to_jsonl(*joint);
-    if (per_criterion) out << jg::judge::to_jsonl(*per_criterion);
-    if (!out) throw std::runtime_error("judgegrad evaluate: cannot write " + o.predictions_file);
-  }
-  return 0;
+  if (defined == Set::size) fmt::print("{:<12} {:>8}  {:+.3f}\n", "mean", "", sum / static_cast<double>(Set::size));
+  else fmt::print("{:<12} {:>8}  undefined: {} of {} criteria have no Spearman\n", "mean", "", Set::size - defined, Set::size);
 }
 
 template <jg::criteria_set Set>
-int evaluate_split(const jg::data::train_test<Set>& data, const jg::judge_prompt<Set>& prompt,
-                   const std::filesystem::path& dir, const evaluate_options& o) {
-  std::span<const jg::example<Set>> test(data.test.examples);
-  if (o.limit > 0 && o.limit < test.size()) test = test.first(o.limit);
-  fmt::print("judgegrad {}: {} {} test split, {} items, {} criteria\n", jg::version_string, o.dataset, o.split,
-             test.size(), Set::size);
-  if (!o.config_file.empty()) {
-    auto backend = jg::llm::make_backend(jg::llm::load_llm_config(o.config_file));
-    fmt::print("backend: the endpoints of {}\n", o.config_file);
-    int rc = evaluate_with(*backend, prompt, test, o);
-    fmt::print("\n{}\n", backend->inner().report().to_json());
-    return rc;
+void write_evaluation(jg::json_writer& w, const jg::judge::evaluation<Set>& ev) {
+  w.begin_object().key("calls").value(static_cast<std::uint64_t>(ev.calls)).key("repair_calls").value(static_cast<std::uint64_t>(ev.repair_calls))
+      .key("failed_items").value(static_cast<std::uint64_t>(ev.failed_items)).key("prompt").value(ev.prompt).key("criteria");
+  jg::judge::write_json(w, ev.criteria);
+  w.end_object();
+}
+
+template <jg::criteria_set Set>
+void add_failures(failure_summary& f, const jg::judge::evaluation<Set>& ev) {
+  for (const auto& item : ev.items)
+    for (const auto& call : item.calls)
+      f.add(call.status != jg::judge::reply_status::call_failed, jg::llm::to_string(call.error_kind), call.error);
+}
+
+template <jg::criteria_set Set>
+int evaluate_with(backend& b, const jg::judge_prompt<Set>& prompt, std::span<const jg::example<Set>> test, const evaluate_options& o,
+                  output_file& predictions, output_file& json) {
+  auto settings = o.faithful ? jg::judge::judge_settings::faithful() : jg::judge::judge_settings{};
+  settings.bootstrap.resamples = static_cast<std::size_t>(o.resamples);
+  settings.bootstrap.seed = o.seed;
+  bool intervals = o.resamples > 0;
+  std::string header = fmt::format("judgegrad {}: evaluate, {} {} test split, {} items, {} criteria", jg::version_string, o.dataset,
+                                   o.split, test.size(), Set::size);
+
+  // A configured endpoint gets one call first: a dead or misconfigured endpoint fails here, after
+  // one request's retries, not after a whole batch of them; and its reply says what answers.
+  if (b.config()) {
+    auto first = jg::judge::plan<jg::layout::joint>(prompt, test.first(std::min<std::size_t>(1, test.size())), settings);
+    if (!first.pending().empty()) {
+      auto r = b.complete(std::span<const jg::llm::request>(first.pending().data(), 1));
+      if (!r[0].ok()) {
+        const auto& e = r[0].error();
+        bool budget = e.kind == jg::llm::error_kind::budget_exhausted;
+        throw failure(budget ? exit_budget : exit_backend,
+                      fmt::format("the first call to {} failed, so nothing else was sent: {}: {}", b.description(),
+                                  jg::llm::to_string(e.kind), e.message));
+      }
+    }
   }
-  auto world = simulated_world(o.dataset, dir, jg::sim::preset(o.preset));
-  fmt::print("backend: SIMULATED LLM (preset '{}'): not a language model; see docs/simulator.md\n", o.preset);
-  return evaluate_with(world, prompt, test, o);
+  bool simulated_first = b.simulated();
+  fmt::print("{}{}\nbackend: {}\n", header, simulated_first ? " (SIMULATED)" : "", simulated_first && b.config()
+                                                                                      ? fmt::format("{} (its replies come from a simulated model)", b.description())
+                                                                                      : b.description());
+  std::fflush(stdout);
+
+  std::optional<jg::judge::evaluation<Set>> joint, per_criterion;
+  // Each layout's table as soon as it is done; the label follows what answered, however reached.
+  auto run_layout = [&](auto layout, std::string_view name, std::string_view title, std::optional<jg::judge::evaluation<Set>>& out) {
+    std::size_t per_item = decltype(layout)::one_call_per_criterion ? Set::size : 1;
+    jg::experiment::progress bar(b.activity(), jg::experiment::progress_mode_for(stderr, o.quiet), fmt::format("evaluate, {} layout", name),
+                                 static_cast<std::uint64_t>(test.size() * per_item));
+    try {
+      out = jg::judge::evaluate<decltype(layout)>(b, prompt, test, settings);
+    } catch (const jg::judge::judge_failure<Set>& e) {
+      bar.stop();
+      throw failure(exit_backend, fmt::format("the {} layout: {}.\nFaithful mode keeps the reference's 5% abort and repairs no reply (by "
+                                              "design); run without --faithful to repair bad replies and report coverage instead",
+                                              name, e.what()));
+    }
+    bar.stop();
+    if (b.simulated() && !simulated_first) {
+      fmt::print("SIMULATED: the replies came from a simulated model\n");
+      simulated_first = true;
+    }
+    print_report(title, *out, intervals);
+    std::fflush(stdout);
+  };
+  if (o.layout != "per_criterion") run_layout(jg::layout::joint{}, "joint", "joint layout: one call scores every criterion", joint);
+  if (o.layout != "joint") run_layout(jg::layout::per_criterion{}, "per_criterion", "per-criterion layout: one call per criterion", per_criterion);
+  if (intervals)
+    fmt::print("\nintervals: {:.0f}% percentile bootstrap over items ({} resamples, seed {})\n", settings.bootstrap.confidence * 100,
+               settings.bootstrap.resamples, settings.bootstrap.seed);
+
+  std::vector<jg::stats::paired_comparison> comparison;
+  if (joint && per_criterion) {
+    if (intervals)
+      fmt::print("\nper-criterion minus joint, paired over the same items (spearman; paired bootstrap over items, {} resamples):\n",
+                 o.resamples);
+    else
+      fmt::print("\nper-criterion minus joint, over the same items (spearman):\n");
+    for (std::size_t c = 0; c < Set::size; ++c) {
+      jg::stats::paired_comparison d;
+      if (intervals) d = jg::judge::compare<jg::metric::spearman>(test, *per_criterion, *joint, c, settings.bootstrap);
+      else {
+        auto gold = jg::judge::gold_column(test, c), a = jg::judge::score_column(*per_criterion, c), z = jg::judge::score_column(*joint, c);
+        std::vector<double> g, pa, pb;
+        for (std::size_t i = 0; i < gold.size(); ++i)
+          if (!std::isnan(gold[i]) && !std::isnan(a[i]) && !std::isnan(z[i])) g.push_back(gold[i]), pa.push_back(a[i]), pb.push_back(z[i]);
+        d.difference = jg::stats::spearman(g, pa).value - jg::stats::spearman(g, pb).value;
+      }
+      comparison.push_back(d);
+      if (std::isnan(d.difference)) fmt::print("{:<12} undefined (too few items both layouts scored)\n", Set::names[c]);
+      else if (intervals) fmt::print("{:<12} {:+.3f} [{:+.3f}, {:+.3f}]  p = {:.3f}\n", Set::names[c], d.difference, d.ci.lower, d.ci.upper, d.p_value);
+      else fmt::print("{:<12} {:+.3f}\n", Set::names[c], d.difference);
+    }
+  }
+
+  failure_summary failures;
+  if (joint) add_failures(failures, *joint);
+  if (per_criterion) add_failures(failures, *per_criterion);
+  if (failures.failed) fmt::print(stderr, "judgegrad evaluate: {}\n", failures.text("judge"));
+  if (auto m = b.meter()) fmt::print("\n{}\n", m->to_json());
+
+  if (json) {
+    jg::json_writer w;
+    w.begin_object().key("judgegrad").value(jg::version_string).key("simulated").value(b.simulated()).key("backend").value(b.description())
+        .key("dataset").value(o.dataset).key("split").value(o.split).key("items").value(static_cast<std::uint64_t>(test.size()));
+    w.key("intervals").begin_object().key("method").value("percentile bootstrap over items").key("resamples").value(static_cast<std::uint64_t>(o.resamples))
+        .key("confidence").value(settings.bootstrap.confidence).key("seed").value(o.seed).end_object();
+    w.key("layouts").begin_object();
+    if (joint) write_evaluation(w.key("joint"), *joint);
+    if (per_criterion) write_evaluation(w.key("per_criterion"), *per_criterion);
+    w.end_object();
+    if (!comparison.empty()) {
+      w.key("comparison").begin_object().key("test").value("paired bootstrap over items").key("metric").value("spearman")
+          .key("difference").value("per_criterion minus joint").key("criteria").begin_object();
+      for (std::size_t c = 0; c < Set::size; ++c)
+        w.key(Set::names[c]).begin_object().key("difference").value(comparison[c].difference).key("low").value(comparison[c].ci.lower)
+            .key("high").value(comparison[c].ci.upper).key("p_value").value(comparison[c].p_value).end_object();
+      w.end_object().end_object();
+    }
+    w.key("failures").begin_object().key("calls").value(static_cast<std::uint64_t>(failures.calls))
+        .key("failed").value(static_cast<std::uint64_t>(failures.failed)).key("first").value(failures.first).end_object();
+    w.end_object();
+    json.write(std::move(w).str() + "\n");
+  }
+  if (predictions) {
+    if (joint) predictions.write(jg::judge::to_jsonl(*joint));
+    if (per_criterion) predictions.write(jg::judge::to_jsonl(*per_criterion));
+  }
+
+  // Coverage decides the exit: a report without scores is a failed run.
+  std::string low;
+  for (const auto* ev : {joint ? &*joint : nullptr, per_criterion ? &*per_criterion : nullptr}) {
+    if (!ev) continue;
+    for (std::size_t c = 0; c < Set::size; ++c)
+      if (ev->criteria[c].items > 0 && ev->criteria[c].coverage < o.min_coverage)
+        low += fmt::format("{}{} ({} layout) {:.3f}", low.empty() ? "" : ", ", Set::names[c], ev == &*joint ? "joint" : "per_criterion",
+                           ev->criteria[c].coverage);
+  }
+  if (!low.empty()) {
+    fmt::print(stderr, "judgegrad evaluate: coverage below --min-coverage {}: {}\n", o.min_coverage, low);
+    return failures.budget ? exit_budget : exit_backend;
+  }
+  return exit_ok;
+}
+
+template <jg::criteria_set Set>
+int evaluate_split(const jg::data::train_test<Set>& data, const jg::judge_prompt<Set>& prompt, const std::filesystem::path& dir,
+                   const evaluate_options& o, output_file& predictions, output_file& json) {
+  std::span<const jg::example<Set>> test(data.test.examples);
+  if (o.limit > 0 && static_cast<std::size_t>(o.limit) < test.size()) test = test.first(static_cast<std::size_t>(o.limit));
+  if (!o.config_file.empty()) {
+    auto b = backend::from_config(o.config_file, {jg::llm::role::judge}, "judgegrad evaluate");
+    if (!b.config()->price_note.empty()) fmt::print(stderr, "judgegrad evaluate: {}\n", b.config()->price_note);
+    return evaluate_with(b, prompt, test, o, predictions, json);
+  }
+  jg::sim::params p;
+  try {
+    p = jg::sim::preset(o.preset);
+  } catch (const std::exception& e) {
+    throw failure(exit_usage, fmt::format("--preset {}: {}", o.preset, e.what()));
+  }
+  auto world = simulated_world(o.dataset, dir, p, o.split);
+  auto b = backend::from_world(world, o.preset);
+  return evaluate_with(b, prompt, test, o, predictions, json);
 }
 
 }  // namespace detail
 
 inline int run_evaluate(const evaluate_options& o) {
-  auto dir = jg::data::data_directory(o.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.data_dir),
-                                      "../shared/data");
+  output_file predictions(o.predictions_file, "--predictions"), json(o.json_file, "--json");  // checked before any call
   auto style = o.faithful ? jg::prompt_style::faithful : jg::prompt_style::standard;
+  if (o.dataset == "summeval" && o.split == "official")
+    throw failure(exit_usage, "--split official: SummEval has the splits paper and docsplit");
+  if (o.dataset == "brighter" && o.split == "docsplit")
+    throw failure(exit_usage, "--split docsplit: BRIGHTER has the splits paper and official");
+  auto dir = data_dir(o.data_dir);
   if (o.dataset == "summeval") {
-    if (o.split == "official") throw CLI::ValidationError("--split", "SummEval has the splits paper and docsplit");
     using set = jg::summeval::all;
-    auto data = o.split == "docsplit" ? jg::data::summeval_docsplit<set>(dir) : jg::data::summeval_paper<set>(dir);
-    return detail::evaluate_split(data, jg::judge::summeval_prompt<set>(style), dir, o);
+    auto data = load_data(dir, [&] { return o.split == "docsplit" ? jg::data::summeval_docsplit<set>(dir) : jg::data::summeval_paper<set>(dir); });
+    return detail::evaluate_split(data, jg::judge::summeval_prompt<set>(style), dir, o, predictions, json);
   }
   using set = jg::brighter::all;
-  if (o.split == "docsplit") throw CLI::ValidationError("--split", "BRIGHTER has the splits paper and official");
-  jg::data::train_test<set> data;
-  if (o.split == "official") {
-    auto official = jg::data::brighter_official<set>(dir);
-    data = {std::move(official.train), std::move(official.test)};
-  } else {
-    data = jg::data::brighter_paper<set>(dir);
-  }
-  return detail::evaluate_split(data, jg::judge::brighter_prompt<set>(style), dir, o);
+  auto data = load_data(dir, [&] {
+    if (o.split == "official") {
+      auto official = jg::data::brighter_official<set>(dir);
+      return jg::data::train_test<set>{std::move(official.train), std::move(official.test)};
+    }
+    return jg::data::brighter_paper<set>(dir);
+  });
+  return detail::evaluate_split(data, jg::judge::brighter_prompt<set>(style), dir, o, predictions, json);
 }
 
 }  // namespace judgegrad_cli

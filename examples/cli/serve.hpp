@@ -7,6 +7,8 @@
 #include <judgegrad/sim.hpp>
 #include <judgegrad/sim/server.hpp>
 
+#include "common.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -32,6 +34,7 @@ struct serve_options {
   std::string dataset = "summeval";
   std::string preset = "paper";
   std::string config_file;
+  std::string llm_config_file;  ///< given by mistake: --config is an LLM configuration elsewhere
   std::optional<std::uint64_t> seed;
   std::string api_key_env;
   std::string upstream_key_env;
@@ -44,13 +47,14 @@ inline CLI::App* add_serve(CLI::App& app, serve_options& o) {
   o.server.port = 8642;
   cmd->add_option("--port", o.server.port, "Port to listen on (0: any free port, printed)")->check(CLI::Range(0, 65535))->capture_default_str();
   cmd->add_option("--host", o.server.host, "Address to bind (loopback unless told otherwise)")->capture_default_str();
-  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else ../shared/data)");
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the shared data beside the source tree)");
   cmd->add_option("--dataset", o.dataset, "Data set the world knows")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
   cmd->add_option("--preset", o.preset, "Knob preset (paper, noiseless)")->capture_default_str();
-  cmd->add_option("--config", o.config_file, "JSON file of knobs overriding the preset (docs/simulator.md)");
+  cmd->add_option("--sim-config", o.config_file, "JSON file of simulator knobs overriding the preset (docs/simulator.md)");
+  cmd->add_option("--config", o.llm_config_file, "")->group("");  // hidden: explained in run_serve
   cmd->add_option("--seed", o.seed, "World seed (overrides the configuration)");
   cmd->add_option("--api-key-env", o.api_key_env, "Require 'Authorization: Bearer <key>' with the key read from this environment variable");
-  cmd->add_option("--threads", o.server.threads, "Worker threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--threads", o.server.threads, "Worker threads; each client connection kept alive holds one")->check(CLI::Range(1, 4096))->capture_default_str();
   cmd->add_option("--rate-429", o.server.faults.rate_limited, "Share of completions answered 429 with Retry-After")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--retry-after", o.server.faults.retry_after_seconds, "Retry-After seconds of a 429")->check(CLI::Range(0, 3600))->capture_default_str();
   cmd->add_option("--rate-5xx", o.server.faults.server_error, "Share answered 500, 502 or 503")->check(CLI::Range(0.0, 1.0));
@@ -84,44 +88,36 @@ inline jg::sim::params resolve_params(const serve_options& o) {
 
 }  // namespace detail
 
-/// The simulated world of a data set: it knows every file of the set (an example found in two
-/// files keeps the first one's labels), so that `serve` and an in-process run answer alike.
-inline jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p) {
-  if (dataset == "summeval") {
-    auto paper = jg::data::summeval_paper<jg::summeval::all>(dir);
-    auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
-    return jg::sim::world::of(p, paper.train, paper.test, docsplit.train, docsplit.test);
-  }
-  auto paper = jg::data::brighter_paper<jg::brighter::all>(dir);
-  auto official = jg::data::brighter_official<jg::brighter::all>(dir);
-  return jg::sim::world::of(p, paper.train, paper.test, official.train, official.dev, official.test);
-}
-
-/// Runs `serve` until SIGINT or SIGTERM. Exit codes: 0 after a clean stop, 2 for bad input.
+/// Runs `serve` until SIGINT or SIGTERM; 0 after a clean stop.
 inline int run_serve(const serve_options& o) {
-  try {
-    auto p = detail::resolve_params(o);
+  if (!o.llm_config_file.empty())
+    throw failure(exit_usage, fmt::format("--config {}: serve takes the simulator's knobs as --sim-config FILE (--config is an LLM "
+                                          "configuration in evaluate and run)", o.llm_config_file));
+  {
+    jg::sim::params p;
+    try {
+      p = detail::resolve_params(o);
+    } catch (const jg::sim::config_error& e) {
+      throw failure(exit_configuration, e.what());
+    }
     if (o.print_config) {
       fmt::print("{}\n", jg::sim::to_json(p));
       return 0;
     }
-    std::filesystem::path dir = jg::data::data_directory(o.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.data_dir),
-                                                         std::filesystem::current_path() / ".." / "shared" / "data");
     // A proxy needs no data: its world stays empty.
     auto world = [&] {
       if (!o.server.upstream.empty()) {
         std::vector<jg::sim::criterion_model> none{{"none", "", {1, 5, 1}, {}}};
         return jg::sim::world(none, p);
       }
-      return simulated_world(o.dataset, dir, p);
+      return simulated_world(o.dataset, data_dir(o.data_dir), p);
     }();
 
     jg::sim::server_options so = o.server;
     if (!o.api_key_env.empty()) {
       const char* key = std::getenv(o.api_key_env.c_str());
       if (key == nullptr || *key == '\0') {
-        fmt::print(stderr, "judgegrad serve: --api-key-env {}: that environment variable is not set or empty\n", o.api_key_env);
-        return 2;
+        throw failure(exit_usage, fmt::format("--api-key-env {}: that environment variable is not set or empty", o.api_key_env));
       }
       so.api_key = key;
     }
@@ -137,14 +133,18 @@ inline int run_serve(const serve_options& o) {
     if (!o.upstream_key_env.empty()) {
       const char* key = std::getenv(o.upstream_key_env.c_str());
       if (key == nullptr || *key == '\0') {
-        fmt::print(stderr, "judgegrad serve: --upstream-key-env {}: that environment variable is not set or empty\n", o.upstream_key_env);
-        return 2;
+        throw failure(exit_usage, fmt::format("--upstream-key-env {}: that environment variable is not set or empty", o.upstream_key_env));
       }
       so.upstream_api_key = key;
     }
 
     jg::sim::server server(world, so);
-    int port = server.start();
+    int port = 0;
+    try {
+      port = server.start();
+    } catch (const std::runtime_error& e) {
+      throw failure(exit_usage, fmt::format("--port {}: {}", o.server.port, e.what()));
+    }
     std::string what = so.upstream.empty() ? fmt::format("simulated world: {}, {} examples, seed {}", o.dataset, world.size(), p.seed)
                                            : fmt::format("proxy to {}, faults injected", so.upstream);
     fmt::print("judgegrad serve: listening on http://{}:{} ({}{})\n", so.host, port, what,
@@ -157,9 +157,6 @@ inline int run_serve(const serve_options& o) {
     fmt::print("judgegrad serve: {} received, stopped after {} requests ({} completions)\n",
                received == SIGTERM ? "SIGTERM" : "SIGINT", counts.requests, counts.ok + counts.proxied);
     return 0;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "judgegrad serve: {}\n", e.what());
-    return 2;
   }
 }
 

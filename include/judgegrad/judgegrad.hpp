@@ -12,3 +12,4 @@
 #include <judgegrad/sim.hpp>
 #include <judgegrad/judge.hpp>
 #include <judgegrad/optim.hpp>
+#include <judgegrad/experiment.hpp>

@@ -5,6 +5,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/llm/types.hpp>
+#include <judgegrad/llm/activity.hpp>
 #include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/secret.hpp>
 #include <judgegrad/llm/wire.hpp>

@@ -275,7 +275,11 @@ TEST_CASE("bad input: each case names file, line and field, and returns nothing"
     auto a = s.write("after.csv", "id,text,anger,fear,joy,sadness,surprise\nx,\"a\"b,0,0,0,0,0\n");
     expect_load_error([&] { data::load_brighter_csv(a); }, 2, "", "text after a closing quote");
     auto e = s.write("empty.csv", "");
-    expect_load_error([&] { data::load_brighter_csv(e); }, 0, "", "no header row");
+    expect_load_error([&] { data::load_brighter_csv(e); }, 0, "", "the file is empty: no header row");
+    auto h = s.write("header.csv", "id,text,anger,fear,joy,sadness,surprise\n");
+    expect_load_error([&] { data::load_brighter_csv(h); }, 0, "", "the file is empty: a header row, no records");
+    auto j = s.write("empty.jsonl", "\n\n");
+    expect_load_error([&] { data::load_summeval(j); }, 0, "", "the file is empty: no records");
     auto i = s.write("noid.csv", "id,text,anger,fear,joy,sadness,surprise\n ,a,0,0,0,0,0\n");
     expect_load_error([&] { data::load_brighter_csv(i); }, 2, "id", "empty id");
   }

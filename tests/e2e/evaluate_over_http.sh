@@ -35,7 +35,8 @@ config read_write
 "$bin" $args --config "$work/llm.json" >"$work/http.out" 2>"$work/http.err" || fail "evaluation over HTTP"
 [ "$(tables "$work/local.out")" = "$(tables "$work/http.out")" ] || fail "HTTP and in-process reports differ"
 [ "$(tables "$work/local.out" | wc -l)" -eq 14 ] || fail "expected 14 report lines (two layouts, one comparison)"
-grep -q '"cache_hits":0' "$work/http.out" || fail "the first run over HTTP should not hit the cache"
+# One hit: the first call went alone before the batch (a dead endpoint fails there), then in it.
+grep -q '"cache_hits":[1-9],' "$work/http.out" || fail "the first run over HTTP should hit the cache for its first call"
 
 kill "$pid"; wait "$pid" || true; pid=
 config replay_only

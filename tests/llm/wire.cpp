@@ -280,8 +280,30 @@ TEST_CASE("configuration errors name the file and the key") {
   CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://x"}}, "cache": {"path": "c", "mode": "sometimes"}})") ==
         "cfg.json: cache.mode: expected \"read_write\", \"replay_only\", \"write_only\" or \"off\"");
   CHECK(error_of(R"({"task_model": {"name": "m", "temprature": 1}})").find("cfg.json: task_model.temprature: unknown key") == 0);
-  CHECK(error_of(R"({"task_model": {"name": "m"}, "loss_model": {"name": "m"}, "gradient_model": {"name": "m"}})") ==
-        "cfg.json: optimizer_model: missing");
+  // A role left out is an error only for a command that uses it.
+  auto three = llm::parse_llm_config(R"({"task_model": {"name": "m"}, "loss_model": {"name": "m"}, "gradient_model": {"name": "m"}})", "cfg.json");
+  CHECK_NOTHROW(llm::require_roles(three, {llm::role::judge}, "judgegrad evaluate"));
+  CHECK_THROWS_WITH_AS(llm::require_roles(three, {llm::role::judge, llm::role::optimizer}, "judgegrad run"),
+                       "cfg.json: optimizer_model: missing (judgegrad run uses the optimizer role)", llm::config_error);
+  // Values outside their range name the key.
+  CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://x"}}, "roles": {"judge": {"model": "m", "temperature": 2.5}}})") ==
+        "cfg.json: roles.judge.temperature: 2.5 is outside 0..2, the range of a sampling temperature");
+  CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://x"}}, "roles": {"judge": {"model": "m", "max_tokens": 0}}})") ==
+        "cfg.json: roles.judge.max_tokens: 0 is not a token limit (1 or more)");
+  CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://x", "timeout": 0}}})") == "cfg.json: endpoints.a.timeout: 0 must be above 0");
+  // A USD budget: the file's prices, else the list-price table; a model in neither stops the command that uses it.
+  auto priced = llm::parse_llm_config(R"({"endpoints": {"a": {"base_url": "http://x"}}, "roles": {"judge": {"model": "gpt-4o-mini"},
+    "loss": {"model": "my-local-model"}}, "budget": {"max_usd": 5}})", "cfg.json");
+  CHECK(priced.meter.prices.at("gpt-4o-mini").input_per_mtok == 0.15);
+  CHECK_FALSE(priced.price_note.empty());
+  CHECK_NOTHROW(llm::require_roles(priced, {llm::role::judge}, "judgegrad evaluate"));
+  CHECK_THROWS_WITH_AS(llm::require_roles(priced, {llm::role::loss}, "judgegrad run"),
+                       doctest::Contains("cfg.json: budget.max_usd: a USD budget needs a price for model my-local-model (role loss)"),
+                       llm::config_error);
+  // The reference's file assumes no budget it does not state.
+  auto free = llm::parse_llm_config(R"({"task_model": {"name": "m"}, "endpoints": {"e": {"api_key": "${OPENROUTER_API_KEY}"}}})", "cfg.json",
+                                    ".", test_env);
+  CHECK_FALSE(free.meter.budget.max_usd);
   CHECK(error_of("{\"endpoints\": ").find("cfg.json: not valid JSON") == 0);
   CHECK(error_of(R"({"endpoints": {}})") == "cfg.json: endpoints: at least one endpoint is needed");
   CHECK_THROWS_WITH_AS(llm::load_llm_config("/nonexistent/llm.json"), "/nonexistent/llm.json: cannot open", llm::config_error);

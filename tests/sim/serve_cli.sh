@@ -70,11 +70,11 @@ stop TERM
 # Bad input is a clear error, not a crash.
 rc=0
 "$bin" serve --port 0 --data "$work/nowhere" >"$work/out" 2>"$work/err" || rc=$?
-[ "$rc" -eq 2 ] || fail "a missing data directory should exit 2, got $rc"
+[ "$rc" -eq 3 ] || fail "a missing data directory should exit 3 (data), got $rc"
 grep -q "nowhere" "$work/err" || fail "the error should name the missing path"
 echo '{"judge": {"nosie": 1}}' >"$work/bad.json"
 rc=0
-"$bin" serve --config "$work/bad.json" --print-config >"$work/out" 2>"$work/err" || rc=$?
-[ "$rc" -eq 2 ] && grep -q "unknown knob 'judge.nosie'" "$work/err" || fail "a bad knob should exit 2 naming it"
+"$bin" serve --sim-config "$work/bad.json" --print-config >"$work/out" 2>"$work/err" || rc=$?
+[ "$rc" -eq 4 ] && grep -q "unknown knob 'judge.nosie'" "$work/err" || fail "a bad knob should exit 4 (configuration) naming it"
 "$bin" serve --preset noiseless --print-config | grep -q '"noise":0' || fail "--print-config"
 echo "ok"

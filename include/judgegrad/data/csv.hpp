@@ -97,7 +97,7 @@ inline std::vector<csv_record> parse_csv(std::string_view text, const std::strin
 template <criteria_set Set>
 dataset<Set> load_csv_text(std::string_view text, const std::string& file, const column_mapping& mapping) {
   auto records = parse_csv(text, file);
-  if (records.empty()) throw load_error(file, 0, "", "empty file: no header row");
+  if (records.empty()) throw load_error(file, 0, "", "the file is empty: no header row");
   detail::row_builder<Set> builder(mapping, file);
   const auto& header = records.front().fields;
   std::vector<std::size_t> slot_of_field(header.size(), builder.npos);
@@ -138,11 +138,13 @@ dataset<Set> load_csv_text(std::string_view text, const std::string& file, const
 
 /// Loads a CSV file with a header row into a data set named after the file's stem. Every record
 /// must have as many fields as the header; the mapping's columns must be in the header (metadata
-/// columns excepted). Scores are parsed as numbers; an empty cell is a missing score.
+/// columns excepted). Scores are parsed as numbers; an empty cell is a missing score. A file with no
+/// record is a load_error.
 template <criteria_set Set>
 dataset<Set> load_csv(const std::filesystem::path& path, const column_mapping& mapping) {
   auto content = read_file(path);
   auto out = load_csv_text<Set>(std::string_view(content.data(), content.size()), path.string(), mapping);
+  if (out.examples.empty()) throw load_error(path.string(), 0, "", "the file is empty: a header row, no records");
   out.name = path.stem().string();
   return out;
 }

@@ -95,11 +95,13 @@ dataset<Set> load_jsonl_text(const simdjson::padded_string& content, const std::
 /// Loads a JSON Lines file (one JSON object per line) into a data set named after the file's stem.
 /// Blank lines are skipped, a UTF-8 byte-order mark at the start and a '\r' before each '\n' are
 /// ignored; keys the mapping does not name are ignored. A line that is not a JSON object, a
-/// missing key, a key given twice or a bad value is a load_error naming file, line and key.
+/// missing key, a key given twice or a bad value is a load_error naming file, line and key; so is a
+/// file without any record.
 template <criteria_set Set>
 dataset<Set> load_jsonl(const std::filesystem::path& path, const column_mapping& mapping) {
   auto content = read_file(path);
   auto out = load_jsonl_text<Set>(content, path.string(), mapping);
+  if (out.examples.empty()) throw load_error(path.string(), 0, "", "the file is empty: no records");
   out.name = path.stem().string();
   return out;
 }

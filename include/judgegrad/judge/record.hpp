@@ -14,12 +14,14 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace judge {
 
-/// {"id":..., "index":..., "scores":{"<criterion>":{"status":"ok","value":4,"detail":""},...},
-///  "calls":[{"criteria":["fluency",...],"round":0,"status":"ok","reply":"...","error":"","problems":""},...]}
-/// A value is null when no number was read.
+/// {"id":..., "index":..., "layout":"joint", "prompt":"<fingerprint>",
+///  "scores":{"<criterion>":{"status":"ok","value":4,"detail":""},...},
+///  "calls":[{"criteria":["fluency",...],"round":0,"status":"ok","model":"...","reply":"...","error":"","problems":""},...]}
+/// A value is null when no number was read; `layout` and `prompt` tell evaluations apart in one file.
 template <criteria_set Set>
-void write_json(json_writer& w, const prediction<Set>& p) {
+void write_json(json_writer& w, const prediction<Set>& p, std::string_view layout = {}, std::string_view prompt = {}) {
   w.begin_object().key("id").value(p.id).key("index").value(static_cast<std::uint64_t>(p.index));
+  w.key("layout").value(layout).key("prompt").value(prompt);
   w.key("scores").begin_object();
   for (std::size_t c = 0; c < Set::size; ++c) {
     const auto& s = p.scores[c];
@@ -32,7 +34,7 @@ void write_json(json_writer& w, const prediction<Set>& p) {
   for (const auto& call : p.calls) {
     w.begin_object().key("criteria").begin_array();
     for (std::size_t c : call.criteria) w.value(Set::names[c]);
-    w.end_array().key("round").value(call.round).key("status").value(to_string(call.status));
+    w.end_array().key("round").value(call.round).key("status").value(to_string(call.status)).key("model").value(call.model);
     w.key("reply").value(call.reply).key("error").value(call.error).key("problems").value(call.problems).end_object();
   }
   w.end_array().end_object();
@@ -62,7 +64,7 @@ std::string to_jsonl(const predictions<Set>& p) {
   std::string out;
   for (const auto& item : p.items) {
     json_writer w;
-    write_json(w, item);
+    write_json(w, item, p.layout, p.prompt);
     out += w.str();
     out.push_back('\n');
   }

@@ -234,6 +234,7 @@ class cached {
         if (auto hit = store_->find(key)) {
           count_hit(hit->usage);
           out[i] = result(std::move(*hit));
+          if (options_.activity) options_.activity->count(true, true);
           continue;
         }
       }
@@ -246,6 +247,7 @@ class cached {
                                           options_.path.string(), i, to_string(r.role), r.model, key.substr(0, 16),
                                           sanitize_utf8(last)),
                               {}, 0});
+        if (options_.activity) options_.activity->count(false);
         continue;
       }
       auto [it, fresh] = sent_by_key.emplace(key, to_send.size());

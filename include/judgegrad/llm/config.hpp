@@ -44,6 +44,10 @@ struct llm_config {
   meter_options meter;
   std::optional<cache_options> cache;
   std::string source;  ///< the file it was read from
+  bool reference_format = false;  ///< read from the reference implementation's llm.json schema
+  std::string budget_key;         ///< where the USD budget was given ("" when none)
+  std::string price_note;         ///< where prices not given in the file came from
+  std::vector<role> unpriced;     ///< roles whose model has no price under a USD budget
 
   const std::optional<role_settings>& settings(role r) const { return roles[std::size_t(r)]; }
   std::optional<role_settings>& settings(role r) { return roles[std::size_t(r)]; }
@@ -85,6 +89,30 @@ class config_reader {
     }
     return v;
   }
+  /// A number of at least `low`.
+  double at_least(simdjson::dom::element e, const std::string& path, double low) const {
+    double d = number(e, path);
+    if (!(d >= low)) fail(path, fmt::format("{} is below {}", d, low));
+    return d;
+  }
+  /// A number above zero.
+  double positive(simdjson::dom::element e, const std::string& path) const {
+    double d = number(e, path);
+    if (!(d > 0)) fail(path, fmt::format("{} must be above 0", d));
+    return d;
+  }
+  /// A sampling temperature: 0 to 2, the range of the OpenAI API.
+  double temperature(simdjson::dom::element e, const std::string& path) const {
+    double d = number(e, path);
+    if (!(d >= 0 && d <= 2)) fail(path, fmt::format("{} is outside 0..2, the range of a sampling temperature", d));
+    return d;
+  }
+  /// A completion token limit: 1 or more.
+  int max_tokens(simdjson::dom::element e, const std::string& path) const {
+    std::uint64_t v = count(e, path);
+    if (v < 1 || v > 10'000'000) fail(path, fmt::format("{} is not a token limit (1 or more)", v));
+    return static_cast<int>(v);
+  }
   bool boolean(simdjson::dom::element e, const std::string& path) const {
     bool b;
     if (e.get_bool().get(b)) fail(path, "expected true or false");
@@ -120,6 +148,26 @@ class config_reader {
   std::string file_;
   lookup env_;
 };
+
+/// A model's list price, as its provider published it.
+struct list_price_entry {
+  std::string_view model;
+  llm::price cost;
+};
+inline constexpr std::string_view list_prices_date = "list prices as published by the providers, mid-2025";
+/// The few models judgegrad knows a price for, used only to enforce a USD budget for a model the
+/// configuration file gives no price for; the resolved configuration records what was used.
+inline const list_price_entry* list_price(std::string_view model) {
+  static const list_price_entry table[] = {
+      {"deepseek/deepseek-chat-v3-0324", {0.27, 1.10, 0.07}}, {"deepseek/deepseek-chat", {0.27, 1.10, 0.07}},
+      {"deepseek-chat", {0.27, 1.10, 0.07}},                  {"gpt-4o-mini", {0.15, 0.60, 0.075}},
+      {"openai/gpt-4o-mini", {0.15, 0.60, 0.075}},            {"gpt-4o", {2.50, 10.00, 1.25}},
+      {"openai/gpt-4o", {2.50, 10.00, 1.25}},                 {"anthropic/claude-sonnet-4", {3.00, 15.00, 0.30}},
+  };
+  for (const auto& e : table)
+    if (e.model == model) return &e;
+  return nullptr;
+}
 
 inline std::optional<std::string> process_environment(const std::string& name) {
   const char* v = std::getenv(name.c_str());
@@ -158,15 +206,15 @@ inline void read_native_endpoint(const config_reader& in, simdjson::dom::element
       o.api_key = key_from(in, in.text(v, at), at, var);
       cfg.key_variables[name] = var;
     } else if (key == "max_concurrent") o.max_concurrent = std::max<std::uint64_t>(1, in.count(v, at));
-    else if (key == "requests_per_minute") o.requests_per_minute = in.number(v, at);
-    else if (key == "tokens_per_minute") o.tokens_per_minute = in.number(v, at);
-    else if (key == "burst_seconds") o.burst_seconds = in.number(v, at);
-    else if (key == "max_retries") o.max_retries = int(in.count(v, at));
-    else if (key == "backoff_initial") o.backoff_initial = in.number(v, at);
-    else if (key == "backoff_max") o.backoff_max = in.number(v, at);
-    else if (key == "retry_after_max") o.retry_after_max = in.number(v, at);
-    else if (key == "connect_timeout") o.connect_timeout = in.number(v, at);
-    else if (key == "timeout") o.total_timeout = in.number(v, at);
+    else if (key == "requests_per_minute") o.requests_per_minute = in.at_least(v, at, 0);
+    else if (key == "tokens_per_minute") o.tokens_per_minute = in.at_least(v, at, 0);
+    else if (key == "burst_seconds") o.burst_seconds = in.positive(v, at);
+    else if (key == "max_retries") o.max_retries = int(std::min<std::uint64_t>(in.count(v, at), 100));
+    else if (key == "backoff_initial") o.backoff_initial = in.at_least(v, at, 0);
+    else if (key == "backoff_max") o.backoff_max = in.at_least(v, at, 0);
+    else if (key == "retry_after_max") o.retry_after_max = in.at_least(v, at, 0);
+    else if (key == "connect_timeout") o.connect_timeout = in.positive(v, at);
+    else if (key == "timeout") o.total_timeout = in.positive(v, at);
     else if (key == "default_completion_tokens") o.default_completion_tokens = in.count(v, at);
     else if (key == "max_response_bytes") o.max_response_bytes = in.count(v, at);
     else if (key == "ca_file") o.ca_file = in.expand(in.text(v, at), at);
@@ -207,9 +255,9 @@ inline void read_native(const config_reader& in, simdjson::dom::element doc, llm
           std::string at = config_reader::join(path, f);
           if (f == "model") s.model = in.text(fv, at);
           else if (f == "endpoint") s.endpoint = in.text(fv, at);
-          else if (f == "temperature") s.temperature = in.number(fv, at);
-          else if (f == "max_tokens") s.max_tokens = int(in.count(fv, at));
-          else if (f == "timeout") s.timeout_seconds = in.number(fv, at);
+          else if (f == "temperature") s.temperature = in.temperature(fv, at);
+          else if (f == "max_tokens") s.max_tokens = in.max_tokens(fv, at);
+          else if (f == "timeout") s.timeout_seconds = in.positive(fv, at);
           else s.seed = in.count(fv, at);
         }
         cfg.settings(*role_named(rname)) = std::move(s);
@@ -219,7 +267,7 @@ inline void read_native(const config_reader& in, simdjson::dom::element doc, llm
         std::string path = "prices." + std::string(model);
         price p;
         for (auto [f, fv] : in.object(pv, path, {"input_per_mtok", "output_per_mtok", "cached_input_per_mtok"})) {
-          double d = in.number(fv, config_reader::join(path, f));
+          double d = in.at_least(fv, config_reader::join(path, f), 0);
           if (f == "input_per_mtok") p.input_per_mtok = d;
           else if (f == "output_per_mtok") p.output_per_mtok = d;
           else p.cached_input_per_mtok = d;
@@ -230,7 +278,10 @@ inline void read_native(const config_reader& in, simdjson::dom::element doc, llm
       auto limits = [&](const std::string& at, std::string_view f, simdjson::dom::element fv, budget& b) {
         if (f == "max_calls") b.max_calls = in.count(fv, at);
         else if (f == "max_tokens") b.max_tokens = in.count(fv, at);
-        else b.max_usd = in.number(fv, at);
+        else {
+          b.max_usd = in.at_least(fv, at, 0);
+          if (cfg.budget_key.empty()) cfg.budget_key = at;
+        }
       };
       for (auto [f, fv] : in.object(v, key, {"max_calls", "max_tokens", "max_usd", "default_completion_tokens", "roles"})) {
         std::string at = config_reader::join(key, f);
@@ -279,13 +330,14 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
   o.name = "default";
   o.base_url.clear();
   o.max_concurrent = 0;
-  double calls_5h = 0, usd_5h = 0;
+  double calls_5h = 0;
+  std::optional<double> usd_5h;  // a budget only when an endpoint states one
   bool first = true, any = false;
   if (!top["endpoints"].get(e))
     for (auto [name, ev] : in.object(e, "endpoints", {})) {
       std::string path = "endpoints." + std::string(name);
       any = true;
-      double ep_calls = 1000, ep_usd = 10;
+      double ep_calls = 1000;
       std::uint64_t ep_conc = 5;
       for (auto [f, fv] : in.object(ev, path, {"endpoint_id", "api_key", "max_calls_5h", "max_calls_1w", "budget_5h_usd", "max_concurrent"})) {
         std::string at = config_reader::join(path, f);
@@ -297,19 +349,21 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
             o.api_key = s;
             cfg.key_variables["default"] = var;
           }
-        } else if (f == "max_calls_5h") ep_calls = in.number(fv, at);
-        else if (f == "max_calls_1w") in.number(fv, at);
-        else if (f == "budget_5h_usd") ep_usd = in.number(fv, at);
-        else ep_conc = in.count(fv, at);
+        } else if (f == "max_calls_5h") ep_calls = in.positive(fv, at);
+        else if (f == "max_calls_1w") in.positive(fv, at);
+        else if (f == "budget_5h_usd") usd_5h = usd_5h.value_or(0) + in.at_least(fv, at, 0);
+        else ep_conc = std::max<std::uint64_t>(1, in.count(fv, at));
       }
       calls_5h += ep_calls;
-      usd_5h += ep_usd;
       o.max_concurrent += ep_conc;
       first = false;
     }
   if (any) {
     o.requests_per_minute = calls_5h / 300;  // 5 h = 300 min
-    cfg.meter.budget.max_usd = usd_5h;       // a 5-hour budget, kept as a budget for the whole run
+    if (usd_5h) {
+      cfg.meter.budget.max_usd = *usd_5h;    // a 5-hour budget, kept as a budget for the whole run
+      cfg.budget_key = "endpoints.*.budget_5h_usd";
+    }
   } else {
     o.max_concurrent = 16;
   }
@@ -317,17 +371,19 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
   std::string base_from_prefix;
   // A field the file leaves out stays unset, so the reference's effective defaults apply to it
   // (llm::reference_defaults: the reference itself ignored these fields and used those).
+  // A role the file does not describe stays unconfigured; a command that uses it says so
+  // (require_roles).
   auto read_model = [&](std::string_view field, std::initializer_list<role> roles) {
     simdjson::dom::element m;
-    if (top[field].get(m)) in.fail(std::string(field), "missing");
+    if (top[field].get(m)) return;
     std::string path(field);
     role_settings s;
     for (auto [f, fv] : in.object(m, path, {"name", "max_tokens", "temperature", "timeout", "reasoning"})) {
       std::string at = config_reader::join(path, f);
       if (f == "name") s.model = in.text(fv, at);
-      else if (f == "max_tokens") s.max_tokens = int(in.count(fv, at));
-      else if (f == "temperature") s.temperature = in.number(fv, at);
-      else if (f == "timeout") s.timeout_seconds = in.number(fv, at);
+      else if (f == "max_tokens") s.max_tokens = in.max_tokens(fv, at);
+      else if (f == "temperature") s.temperature = in.temperature(fv, at);
+      else if (f == "timeout") s.timeout_seconds = in.positive(fv, at);
       else in.boolean(fv, at);
     }
     if (s.model.empty()) in.fail(path + ".name", "missing");
@@ -348,6 +404,7 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
   read_model("loss_model", {role::loss});
   read_model("gradient_model", {role::gradient});
   read_model("optimizer_model", {role::optimizer});
+  cfg.reference_format = true;
   o.base_url = !api_base.empty() ? api_base : !base_from_prefix.empty() ? base_from_prefix : std::string("https://api.openai.com/v1");
   cfg.endpoints["default"] = std::move(o);
   cfg.default_endpoint = "default";
@@ -368,7 +425,9 @@ inline llm_config parse_llm_config(std::string_view json, const std::string& sou
   llm_config cfg;
   cfg.source = source;
   simdjson::dom::element probe;
-  if (!top["task_model"].get(probe)) detail::read_reference(in, doc, cfg);
+  bool reference = false;
+  for (std::string_view k : {"task_model", "loss_model", "gradient_model", "optimizer_model"}) reference = reference || !top[k].get(probe);
+  if (reference) detail::read_reference(in, doc, cfg);
   else detail::read_native(in, doc, cfg, dir);
   if (cfg.endpoints.empty()) in.fail("endpoints", "at least one endpoint is needed");
   if (cfg.default_endpoint.empty()) {
@@ -379,7 +438,47 @@ inline llm_config parse_llm_config(std::string_view json, const std::string& sou
   for (role r : all_roles)
     if (auto& s = cfg.settings(r); s && !s->endpoint.empty() && !cfg.endpoints.count(s->endpoint))
       in.fail(fmt::format("roles.{}.endpoint", to_string(r)), fmt::format("no endpoint named {}", s->endpoint));
+  // A USD budget needs a price for every model it would pay for: from the file, else judgegrad's
+  // table of list prices; a model in neither is recorded, and a command that uses it refuses to
+  // start (require_roles).
+  bool usd = cfg.meter.budget.max_usd.has_value();
+  for (const auto& [r, b] : cfg.meter.role_budgets) usd = usd || b.max_usd.has_value();
+  if (usd && !cfg.meter.prices.count("*"))
+    for (role r : all_roles) {
+      const auto& s = cfg.settings(r);
+      if (!s || s->model.empty() || cfg.meter.prices.count(s->model)) continue;
+      if (const auto* known = detail::list_price(s->model)) {
+        cfg.meter.prices[s->model] = known->cost;
+        cfg.price_note = fmt::format("prices not in the file come from judgegrad's table of list prices ({}); give \"prices\" to set your own",
+                                     detail::list_prices_date);
+      } else {
+        cfg.unpriced.push_back(r);
+      }
+    }
   return cfg;
+}
+
+/// Throws config_error unless every role of `roles` has a model configured, priced when a USD
+/// budget applies: what a command uses must be there, what it does not use may be left out.
+inline void require_roles(const llm_config& cfg, std::initializer_list<role> roles, std::string_view command) {
+  for (role r : roles) {
+    const auto& s = cfg.settings(r);
+    if (s && !s->model.empty()) continue;
+    std::string key = cfg.reference_format ? std::string(r == role::judge || r == role::evaluator ? "task_model"
+                                                         : r == role::loss                         ? "loss_model"
+                                                         : r == role::gradient                     ? "gradient_model"
+                                                                                                   : "optimizer_model")
+                                           : fmt::format("roles.{}.model", to_string(r));
+    throw config_error(fmt::format("{}: {}: missing ({} uses the {} role)", cfg.source, key, command, to_string(r)));
+  }
+  for (role r : roles)
+    if (std::find(cfg.unpriced.begin(), cfg.unpriced.end(), r) != cfg.unpriced.end()) {
+      const std::string& model = cfg.settings(r)->model;
+      throw config_error(fmt::format("{}: {}: a USD budget needs a price for model {} (role {}), and neither the file nor judgegrad's "
+                                     "table has one: give \"prices\": {{\"{}\": {{\"input_per_mtok\": ..., \"output_per_mtok\": ...}}}} "
+                                     "(judgegrad's format), or drop the budget",
+                                     cfg.source, cfg.budget_key, model, to_string(r), model));
+    }
 }
 
 /// `config` in judgegrad's own format, for a run directory: everything needed to rebuild the same

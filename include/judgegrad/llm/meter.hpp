@@ -192,6 +192,7 @@ class metered {
 
   result refuse(const request& r, std::size_t index, const std::string& why) {
     for (tally* t : slices(r)) ++t->refused;
+    if (options_.activity) options_.activity->count(false);
     return result(error{error_kind::budget_exhausted, 0,
                         fmt::format("budget exhausted: {}; request {} (role {}, model {}) was not sent", why, index,
                                     to_string(r.role), r.model),

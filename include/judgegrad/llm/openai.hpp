@@ -194,7 +194,7 @@ class openai {
   }
 
   std::string describe(const request& r, std::size_t index) const {
-    return fmt::format("request {} (role {}, model {}) to endpoint {}", index, to_string(r.role), r.model, options_.name);
+    return fmt::format("request {} (role {}, model {}) to endpoint {} ({})", index, to_string(r.role), r.model, options_.name, options_.base_url);
   }
 
   /// What one batch in progress owns: a multi handle with its connection cache, easy handles
@@ -284,6 +284,7 @@ class openai {
                        fmt::format(" (after {} attempt{})", e.attempts, e.attempts == 1 ? "" : "s"));
       e.body_excerpt = hide(std::move(e.body_excerpt));
       results[j.index] = result(std::move(e));
+      if (options_.activity) options_.activity->count(false);
     };
     auto retry_or_fail = [&](job j, error e, double retry_after) {
       if (j.attempts > options_.max_retries || cancelled_) return finish_error(j, std::move(e));
@@ -328,6 +329,7 @@ class openai {
         out.latency_seconds = std::chrono::duration<double>(clock::now() - s.started.value_or(start)).count();
         if (out.choices.size() == 1) out.choices.clear();
         results[j.index] = result(std::move(out));
+        if (options_.activity) options_.activity->count(true);
       }
     };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/llm/activity.hpp>
 #include <judgegrad/llm/secret.hpp>
 #include <judgegrad/llm/types.hpp>
 
@@ -107,6 +108,7 @@ struct openai_options {
   std::string ca_file;                               ///< PEM CA bundle for HTTPS endpoints with a private CA
   std::uint64_t jitter_seed = std::random_device{}();
   std::function<void(std::string_view)> log;         ///< retry and degradation notes; never sees the key
+  llm::activity* activity = nullptr;                 ///< counts each call as it finishes (a progress display)
 
   /// Options from the environment: `OPENAI_BASE_URL`, then `OPENAI_API_KEY` or, failing that,
   /// `OPENROUTER_API_KEY` (which also makes OpenRouter the default base URL).
@@ -153,6 +155,7 @@ struct cache_options {
   std::filesystem::path path;
   cache_mode mode = cache_mode::read_write;
   int busy_timeout_ms = 60000;  ///< how long to wait for another process's write lock
+  llm::activity* activity = nullptr;  ///< counts the requests the cache answers itself
 };
 
 /// US dollars per million tokens.
@@ -180,6 +183,7 @@ struct meter_options {
   llm::budget budget;                                ///< over all calls
   std::map<role, llm::budget> role_budgets;          ///< over the calls of one role, on top of `budget`
   std::uint64_t default_completion_tokens = 512;     ///< assumed reply length of a request without max_tokens
+  llm::activity* activity = nullptr;                 ///< counts the requests a budget refuses
 };
 
 }  // namespace llm

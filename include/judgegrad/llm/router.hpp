@@ -108,9 +108,15 @@ class role_defaults {
 /// response cache (mode `off` when the configuration has none), then the endpoints.
 using configured_backend = role_defaults<metered<cached<endpoint_router>>>;
 
-inline std::unique_ptr<configured_backend> make_backend(const llm_config& config) {
+/// The stack `config` describes; `counter`, when given, counts every call as it is answered.
+inline std::unique_ptr<configured_backend> make_backend(const llm_config& config, activity* counter = nullptr) {
   cache_options cache = config.cache.value_or(cache_options{{}, cache_mode::off, 0});
-  return std::make_unique<configured_backend>(config.roles, config.meter, std::move(cache), config.endpoints, config.default_endpoint);
+  cache.activity = counter;
+  meter_options meter = config.meter;
+  meter.activity = counter;
+  auto endpoints = config.endpoints;
+  for (auto& [name, o] : endpoints) o.activity = counter;
+  return std::make_unique<configured_backend>(config.roles, std::move(meter), std::move(cache), endpoints, config.default_endpoint);
 }
 
 }  // namespace llm

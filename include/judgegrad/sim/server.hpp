@@ -23,7 +23,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -53,7 +55,9 @@ struct server_options {
   std::string host = "127.0.0.1";  ///< loopback unless told otherwise
   int port = 0;                    ///< 0: an ephemeral port, reported by server::port()
   std::string api_key;             ///< when set, requests need "Authorization: Bearer <key>"
-  int threads = 8;                 ///< worker threads
+  /// Worker threads. A kept-alive connection holds a worker while it stays open, so there must be
+  /// more workers than the connections clients keep (an HTTP backend keeps up to its max_concurrent).
+  int threads = 128;
   fault_options faults;
   /// When set, completions go to this OpenAI-compatible endpoint instead of the world: its base
   /// URL up to the API version ("https://openrouter.ai/api/v1"; a bare "http://host:port" means
@@ -63,6 +67,11 @@ struct server_options {
   std::string upstream_api_key;  ///< sent to the upstream as a bearer token; never logged
   int upstream_timeout_seconds = 600;
 };
+
+/// The content type of every JSON reply. With a charset parameter, the HTTP library does not
+/// compress the body for a client that accepts gzip or brotli: on loopback, compressing every reply
+/// cost more than the simulator's answer itself.
+inline constexpr const char* json_type = "application/json; charset=utf-8";
 
 /// Counts by outcome, for `/metrics` and tests.
 struct server_counts {
@@ -84,6 +93,17 @@ class server {
     // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body until
     // the client's delayed ACK of the headers, ~40 ms per request on a kept-alive connection.
     http_.set_tcp_nodelay(true);
+    // Clients reuse their connections for many requests; an idle one gives its worker back soon.
+    http_.set_keep_alive_max_count(100000);
+    http_.set_keep_alive_timeout(1);
+    // Address reuse for TIME_WAIT only: without SO_REUSEPORT (which the library sets by default) a
+    // second server on a port in use fails to bind instead of splitting the requests with the first.
+    http_.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+      listening_ = sock;
+    });
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       ++counts_.requests;
       if (options_.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
@@ -100,10 +120,10 @@ class server {
       j.begin_object().key("id").value(world_.parameters().model).key("object").value("model");
       j.key("created").value(std::int64_t{0}).key("owned_by").value("judgegrad-simulated").end_object();
       j.end_array().end_object();
-      res.set_content(j.str(), "application/json");
+      res.set_content(j.str(), json_type);
     });
     http_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"status":"ok","simulated":true})", "application/json");
+      res.set_content(R"({"status":"ok","simulated":true})", json_type);
     });
     http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { res.set_content(metrics(), "text/plain; version=0.0.4"); });
   }
@@ -116,10 +136,20 @@ class server {
   /// cannot be bound.
   int start() {
     if (thread_.joinable()) return port_;
+    errno = 0;
     if (options_.port == 0) port_ = http_.bind_to_any_port(options_.host);
     else port_ = http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
-    if (port_ <= 0)
-      throw std::runtime_error(fmt::format("judgegrad serve: cannot bind {}:{}", options_.host, options_.port));
+    if (port_ <= 0) {
+      int e = errno;
+      if (e == EADDRINUSE)
+        throw std::runtime_error(fmt::format("{}:{} is already in use by another process; choose another port (0: any free one)",
+                                             options_.host, options_.port));
+      throw std::runtime_error(fmt::format("cannot listen on {}:{}{}", options_.host, options_.port,
+                                           e ? fmt::format(" ({})", std::strerror(e)) : std::string()));
+    }
+    // The library listens with a backlog of 5: many clients connecting at once would wait for SYN
+    // retransmits (a second each). Listening again raises it.
+    if (listening_ >= 0) ::listen(listening_, 4096);
     thread_ = std::thread([this] { http_.listen_after_bind(); });
     while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return port_;
@@ -302,7 +332,7 @@ class server {
     j.begin_object().key("error").begin_object().key("message").value(message).key("type").value(type);
     j.key("param").null().key("code").value(code).end_object().end_object();
     res.status = status;
-    res.set_content(j.str(), "application/json");
+    res.set_content(j.str(), json_type);
   }
 
   void complete(const httplib::Request& req, httplib::Response& res) {
@@ -315,7 +345,7 @@ class server {
     if (u_drop < f.dropped) {
       ++counts_.dropped;
       // Promise a body, send part of it, then fail: the connection closes mid-response.
-      res.set_content_provider(4096, "application/json", [](std::size_t, std::size_t, httplib::DataSink& sink) {
+      res.set_content_provider(4096, json_type, [](std::size_t, std::size_t, httplib::DataSink& sink) {
         sink.write("{\"id\":\"chatcmpl-sim-dropped\",\"choi", 33);
         return false;
       });
@@ -337,7 +367,7 @@ class server {
       if (u_bad < f.malformed) {
         ++counts_.malformed;
         res.set_content(R"({"id":"chatcmpl-sim-malformed","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis)",
-                        "application/json");
+                        json_type);
         return;
       }
       forward(req, res);
@@ -357,13 +387,13 @@ class server {
           R"({"id":"chatcmpl-sim-malformed","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis)",
           R"({"id":"chatcmpl-sim-malformed","object":"chat.completion","model":"judgegrad-sim"})",
           "<html><body><h1>502 Bad Gateway</h1></body></html>"};
-      res.set_content(std::string(bodies[draw.below(3)]), "application/json");
+      res.set_content(std::string(bodies[draw.below(3)]), json_type);
       return;
     }
     std::vector<llm::response> replies;
     for (const auto& r : requests) replies.push_back(world_.respond(r));
     ++counts_.ok;
-    res.set_content(completion_body(replies, combine({fnv1a64(req.body), n})), "application/json");
+    res.set_content(completion_body(replies, combine({fnv1a64(req.body), n})), json_type);
   }
 
   std::string metrics() const {
@@ -388,6 +418,7 @@ class server {
   std::string upstream_host_, upstream_path_;
   httplib::Server http_;
   std::thread thread_;
+  socket_t listening_ = -1;
   int port_ = -1;
   atomic_counts counts_;
 };

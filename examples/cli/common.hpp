@@ -1,0 +1,235 @@
+// What every `judgegrad` command shares: exit codes, errors in the tool's words, the data
+// directory, the backend (a configured endpoint stack or the simulator, labelled by what answers),
+// output files checked before the first call, and progress on stderr.
+#pragma once
+
+#include <judgegrad/data.hpp>
+#include <judgegrad/experiment/progress.hpp>
+#include <judgegrad/llm.hpp>
+#include <judgegrad/sim.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+
+#ifndef JUDGEGRAD_SOURCE_DATA
+#define JUDGEGRAD_SOURCE_DATA ""
+#endif
+
+namespace judgegrad_cli {
+
+namespace jg = judgegrad;
+
+/// The tool's exit codes, the same for every command (README, "Exit codes").
+enum exit_code : int {
+  exit_ok = 0,
+  exit_internal = 1,       ///< a bug: please report it
+  exit_usage = 2,          ///< the command line: an unknown command or flag, a value out of range, an output file that cannot be written
+  exit_data = 3,           ///< a data file is missing, empty or malformed
+  exit_configuration = 4,  ///< an LLM, simulator or experiment configuration file is missing or wrong
+  exit_backend = 5,        ///< model calls failed: coverage below --min-coverage, an endpoint that does not answer
+  exit_budget = 6,         ///< a configured budget ran out
+};
+
+/// An error of a known class: its message is shown as is, and it exits with `code`.
+struct failure : std::runtime_error {
+  failure(exit_code c, std::string what) : std::runtime_error(std::move(what)), code(c) {}
+  exit_code code;
+};
+
+/// The data directory: --data, else $JUDGEGRAD_DATA, else the shared data beside the source tree
+/// this tool was built from (so the tool works from any directory). Missing: a data error saying how
+/// to name one.
+inline std::filesystem::path data_dir(const std::string& given) {
+  std::filesystem::path dir;
+  std::string from;
+  if (!given.empty()) dir = given, from = "--data";
+  else if (const char* env = std::getenv("JUDGEGRAD_DATA"); env && *env) dir = env, from = "JUDGEGRAD_DATA";
+  else dir = JUDGEGRAD_SOURCE_DATA, from = "the default beside judgegrad's source tree";
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::is_directory(dir, ec))
+    throw failure(exit_data, fmt::format("no data directory at '{}' ({}); pass --data DIR or set JUDGEGRAD_DATA to the directory "
+                                         "holding summeval/ and brighter/",
+                                         dir.string(), from));
+  return dir;
+}
+
+/// Runs `load` (data loading), turning a data error into one that says how to point at the data.
+template <class F>
+auto load_data(const std::filesystem::path& dir, F&& load) {
+  try {
+    return load();
+  } catch (const jg::data::load_error& e) {
+    throw failure(exit_data, fmt::format("{}\n(data directory {}; pass --data DIR or set JUDGEGRAD_DATA to use another)", e.what(), dir.string()));
+  }
+}
+
+/// An output file, opened (and so checked) before any model call; written at the end.
+class output_file {
+ public:
+  output_file() = default;
+  output_file(const std::string& path, std::string_view flag) : path_(path) {
+    if (path.empty()) return;
+    stream_ = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
+    if (!*stream_) throw failure(exit_usage, fmt::format("{} {}: cannot write this file ({})", flag, path, std::strerror(errno)));
+  }
+  explicit operator bool() const { return stream_ != nullptr; }
+  void write(std::string_view text) {
+    if (!stream_) return;
+    *stream_ << text;
+    stream_->flush();
+    if (!*stream_) throw failure(exit_usage, fmt::format("{}: writing failed ({})", path_, std::strerror(errno)));
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::unique_ptr<std::ofstream> stream_;
+};
+
+/// A CLI11 check: an integer of at least `low`, in the tool's words.
+inline CLI::Validator at_least(long long low) {
+  return CLI::Validator(
+      [low](std::string& value) -> std::string {
+        try {
+          std::size_t used = 0;
+          long long v = std::stoll(value, &used);
+          if (used != value.size()) return fmt::format("'{}' is not a whole number", value);
+          if (v < low) return fmt::format("must be {} or more, not {}", low, v);
+          return {};
+        } catch (const std::exception&) {
+          return fmt::format("'{}' is not a whole number", value);
+        }
+      },
+      fmt::format("INT >= {}", low), "at_least");
+}
+
+/// A CLI11 check: a number in [low, high].
+inline CLI::Validator between(double low, double high) {
+  return CLI::Validator(
+      [low, high](std::string& value) -> std::string {
+        try {
+          std::size_t used = 0;
+          double v = std::stod(value, &used);
+          if (used != value.size() || !(v >= low && v <= high)) return fmt::format("must lie in {}..{}, not {}", low, high, value);
+          return {};
+        } catch (const std::exception&) {
+          return fmt::format("'{}' is not a number", value);
+        }
+      },
+      fmt::format("NUMBER in {}..{}", low, high), "between");
+}
+
+/// The simulated world of a data set. It learns `evaluated` first, so items that appear in
+/// several files carry that data set's labels, then every other file of the set.
+inline jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p,
+                                      std::string_view first_split = "paper") {
+  return load_data(dir, [&] {
+    if (dataset == "summeval") {
+      auto paper = jg::data::summeval_paper<jg::summeval::all>(dir);
+      auto docsplit_exists = std::filesystem::exists(dir / "summeval" / "docsplit-test.jsonl");
+      if (first_split == "docsplit") {
+        auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
+        return jg::sim::world::of(p, docsplit.test, docsplit.train, paper.test, paper.train);
+      }
+      if (!docsplit_exists) return jg::sim::world::of(p, paper.test, paper.train);
+      auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
+      return jg::sim::world::of(p, paper.test, paper.train, docsplit.test, docsplit.train);
+    }
+    auto paper = jg::data::brighter_paper<jg::brighter::all>(dir);
+    if (!std::filesystem::exists(dir / "brighter" / "eng-test.csv")) return jg::sim::world::of(p, paper.test, paper.train);
+    auto official = jg::data::brighter_official<jg::brighter::all>(dir);
+    if (first_split == "official") return jg::sim::world::of(p, official.test, official.train, official.dev, paper.test, paper.train);
+    return jg::sim::world::of(p, paper.test, paper.train, official.test, official.train, official.dev);
+  });
+}
+
+/// The backend a command talks to: the endpoints of a configuration file, or the simulator. Both
+/// settle every call's parameters by the settings precedence (llm::role_defaults) and count their
+/// calls for the progress display.
+class backend {
+ public:
+  using configured = jg::llm::configured_backend;
+  using in_process = jg::llm::role_defaults<jg::llm::counted<const jg::sim::world&>>;
+
+  /// The stack of `config_file` (roles the command needs: `roles`).
+  static backend from_config(const std::string& config_file, std::initializer_list<jg::llm::role> roles, std::string_view command) {
+    backend b;
+    try {
+      b.config_ = jg::llm::load_llm_config(config_file);
+      jg::llm::require_roles(*b.config_, roles, command);
+    } catch (const jg::llm::config_error& e) {
+      throw failure(exit_configuration, e.what());
+    }
+    b.stack_ = jg::llm::make_backend(*b.config_, b.activity_.get());
+    b.description_ = fmt::format("the endpoints of {}", config_file);
+    return b;
+  }
+  /// The simulator over `world`.
+  static backend from_world(const jg::sim::world& world, std::string preset) {
+    backend b;
+    b.world_ = std::make_unique<in_process>(std::array<std::optional<jg::llm::role_settings>, jg::llm::all_roles.size()>{}, *b.activity_, world);
+    b.description_ = fmt::format("SIMULATED LLM (judgegrad's simulator, preset '{}'): not a language model; see docs/simulator.md", preset);
+    b.simulated_ = true;
+    return b;
+  }
+
+  std::vector<jg::llm::result> complete(std::span<const jg::llm::request> batch) {
+    std::vector<jg::llm::result> out = world_ ? world_->complete(batch) : stack_->complete(batch);
+    for (const auto& r : out)
+      if (r.ok() && r.value().model.starts_with("simulated:")) simulated_ = true;
+    return out;
+  }
+
+  /// True once any reply came from a simulated model (through the in-process world or any server).
+  bool simulated() const { return simulated_; }
+  const std::string& description() const { return description_; }
+  const jg::llm::activity& activity() const { return *activity_; }
+  const std::optional<jg::llm::llm_config>& config() const { return config_; }
+  /// The meter's report (configured stacks only).
+  std::optional<jg::llm::meter_report> meter() const {
+    if (!stack_) return std::nullopt;
+    return stack_->inner().report();
+  }
+
+ private:
+  std::unique_ptr<jg::llm::activity> activity_ = std::make_unique<jg::llm::activity>();
+  std::optional<jg::llm::llm_config> config_;
+  std::unique_ptr<configured> stack_;
+  std::unique_ptr<in_process> world_;
+  std::string description_;
+  bool simulated_ = false;
+};
+
+/// Failed calls of a set of call outcomes, summarised by kind: "480 of 480 judge calls failed:
+/// transport (480)". `first` is the first error's message.
+struct failure_summary {
+  std::size_t calls = 0, failed = 0;
+  std::map<std::string, std::size_t> by_kind;
+  std::string first;
+  bool budget = false;
+  void add(bool ok, std::string_view kind, std::string_view message) {
+    ++calls;
+    if (ok) return;
+    ++failed;
+    ++by_kind[std::string(kind)];
+    if (kind == "budget_exhausted") budget = true;
+    if (first.empty()) first = std::string(message);
+  }
+  std::string text(std::string_view what) const {
+    std::string kinds;
+    for (const auto& [k, n] : by_kind) kinds += fmt::format("{}{} ({})", kinds.empty() ? "" : ", ", k, n);
+    return fmt::format("{} of {} {} calls failed: {}\nfirst error: {}", failed, calls, what, kinds, first);
+  }
+};
+
+}  // namespace judgegrad_cli

@@ -1,0 +1,75 @@
+// The progress display: periodic plain lines off a terminal, a final line with the totals, nothing
+// when quiet; counts come from an llm::activity as calls are answered.
+#include <judgegrad/experiment/progress.hpp>
+#include <judgegrad/llm/activity.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+namespace jg = judgegrad;
+
+namespace {
+std::string contents(std::FILE* f) {
+  std::fflush(f);
+  std::rewind(f);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("periodic lines while work goes on, then the totals") {
+  jg::llm::activity a;
+  std::FILE* f = std::tmpfile();
+  {
+    jg::experiment::progress p(a, jg::experiment::progress_mode::periodic, "evaluate", 10, f, 0.02);
+    p.status("joint layout");
+    for (int i = 0; i < 5; ++i) a.count(i != 3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    CHECK(p.line().find("evaluate: joint layout, 5/10 calls (1 failed)") == 0);
+  }
+  std::string text = contents(f);
+  CHECK(text.find("evaluate: joint layout, 5/10 calls (1 failed)") != std::string::npos);
+  std::size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  CHECK(lines >= 2);  // at least one line while running, and the last one at the end
+  std::fclose(f);
+}
+
+TEST_CASE("quiet shows nothing; counts before the display began are not its own") {
+  jg::llm::activity a;
+  a.count(true);
+  std::FILE* f = std::tmpfile();
+  {
+    jg::experiment::progress p(a, jg::experiment::progress_mode::quiet, "run", 0, f, 0.01);
+    a.count(false);
+    CHECK(p.line().find("run: 1 calls (1 failed)") == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  CHECK(contents(f).empty());
+  std::fclose(f);
+  CHECK(jg::experiment::clock_time(3725) == "1:02:05");
+  CHECK(jg::experiment::clock_time(65) == "1:05");
+}
+
+TEST_CASE("counted<B> counts each result of a backend that does not count itself") {
+  struct two {
+    std::vector<jg::llm::result> complete(std::span<const jg::llm::request> b) {
+      std::vector<jg::llm::result> out;
+      for (std::size_t i = 0; i < b.size(); ++i)
+        out.push_back(i % 2 ? jg::llm::result(jg::llm::error{}) : jg::llm::result(jg::llm::response{}));
+      return out;
+    }
+  };
+  jg::llm::activity a;
+  jg::llm::counted<two> c(a);
+  std::vector<jg::llm::request> batch(4);
+  c.complete(batch);
+  CHECK(a.answered == 4);
+  CHECK(a.failed == 2);
+}
