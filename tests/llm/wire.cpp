@@ -242,6 +242,7 @@ TEST_CASE("the reference implementation's llm.json") {
   CHECK(e.api_key.reveal() == "sk-or-v1-abcdefabcdef1234");
   CHECK(e.max_concurrent == 10);
   CHECK(e.requests_per_minute == doctest::Approx(10000.0 / 300));
+  CHECK(e.burst_seconds == 5 * 3600);  // the whole 5-hour quota may be spent at once
   CHECK(cfg.meter.budget.max_usd == 100.0);
   for (auto r : {llm::role::judge, llm::role::evaluator, llm::role::loss, llm::role::gradient, llm::role::optimizer}) {
     REQUIRE(cfg.settings(r));

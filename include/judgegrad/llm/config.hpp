@@ -359,7 +359,10 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
       first = false;
     }
   if (any) {
+    // A quota per 5-hour window: the bucket refills at the window's rate and holds the whole quota,
+    // so a run may spend it at once, as the reference's limiter allows.
     o.requests_per_minute = calls_5h / 300;  // 5 h = 300 min
+    o.burst_seconds = 5 * 3600;
     if (usd_5h) {
       cfg.meter.budget.max_usd = *usd_5h;    // a 5-hour budget, kept as a budget for the whole run
       cfg.budget_key = "endpoints.*.budget_5h_usd";

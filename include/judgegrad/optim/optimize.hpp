@@ -38,6 +38,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <span>
@@ -139,20 +140,77 @@ void check_failures(const judge::predictions<Set>& p, std::size_t items, const j
                       llm::error_kind::malformed_response);
 }
 
-/// The context of a run: its backend, seed prompt, splits, settings and sink.
-template <class V, class Backend, class Sink>
-struct run_context {
+/// What a run needs of its variant, as values: the layout, the stages' partitions, and the gate's
+/// and metric's behaviour. The loop (run_context) is compiled once per criteria set, backend and
+/// sink; only these small pieces, and the stages of each merge policy, per variant.
+template <criteria_set Set>
+struct run_policies {
+  bool joint = true;  ///< the judge layout makes one call for all criteria
+  std::string_view gate_name;
+  bool needs_validation = false, rescores_incumbent = false;
+  std::function<gate::verdict(const gate::evidence<Set>&)> decide;
+  bool opro = false;
+  std::function<double(std::span<const example<Set>>, const judge::predictions<Set>&)> opro_score;
+};
+
+template <class V>
+run_policies<typename V::criteria> policies_of() {
   using Set = typename V::criteria;
+  using G = typename V::gate;
+  run_policies<Set> p;
+  p.joint = !V::layout::one_call_per_criterion;
+  p.gate_name = G::name;
+  p.needs_validation = G::needs_validation;
+  p.rescores_incumbent = G::rescores_incumbent;
+  p.decide = [](const gate::evidence<Set>& e) { return G::template decide<typename V::scalarizer>(e); };
+  if constexpr (!std::is_same_v<typename V::algorithm, algorithm::textgrad>) {
+    using M = typename V::algorithm::metric;
+    p.opro = true;
+    p.opro_score = [](std::span<const example<Set>> items, const judge::predictions<Set>& pr) { return mean_score<M>(items, pr); };
+  }
+  return p;
+}
+
+/// A TextGrad step's three stages, as one function of the step's input.
+template <criteria_set Set>
+using stage_chain = std::function<stages::update_result<Set>(const stages::step_input<Set>&, const per_criterion<Set, std::string>& seed,
+                                                              step_record&)>;
+
+template <class V, class Backend>
+stage_chain<typename V::criteria> stages_of(Backend& backend) {
+  using Set = typename V::criteria;
+  using D = typename V::decomposition;
+  using M = typename V::merge;
+  return [&backend, loss = stages::partition(D::loss::template groups<Set>()),
+          grad = stages::partition(D::gradient::template groups<Set>()),
+          upd = stages::partition(D::update::template groups<Set>())](const stages::step_input<Set>& in,
+                                                                        const per_criterion<Set, std::string>& seed, step_record& record) {
+    stages::recorder<Backend> rec{backend, record};
+    auto critiques = stages::loss<M>(rec, in, loss, record);
+    auto gradients = stages::gradient<M>(rec, in, grad, critiques, record);
+    return stages::update<M>(rec, in, upd, gradients, seed, record);
+  };
+}
+
+/// The context of a run: its backend, seed prompt, splits, settings and sink, and its variant's
+/// policies as values.
+template <criteria_set Set, class Backend, class Sink>
+struct run_context {
   Backend& backend;
   const judge_prompt<Set>& seed;
   const data::splits<Set>& data;
   const run_settings& settings;
   Sink& sink;
   std::string name;
+  run_policies<Set> policy;
+  stage_chain<Set> chain;
   std::vector<example<Set>> validation;  ///< the validation items in use
   std::vector<std::string> validation_ids, test_ids;
 
-  static constexpr bool joint = !V::layout::one_call_per_criterion;
+  judge::forward_pass<Set> plan(const judge_prompt<Set>& prompt, std::span<const example<Set>> items, const judge::judge_settings& js,
+                                llm::call_tag tag, std::uint32_t repeat = 0) const {
+    return judge::forward_pass<Set>(prompt, items, !policy.joint, js, std::move(tag), repeat);
+  }
 
   /// The training batch of `step` (1-based) and the rows it came from.
   std::pair<std::vector<example<Set>>, std::vector<std::size_t>> batch(std::int64_t step) const {
@@ -178,7 +236,7 @@ struct run_context {
       return;
     }
     std::uint32_t repeat = same ? state.test_repeats : 0;
-    auto pass = judge::plan<typename V::layout>(prompt, items, settings.judge, {step, "test", {}, {}}, repeat);
+    auto pass = plan(prompt, items, settings.judge, {step, "test", {}, {}}, repeat);
     judge::forward_pass<Set>* passes[1] = {&pass};
     judge_together(backend, std::span<judge::forward_pass<Set>* const>(passes), record, "test evaluation");
     check_failures(pass.result(), items.size(), settings.judge, "test evaluation");
@@ -202,30 +260,30 @@ struct run_context {
   /// one batch per round and decides. Updates the cached bar.
   gate_record gate(run_state<Set>& state, const judge_prompt<Set>& incumbent, const judge_prompt<Set>& candidate,
                    step_record& record, std::int64_t step) {
-    using G = typename V::gate;
     gate_record out;
-    out.gate = std::string(G::name);
+    out.gate = std::string(policy.gate_name);
     bool unchanged = candidate == incumbent;
     if (unchanged && !settings.quirks.reevaluate_unchanged) {
       out.reason = "the candidate equals the incumbent";
       return out;
     }
-    if constexpr (!G::needs_validation) {
+    if (!policy.needs_validation) {
       out.accepted = true;
       out.reason = "every candidate is accepted";
       return out;
-    } else {
+    }
+    {
       if (validation.empty())
         throw std::invalid_argument(fmt::format("judgegrad::optimize: the gate '{}' needs validation items, and the run has none "
                                                 "(give data::splits a validation part, or set quirks.validation_from_train)",
-                                                G::name));
+                                                policy.gate_name));
       std::span<const example<Set>> items(validation);
       // A candidate equal to the incumbent is judged only under quirks.reevaluate_unchanged: a fresh sample.
-      auto cand = judge::plan<typename V::layout>(candidate, items, settings.judge, {step, "validation", {}, {}},
+      auto cand = plan(candidate, items, settings.judge, {step, "validation", {}, {}},
                                                   unchanged ? static_cast<std::uint32_t>(step) : 0);
-      bool judge_incumbent = G::rescores_incumbent || !state.bar;
-      std::uint32_t repeat = G::rescores_incumbent ? static_cast<std::uint32_t>(step) : 0;
-      auto inc = judge::plan<typename V::layout>(incumbent, items, settings.judge, {step, "validation", {}, {}}, repeat);
+      bool judge_incumbent = policy.rescores_incumbent || !state.bar;
+      std::uint32_t repeat = policy.rescores_incumbent ? static_cast<std::uint32_t>(step) : 0;
+      auto inc = plan(incumbent, items, settings.judge, {step, "validation", {}, {}}, repeat);
       std::vector<judge::forward_pass<Set>*> passes{&cand};
       if (judge_incumbent) passes.push_back(&inc);
       judge_together(backend, std::span<judge::forward_pass<Set>* const>(passes), record, "validation");
@@ -235,11 +293,11 @@ struct run_context {
       e.items = items;
       e.candidate = &cand.result();
       e.incumbent = judge_incumbent ? &inc.result() : nullptr;
-      if (!G::rescores_incumbent) e.bar = state.bar;
+      if (!policy.rescores_incumbent) e.bar = state.bar;
       e.seed = settings.seed * 1000003ull + static_cast<std::uint64_t>(step);
       e.reference_edge_cases = settings.quirks.undefined_metrics_zero;
-      gate::verdict v = G::template decide<typename V::scalarizer>(e);
-      if (!G::rescores_incumbent) state.bar = v.accept ? v.candidate : v.incumbent;
+      gate::verdict v = policy.decide(e);
+      if (!policy.rescores_incumbent) state.bar = v.accept ? v.candidate : v.incumbent;
       record.evaluations.push_back(record_evaluation("validation", "candidate", items, cand.result(), validation_ids, false,
                                                      unchanged ? static_cast<std::uint32_t>(step) : 0));
       if (judge_incumbent) record.evaluations.push_back(record_evaluation("validation", "incumbent", items, inc.result(), validation_ids, false, repeat));
@@ -269,22 +327,17 @@ struct run_context {
 
   /// A TextGrad step: forward pass on the batch, the three stages, the gate.
   void textgrad_step(run_state<Set>& state, step_record& record, std::int64_t step) {
-    using D = typename V::decomposition;
-    using M = typename V::merge;
     auto incumbent = prompt_of(seed, state);
     auto [batch, rows] = this->batch(step);
     std::span<const example<Set>> items(batch);
     auto ids = ids_of(items, step, settings, std::span<const std::size_t>(rows));
     record.batch = ids;
-    auto pass = judge::plan<typename V::layout>(incumbent, items, settings.judge, {step, "train", {}, {}});
+    auto pass = plan(incumbent, items, settings.judge, {step, "train", {}, {}});
     judge::forward_pass<Set>* one[1] = {&pass};
     judge_together(backend, std::span<judge::forward_pass<Set>* const>(one), record, "the judge on the training batch");
     check_failures(pass.result(), items.size(), settings.judge, "the judge on the training batch");
-    stages::recorder<Backend> rec{backend, record};
-    stages::step_input<Set> in{incumbent, items, pass.result(), joint, settings, step, ids};
-    auto critiques = stages::loss<typename D::loss, M>(rec, in, record);
-    auto gradients = stages::gradient<typename D::gradient, M>(rec, in, critiques, record);
-    auto update = stages::update<typename D::update, M>(rec, in, gradients, seed.instructions(), record);
+    stages::step_input<Set> in{incumbent, items, pass.result(), policy.joint, settings, step, ids};
+    auto update = chain(in, seed.instructions(), record);
     record.candidate = named<Set>(update.instructions);
     auto candidate = candidate_of(incumbent, update.instructions);
     record.gate = gate(state, incumbent, candidate, record, step);
@@ -298,7 +351,6 @@ struct run_context {
   /// history and scored on the batch, the best proposed (kept best-so-far unless
   /// quirks.opro_unconditional), then the gate.
   void opro_step(run_state<Set>& state, step_record& record, std::int64_t step) {
-    using M = typename V::algorithm::metric;
     auto incumbent = prompt_of(seed, state);
     auto [batch, rows] = this->batch(1);  // OPRO keeps the first step's batch
     std::span<const example<Set>> items(batch);
@@ -308,12 +360,12 @@ struct run_context {
       std::vector<judge::forward_pass<Set>> passes;
       judge::judge_settings js = settings.judge;
       if (settings.opro.judge_temperature) js.temperature = settings.opro.judge_temperature;
-      for (const auto& p : prompts) passes.push_back(judge::plan<typename V::layout>(p, items, js, {step, "train", {}, {}}));
+      for (const auto& p : prompts) passes.push_back(plan(p, items, js, {step, "train", {}, {}}));
       std::vector<judge::forward_pass<Set>*> ptrs;
       for (auto& p : passes) ptrs.push_back(&p);
       judge_together(backend, std::span<judge::forward_pass<Set>* const>(ptrs), record, what);
       std::vector<double> scores;
-      for (auto& p : passes) scores.push_back(mean_score<M>(items, p.result()));
+      for (auto& p : passes) scores.push_back(policy.opro_score(items, p.result()));
       return scores;
     };
     if (!state.batch_score) state.batch_score = judged_on_batch(std::span<const judge_prompt<Set>>(&incumbent, 1), "the judge on the batch")[0];
@@ -382,7 +434,7 @@ struct run_context {
     bool propose = best && (settings.quirks.opro_unconditional || scores[*best] > *state.batch_score);
     if (!propose) {
       record.candidate = named<Set>(state.instructions);
-      record.gate.gate = std::string(V::gate::name);
+      record.gate.gate = std::string(policy.gate_name);
       record.gate.reason = best ? "no candidate beats the incumbent on the batch" : "no usable candidate";
       return;
     }
@@ -447,7 +499,7 @@ struct run_context {
     if (fresh) {
       state.instructions = seed.instructions();
       bool ok = attempt(0, [&](step_record& record) {
-        record.gate.gate = std::string(V::gate::name);
+        record.gate.gate = std::string(policy.gate_name);
         record.gate.reason = "the seed prompt";
         if (test_due(0)) test(state, prompt_of(seed, state), record, 0);
       });
@@ -460,8 +512,8 @@ struct run_context {
     for (std::int64_t step = state.step + 1; step <= static_cast<std::int64_t>(settings.steps); ++step) {
       run_state<Set> before = state;
       bool ok = attempt(step, [&](step_record& record) {
-        if constexpr (std::is_same_v<typename V::algorithm, algorithm::textgrad>) textgrad_step(state, record, step);
-        else opro_step(state, record, step);
+        if (policy.opro) opro_step(state, record, step);
+        else textgrad_step(state, record, step);
         if (test_due(step)) test(state, prompt_of(seed, state), record, step);
       });
       if (!ok) {
@@ -530,7 +582,8 @@ run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<t
       judge_prompt<Sub> sub_seed(seed.skeleton(), per_criterion<Sub, std::string>::filled(seed.instructions()[c]));
       run_settings s = settings;
       s.run = fmt::format("{}/{}", name, C::name);
-      optim_detail::run_context<W, Backend, std::remove_reference_t<Sink>> context{backend, sub_seed, sub, s, sink, s.run, {}, {}, {}};
+      optim_detail::run_context<Sub, Backend, std::remove_reference_t<Sink>> context{
+          backend, sub_seed, sub, s, sink, s.run, optim_detail::policies_of<W>(), optim_detail::stages_of<W>(backend), {}, {}, {}};
       auto r = context.run(run_state<Sub>{}, true);
       if (result.steps.size() < r.steps.size()) result.steps.resize(r.steps.size());
       for (std::size_t k = 0; k < r.steps.size(); ++k) {
@@ -551,7 +604,8 @@ run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<t
     (void)resume;
     return result;
   } else {
-    optim_detail::run_context<V, Backend, std::remove_reference_t<Sink>> context{backend, seed, data, settings, sink, name, {}, {}, {}};
+    optim_detail::run_context<Set, Backend, std::remove_reference_t<Sink>> context{
+        backend, seed, data, settings, sink, name, optim_detail::policies_of<V>(), optim_detail::stages_of<V>(backend), {}, {}, {}};
     if (resume) return context.run(std::move(*resume), false);
     return context.run(run_state<Set>{}, true);
   }

@@ -223,14 +223,17 @@ std::vector<pieces> texts_from(recorder<Backend>& rec, std::vector<llm::request>
 
 }  // namespace detail
 
-/// The loss stage: one call per group of `Stage`'s partition and example, each showing the judge's
+/// A stage's partition of the criteria: the groups its calls cover (`Stage::groups<Set>()`).
+using partition = std::vector<std::vector<std::size_t>>;
+
+/// The loss stage: one call per group of the partition and example, each showing the judge's
 /// scores against the human scores for the group's criteria. Returns the critiques per example.
-template <class Stage, class Merge, criteria_set Set, class Backend>
-std::vector<pieces> loss(recorder<Backend>& rec, const step_input<Set>& in, step_record& record) {
+template <class Merge, criteria_set Set, class Backend>
+std::vector<pieces> loss(recorder<Backend>& rec, const step_input<Set>& in, const partition& groups, step_record& record) {
   static constexpr auto defs = judge::detail::definitions<Set>();
   std::vector<llm::request> requests;
   std::vector<detail::text_call> calls;
-  for (const auto& group : Stage::template groups<Set>()) {
+  for (const auto& group : groups) {
     bool keyed = Merge::keyed && group.size() > 1;
     for (std::size_t i = 0; i < in.batch.size(); ++i) {
       std::vector<protocol::score_line> lines;
@@ -253,12 +256,12 @@ std::vector<pieces> loss(recorder<Backend>& rec, const step_input<Set>& in, step
 /// the group), the example, the judge's output, the critiques concerning the group (joined by the
 /// merge policy when the group has several criteria) and the group's instructions. Returns the
 /// gradients per example.
-template <class Stage, class Merge, criteria_set Set, class Backend>
-std::vector<pieces> gradient(recorder<Backend>& rec, const step_input<Set>& in, const std::vector<pieces>& critiques,
-                             step_record& record) {
+template <class Merge, criteria_set Set, class Backend>
+std::vector<pieces> gradient(recorder<Backend>& rec, const step_input<Set>& in, const partition& groups,
+                             const std::vector<pieces>& critiques, step_record& record) {
   std::vector<llm::request> requests;
   std::vector<detail::text_call> calls;
-  for (const auto& group : Stage::template groups<Set>()) {
+  for (const auto& group : groups) {
     bool keyed = Merge::keyed && group.size() > 1;
     std::string head = judge::render_head(in.prompt, std::span<const std::size_t>(group));
     std::vector<protocol::named_text> instructions;
@@ -299,10 +302,9 @@ struct update_result {
 /// without a usable instruction for a criterion is asked again (`repair_rounds`); after that the
 /// criterion keeps its current instruction (its seed instruction under quirks.seed_fallback), and
 /// the notes say so. Never an empty instruction.
-template <class Stage, class Merge, criteria_set Set, class Backend>
-update_result<Set> update(recorder<Backend>& rec, const step_input<Set>& in, const std::vector<pieces>& gradients,
-                          const per_criterion<Set, std::string>& seed, step_record& record) {
-  const auto groups = Stage::template groups<Set>();
+template <class Merge, criteria_set Set, class Backend>
+update_result<Set> update(recorder<Backend>& rec, const step_input<Set>& in, const partition& groups,
+                          const std::vector<pieces>& gradients, const per_criterion<Set, std::string>& seed, step_record& record) {
   std::vector<llm::request> requests;
   for (const auto& group : groups) {
     std::vector<protocol::named_text> instructions;
