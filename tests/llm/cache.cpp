@@ -312,3 +312,56 @@ TEST_CASE("a process killed mid-write leaves a readable cache") {
   again.complete(std::vector<llm::request>{numbered(-1)});
   CHECK(store.size() == n + 1);
 }
+
+namespace {
+
+/// A backend that tells each result as it is known, then dies (SIGKILL) before returning when the
+/// batch holds the request "die": what a process killed mid-batch leaves behind.
+struct reporting_backend {
+  std::vector<llm::result> complete(std::span<const llm::request> batch) { return complete(batch, {}); }
+  std::vector<llm::result> complete(std::span<const llm::request> batch, const llm::on_result& each) {
+    std::vector<llm::result> out;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].messages.back().content == "die") ::raise(SIGKILL);
+      llm::response resp;
+      resp.content = "reply to " + batch[i].messages.back().content;
+      resp.model = batch[i].model;
+      resp.finish_reason = "stop";
+      out.emplace_back(std::move(resp));
+      if (each) each(i, out.back());
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("replies are stored as they arrive, so a process killed mid-batch keeps them") {
+  temp_dir dir;
+  auto path = dir.path / "mid-batch.sqlite";
+  { llm::response_store create(path); }
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    llm::cached<reporting_backend> cache(llm::cache_options{path});
+    std::vector<llm::request> batch{numbered(0), numbered(1), numbered(2)};
+    batch.back().messages.back().content = "die";
+    cache.complete(batch);
+    ::_exit(0);  // not reached
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  llm::response_store store(path);
+  CHECK(store.size() == 2);  // the two replies that came back before the kill
+  auto hit = store.find(llm::cache_key(numbered(1)));
+  REQUIRE(hit);
+  CHECK(hit->content == "reply to q1");
+  // Afterwards the kept replies answer from the store, and a new one is stored once.
+  llm::cached<reporting_backend> cache(llm::cache_options{path});
+  auto r = cache.complete(std::vector<llm::request>{numbered(1), numbered(3)});
+  CHECK(r[1].value().content == "reply to q3");
+  CHECK(cache.stats().hits == 1);
+  CHECK(cache.stats().stored == 1);
+  CHECK(store.size() == 3);
+}

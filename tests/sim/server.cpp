@@ -93,6 +93,8 @@ TEST_CASE("serve: OpenAI-shaped answers equal to the world's, models, health and
   CHECK(metrics->body.find("judgegrad_sim_requests_total 8\n") != std::string::npos);
   CHECK(metrics->body.find("judgegrad_sim_completions_total{outcome=\"ok\"} 3\n") != std::string::npos);
   CHECK(metrics->body.find("judgegrad_sim_completions_total{outcome=\"bad_request\"} 2\n") != std::string::npos);
+  CHECK(metrics->body.find("judgegrad_sim_repeated_total 1\n") != std::string::npos);  // judge_prompt(0) was asked twice
+  CHECK(s.counts().repeated == 1);
   s.stop();
   CHECK_FALSE(c.Get("/health"));  // stopped: nothing listens any more
 }

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -38,7 +39,10 @@ struct cache_stats {
 /// one transaction per batch of inserts) and, through its mutex, with other threads.
 class response_store {
  public:
-  explicit response_store(const std::filesystem::path& path, int busy_timeout_ms = 60000) : path_(path) {
+  /// `keep_requests` false stores each request's key but not its text (`cache export` then shows
+  /// none): a cache of the simulator's replies, which are free to make again, stays small.
+  explicit response_store(const std::filesystem::path& path, int busy_timeout_ms = 60000, bool keep_requests = true)
+      : path_(path), keep_requests_(keep_requests) {
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
       std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
@@ -127,7 +131,7 @@ class response_store {
         }
         reset(insert_);
         bind(1, key);
-        bind(2, norm);
+        bind(2, keep_requests_ ? norm : std::string());
         bind(3, req->model);
         bind(4, resp->content);
         if (choices.empty()) sqlite3_bind_null(insert_, 5);
@@ -159,6 +163,33 @@ class response_store {
     auto n = std::uint64_t(sqlite3_column_int64(s, 0));
     sqlite3_finalize(s);
     return n;
+  }
+
+  /// One stored entry, as the table holds it.
+  struct entry {
+    std::string key, request, model, content, finish_reason, answered_by;
+    std::uint64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
+    bool usage_estimated = false;
+    double latency = 0, created = 0;
+  };
+
+  /// Calls `f(entry)` for every entry, in key order (`judgegrad cache stats` and `export`).
+  template <class F>
+  void for_each(F&& f) {
+    std::lock_guard lock(mutex_);
+    sqlite3_stmt* s = prepare("SELECT key, request, model, content, finish_reason, answered_by, prompt_tokens, completion_tokens,"
+                              " cached_tokens, usage_estimated, latency, created FROM responses ORDER BY key");
+    struct finalize {
+      sqlite3_stmt* s;
+      ~finalize() { sqlite3_finalize(s); }
+    } guard{s};
+    while (step(s) == SQLITE_ROW) {
+      entry e{column(s, 0), column(s, 1), column(s, 2), column(s, 3), column(s, 4), column(s, 5),
+              std::uint64_t(sqlite3_column_int64(s, 6)), std::uint64_t(sqlite3_column_int64(s, 7)),
+              std::uint64_t(sqlite3_column_int64(s, 8)), sqlite3_column_int(s, 9) != 0, sqlite3_column_double(s, 10),
+              sqlite3_column_double(s, 11)};
+      f(static_cast<const entry&>(e));
+    }
   }
 
   const std::filesystem::path& path() const { return path_; }
@@ -196,6 +227,7 @@ class response_store {
   }
 
   std::filesystem::path path_;
+  bool keep_requests_ = true;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* select_ = nullptr;
   sqlite3_stmt* exists_ = nullptr;
@@ -214,7 +246,7 @@ class cached {
   template <class... Args>
   explicit cached(cache_options options, Args&&... inner)
       : options_(std::move(options)), inner_(std::forward<Args>(inner)...) {
-    if (options_.mode != cache_mode::off) store_ = std::make_unique<response_store>(options_.path, options_.busy_timeout_ms);
+    if (options_.mode != cache_mode::off) store_ = std::make_unique<response_store>(options_.path, options_.busy_timeout_ms, options_.keep_requests);
   }
 
   std::vector<result> complete(std::span<const request> batch) {
@@ -259,11 +291,31 @@ class cached {
       }
     }
     if (!to_send.empty()) {
-      std::vector<result> answers = inner_.complete(std::span<const request>(to_send));
+      // A reply is stored the moment it arrives when the backend below can say so (a process
+      // killed mid-batch keeps every reply that had come back); else when the batch returns.
+      std::vector<char> stored(to_send.size(), 0);
+      auto store = [&](std::size_t k, const result& r) {
+        if (!store_ || !r.ok() || stored[k]) return;
+        std::pair<const request*, const response*> entry{&to_send[k], &r.value()};
+        store_->insert(std::span(&entry, 1));
+        stored[k] = 1;
+        std::lock_guard lock(stats_mutex_);
+        ++stats_.stored;
+      };
+      std::vector<result> answers;
+      if constexpr (requires { inner_.complete(std::span<const request>(to_send), on_result{}); }) {
+        std::mutex each_mutex;  // the backend below may report from several threads
+        answers = inner_.complete(std::span<const request>(to_send), on_result([&](std::size_t k, const result& r) {
+                                    std::lock_guard lock(each_mutex);
+                                    store(k, r);
+                                  }));
+      } else {
+        answers = inner_.complete(std::span<const request>(to_send));
+      }
       std::vector<std::pair<const request*, const response*>> entries;
       for (std::size_t k = 0; k < answers.size(); ++k)
-        if (answers[k].ok() && options_.mode != cache_mode::off) entries.emplace_back(&to_send[k], &answers[k].value());
-      if (store_) {
+        if (answers[k].ok() && store_ && !stored[k]) entries.emplace_back(&to_send[k], &answers[k].value());
+      if (store_ && !entries.empty()) {
         store_->insert(entries);
         std::lock_guard lock(stats_mutex_);
         stats_.stored += entries.size();

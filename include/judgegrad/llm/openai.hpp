@@ -81,14 +81,19 @@ class openai {
   }
 
   /// Answers `batch`, one result per request, in order.
-  std::vector<result> complete(std::span<const request> batch) {
+  std::vector<result> complete(std::span<const request> batch) { return complete(batch, {}); }
+
+  /// Answers `batch`, and tells `each` (when set) every request's result as soon as it is known,
+  /// from the calling thread: a cache above stores a reply the moment it arrives, so a process
+  /// killed mid-batch keeps what had come back.
+  std::vector<result> complete(std::span<const request> batch, const on_result& each) {
     engine* e = acquire_engine();
     struct give_back {
       openai* self;
       engine* e;
       ~give_back() { self->release_engine(e); }
     } guard{this, e};
-    return run(batch, *e);
+    return run(batch, *e, each);
   }
 
   /// Stops the batch in progress (in-flight transfers are abandoned, their results are
@@ -261,7 +266,7 @@ class openai {
     return std::uniform_real_distribution<double>(0, std::max(0.0, ceiling))(rng_);  // full jitter
   }
 
-  std::vector<result> run(std::span<const request> batch, engine& en) {
+  std::vector<result> run(std::span<const request> batch, engine& en, const on_result& each) {
     auto start = clock::now();
     std::vector<slot> slots(batch.size());
     std::deque<job> ready;
@@ -285,6 +290,7 @@ class openai {
       e.body_excerpt = hide(std::move(e.body_excerpt));
       results[j.index] = result(std::move(e));
       if (options_.activity) options_.activity->count(false);
+      if (each) each(j.index, *results[j.index]);
     };
     auto retry_or_fail = [&](job j, error e, double retry_after) {
       if (j.attempts > options_.max_retries || cancelled_) return finish_error(j, std::move(e));
@@ -330,6 +336,7 @@ class openai {
         if (out.choices.size() == 1) out.choices.clear();
         results[j.index] = result(std::move(out));
         if (options_.activity) options_.activity->count(true);
+        if (each) each(j.index, *results[j.index]);
       }
     };
 

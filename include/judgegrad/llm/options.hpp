@@ -155,6 +155,7 @@ struct cache_options {
   std::filesystem::path path;
   cache_mode mode = cache_mode::read_write;
   int busy_timeout_ms = 60000;  ///< how long to wait for another process's write lock
+  bool keep_requests = true;    ///< store each request's text beside its reply (for `cache export`)
   llm::activity* activity = nullptr;  ///< counts the requests the cache answers itself
 };
 

@@ -30,20 +30,28 @@ class endpoint_router {
     for (const auto& [name, options] : endpoints) backends_.emplace(name, std::make_unique<openai>(options));
   }
 
-  std::vector<result> complete(std::span<const request> batch) {
+  std::vector<result> complete(std::span<const request> batch) { return complete(batch, {}); }
+
+  /// As `complete`, telling `each` every result as it is known. With requests for several
+  /// endpoints, `each` is called from several threads at once.
+  std::vector<result> complete(std::span<const request> batch, const on_result& each) {
     std::map<std::string, std::vector<std::size_t>> groups;
     for (std::size_t i = 0; i < batch.size(); ++i) groups[batch[i].endpoint.empty() ? default_ : batch[i].endpoint].push_back(i);
     std::vector<std::optional<result>> out(batch.size());
     auto run = [&](const std::string& name, const std::vector<std::size_t>& indices) {
       auto it = backends_.find(name);
       if (it == backends_.end()) {
-        for (std::size_t i : indices)
+        for (std::size_t i : indices) {
           out[i] = result(error{error_kind::bad_request, 0, fmt::format("request {}: no endpoint named {}", i, name), {}, 0});
+          if (each) each(i, *out[i]);
+        }
         return;
       }
       std::vector<request> part;
       for (std::size_t i : indices) part.push_back(batch[i]);
-      auto answers = it->second->complete(part);
+      on_result mapped;
+      if (each) mapped = [&each, &indices](std::size_t k, const result& r) { each(indices[k], r); };
+      auto answers = it->second->complete(part, mapped);
       for (std::size_t k = 0; k < indices.size(); ++k) out[indices[k]] = std::move(answers[k]);
     };
     if (groups.size() == 1) run(groups.begin()->first, groups.begin()->second);

@@ -7,6 +7,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -182,6 +183,11 @@ template <class B>
 concept chat_backend = requires(B& backend, std::span<const request> batch) {
   { backend.complete(batch) } -> std::same_as<std::vector<result>>;
 };
+
+/// Told a request's index in its batch and its result as soon as the result is known. A backend
+/// may take one as a second argument of `complete` (openai and endpoint_router do): the response
+/// cache then stores each reply as it arrives.
+using on_result = std::function<void(std::size_t, const result&)>;
 
 }  // namespace llm
 JUDGEGRAD_END_NAMESPACE

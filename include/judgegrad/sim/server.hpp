@@ -27,6 +27,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <unordered_set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -80,6 +82,9 @@ struct server_counts {
                 bad_request = 0, unauthorized = 0;
   std::uint64_t proxied = 0;          ///< answered by the upstream (any status)
   std::uint64_t upstream_failed = 0;  ///< the upstream could not be reached: answered 502
+  /// Requests answered 200 whose body had been answered 200 before: calls a client paid for twice
+  /// (a client with a response cache should make none).
+  std::uint64_t repeated = 0;
 };
 
 /// The HTTP server. `start()` binds and serves on a background thread; `stop()` (or the destructor)
@@ -179,6 +184,7 @@ class server {
     c.unauthorized = counts_.unauthorized;
     c.proxied = counts_.proxied;
     c.upstream_failed = counts_.upstream_failed;
+    c.repeated = counts_.repeated;
     return c;
   }
 
@@ -291,7 +297,7 @@ class server {
  private:
   struct atomic_counts {
     std::atomic<std::uint64_t> requests{0}, completions{0}, ok{0}, rate_limited{0}, server_error{0}, dropped{0}, malformed{0},
-        bad_request{0}, unauthorized{0}, proxied{0}, upstream_failed{0};
+        bad_request{0}, unauthorized{0}, proxied{0}, upstream_failed{0}, repeated{0};
   };
 
   // "https://host:port/api/v1" -> ("https://host:port", "/api/v1/chat/completions").
@@ -393,7 +399,12 @@ class server {
     std::vector<llm::response> replies;
     for (const auto& r : requests) replies.push_back(world_.respond(r));
     ++counts_.ok;
-    res.set_content(completion_body(replies, combine({fnv1a64(req.body), n})), json_type);
+    std::uint64_t body = fnv1a64(req.body);
+    {
+      std::lock_guard lock(answered_mutex_);
+      if (!answered_.insert(body).second) ++counts_.repeated;
+    }
+    res.set_content(completion_body(replies, combine({body, n})), json_type);
   }
 
   std::string metrics() const {
@@ -410,9 +421,15 @@ class server {
       out += fmt::format("judgegrad_sim_completions_total{{outcome=\"{}\"}} {}\n", name, v);
     out += fmt::format("judgegrad_sim_unauthorized_total {}\n", c.unauthorized);
     out += fmt::format("judgegrad_sim_proxied_total {}\njudgegrad_sim_upstream_failed_total {}\n", c.proxied, c.upstream_failed);
+    out +=
+        "# HELP judgegrad_sim_repeated_total Requests answered 200 whose body had been answered 200 before.\n"
+        "# TYPE judgegrad_sim_repeated_total counter\n";
+    out += fmt::format("judgegrad_sim_repeated_total {}\n", c.repeated);
     return out;
   }
 
+  std::mutex answered_mutex_;
+  std::unordered_set<std::uint64_t> answered_;  ///< FNV-1a of every body answered 200
   const world& world_;
   server_options options_;
   std::string upstream_host_, upstream_path_;
