@@ -69,6 +69,7 @@ evaluation_record record_evaluation(std::string split, std::string role, std::sp
   for (std::size_t i = 0; i < preds.items.size(); ++i) {
     item_scores s;
     s.id = ids.empty() ? preds.items[i].id : ids[i];
+    s.example = preds.items[i].id;
     for (std::size_t c = 0; c < Set::size; ++c) {
       s.scores.push_back(preds.items[i].scores[c].score().value_or(std::numeric_limits<double>::quiet_NaN()));
       s.status.emplace_back(judge::to_string(preds.items[i].scores[c].status));

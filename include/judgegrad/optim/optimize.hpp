@@ -81,6 +81,7 @@ struct run_result {
   std::string name;
   std::vector<step_result<Set>> steps;
   std::string error;  ///< why the run stopped early; empty when it finished
+  std::optional<llm::error_kind> stopped_by;  ///< the kind of failure that stopped it (a budget, a dead endpoint, ...)
   run_state<Set> state;
   /// The prompt in force at the end.
   const per_criterion<Set, std::string>& final_instructions() const { return steps.back().instructions; }
@@ -467,7 +468,11 @@ struct run_context {
     auto finish = [&](step_record& record, std::chrono::steady_clock::time_point start) {
       record.accepted = named<Set>(state.instructions);
       record.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      state.step = record.step;
       sink.on_step(record);
+      // A sink that keeps state (a run directory) gets it after the step's record: resuming from
+      // it continues after this step.
+      if constexpr (requires { sink.on_state(state); }) sink.on_state(static_cast<const run_state<Set>&>(state));
       step_result<Set> s;
       s.step = record.step;
       s.instructions = state.instructions;
@@ -491,6 +496,7 @@ struct run_context {
         record.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         sink.on_step(record);
         result.error = fmt::format("step {}: {}", step, e.what());
+        result.stopped_by = e.kind;
         return false;
       }
       finish(record, start);
@@ -527,6 +533,17 @@ struct run_context {
   }
 };
 
+/// A whole run with its variant's policies as values: compiled once per criteria set, backend and
+/// sink, never inlined into the per-variant code that calls it.
+template <criteria_set Set, class Backend, class Sink>
+[[gnu::noinline]] run_result<Set> run_with(Backend& backend, const judge_prompt<Set>& seed, const data::splits<Set>& data,
+                                           const run_settings& settings, Sink& sink, std::string name, run_policies<Set> policy,
+                                           stage_chain<Set> chain, std::optional<run_state<Set>> resume) {
+  run_context<Set, Backend, Sink> context{backend, seed, data, settings, sink, std::move(name), std::move(policy), std::move(chain), {}, {}, {}};
+  if (resume) return context.run(std::move(*resume), false);
+  return context.run(run_state<Set>{}, true);
+}
+
 /// Examples of `Set` seen through the criteria set `Sub` (a subset), gold scores picked by name.
 template <criteria_set Sub, criteria_set Set>
 dataset<Sub> project(const dataset<Set>& d) {
@@ -555,6 +572,23 @@ struct single_criterion_variant<variant<Set, Ps...>, C> {
 
 }  // namespace optim_detail
 
+/// The single-task baseline's run for criterion `C` of `V`: the same policies under TextGrad, over
+/// the criteria set of C alone.
+template <class V, class C>
+using single_task_part = typename optim_detail::single_criterion_variant<V, C>::type;
+
+/// `data` seen through the criteria set `Sub` (a subset of Set), gold scores picked by name.
+template <criteria_set Sub, criteria_set Set>
+data::splits<Sub> project_splits(const data::splits<Set>& data) {
+  return {optim_detail::project<Sub>(data.train), optim_detail::project<Sub>(data.validation), optim_detail::project<Sub>(data.test)};
+}
+
+/// The judge prompt of criterion `c` alone: the seed's skeleton and that criterion's instruction.
+template <criteria_set Sub, criteria_set Set>
+judge_prompt<Sub> project_prompt(const judge_prompt<Set>& seed, std::size_t c) {
+  return judge_prompt<Sub>(seed.skeleton(), per_criterion<Sub, std::string>::filled(seed.instructions()[c]));
+}
+
 /// Runs variant `V` from `seed` (its criteria set's judge prompt) over `data`: train for the
 /// batches, validation for the gate, test for the trajectory. Every step goes to `sink`. Pass
 /// `resume` (a run_state of an earlier, interrupted run with the same arguments) to continue it.
@@ -576,15 +610,14 @@ run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<t
     Set::for_each([&](auto type) {
       using C = typename decltype(type)::type;
       using Sub = criteria<C>;
-      using W = typename optim_detail::single_criterion_variant<V, C>::type;
-      data::splits<Sub> sub{optim_detail::project<Sub>(data.train), optim_detail::project<Sub>(data.validation),
-                            optim_detail::project<Sub>(data.test)};
-      judge_prompt<Sub> sub_seed(seed.skeleton(), per_criterion<Sub, std::string>::filled(seed.instructions()[c]));
+      using W = single_task_part<V, C>;
+      data::splits<Sub> sub = project_splits<Sub>(data);
+      judge_prompt<Sub> sub_seed = project_prompt<Sub>(seed, c);
       run_settings s = settings;
       s.run = fmt::format("{}/{}", name, C::name);
-      optim_detail::run_context<Sub, Backend, std::remove_reference_t<Sink>> context{
-          backend, sub_seed, sub, s, sink, s.run, optim_detail::policies_of<W>(), optim_detail::stages_of<W>(backend), {}, {}, {}};
-      auto r = context.run(run_state<Sub>{}, true);
+      auto r = optim_detail::run_with<Sub, Backend, std::remove_reference_t<Sink>>(backend, sub_seed, sub, s, sink, s.run,
+                                                                                  optim_detail::policies_of<W>(),
+                                                                                  optim_detail::stages_of<W>(backend), std::nullopt);
       if (result.steps.size() < r.steps.size()) result.steps.resize(r.steps.size());
       for (std::size_t k = 0; k < r.steps.size(); ++k) {
         auto& step = result.steps[k];
@@ -604,10 +637,9 @@ run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<t
     (void)resume;
     return result;
   } else {
-    optim_detail::run_context<Set, Backend, std::remove_reference_t<Sink>> context{
-        backend, seed, data, settings, sink, name, optim_detail::policies_of<V>(), optim_detail::stages_of<V>(backend), {}, {}, {}};
-    if (resume) return context.run(std::move(*resume), false);
-    return context.run(run_state<Set>{}, true);
+    return optim_detail::run_with<Set, Backend, std::remove_reference_t<Sink>>(backend, seed, data, settings, sink, std::move(name),
+                                                                                optim_detail::policies_of<V>(), optim_detail::stages_of<V>(backend),
+                                                                                std::move(resume));
   }
 }
 

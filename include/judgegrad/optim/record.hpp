@@ -4,7 +4,8 @@
 /// the critiques and gradients as each criterion received them; the incumbent, the candidate and
 /// the prompt after the gate; the gate's numbers and verdict; the evaluations made — handed to a
 /// sink. Sinks here: in memory and JSON Lines; the experiment layer writes run directories.
-/// Timing fields end in `_seconds` and are the only fields that differ between two runs with one seed.
+/// Timing fields end in `_seconds`; they and each call's `served` object (cache hit, attempts,
+/// latency) are the only fields that differ between two executions of one run.
 #pragma once
 
 #include <judgegrad/config.hpp>
@@ -39,8 +40,11 @@ struct call_record {
   std::string error;        ///< "<kind>: <message>" when the call failed
   std::string outcome;      ///< how the reply was used: "ok", a parse problem, "repaired", ...
   std::uint64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
-  bool cache_hit = false;
   bool usage_estimated = false;
+  double usd = 0;           ///< the tokens at the configured price (what the call costs when not a cache hit)
+  // How this execution got the reply (JSON: the object "served"): the only call fields that may
+  // differ between two executions of one experiment.
+  bool cache_hit = false;
   int attempts = 0;
   double latency_seconds = 0;
   bool ok() const { return error.empty(); }
@@ -67,7 +71,8 @@ struct criterion_metrics {
 
 /// One item's scores in an evaluation: per criterion, the judge's score (NaN when none) and its status.
 struct item_scores {
-  std::string id;
+  std::string id;       ///< as the records name it (positional under quirks.positional_ids)
+  std::string example;  ///< the example's own id
   std::vector<double> scores;
   std::vector<std::string> status;
 };
@@ -113,7 +118,9 @@ struct step_record {
   double duration_seconds = 0;
 };
 
-/// A sink takes each finished step.
+/// A sink takes each finished step (and a step that stopped the run, with `error` set). A sink
+/// may also have `on_state(const run_state<Set>&)`: it is called after `on_step` of every finished
+/// step with the state to resume from (optim/optimize.hpp).
 template <class S>
 concept record_sink = requires(S& s, const step_record& r) { s.on_step(r); };
 
@@ -208,7 +215,9 @@ inline void write_numbers(json_writer& w, std::span<const double> v) {
 }  // namespace detail
 
 /// `r` as one JSON object (one line of a JSON Lines log).
-inline void write_json(json_writer& w, const step_record& r) {
+/// `r` as JSON; `with_items` false leaves each evaluation's per-item scores out (a run directory
+/// keeps them in its predictions file).
+inline void write_json(json_writer& w, const step_record& r, bool with_items = true) {
   w.begin_object().key("run").value(r.run).key("step").value(r.step).key("batch").begin_array();
   for (const auto& id : r.batch) w.value(id);
   w.end_array();
@@ -244,9 +253,16 @@ inline void write_json(json_writer& w, const step_record& r) {
       w.key(m.criterion).begin_object().key("items").value(static_cast<std::uint64_t>(m.items))
           .key("scored").value(static_cast<std::uint64_t>(m.scored)).key("spearman").value(m.spearman).key("kendall").value(m.kendall)
           .key("mae").value(m.mae).key("off_by_one").value(m.off_by_one).key("accuracy").value(m.accuracy).end_object();
-    w.end_object().key("items").begin_array();
+    w.end_object();
+    if (!with_items) {
+      w.end_object();
+      continue;
+    }
+    w.key("items").begin_array();
     for (const auto& it : e.items) {
-      w.begin_object().key("id").value(it.id).key("scores");
+      w.begin_object().key("id").value(it.id);
+      if (it.example != it.id) w.key("example").value(it.example);
+      w.key("scores");
       detail::write_numbers(w, it.scores);
       w.key("status").begin_array();
       for (const auto& s : it.status) w.value(s);
@@ -262,16 +278,17 @@ inline void write_json(json_writer& w, const step_record& r) {
         .key("example").value(c.tag.example).key("role").value(llm::to_string(c.role)).key("repeat").value(c.repeat)
         .key("model").value(c.model).key("prompt_hash").value(c.prompt_hash).key("reply").value(c.reply).key("error").value(c.error)
         .key("outcome").value(c.outcome).key("prompt_tokens").value(c.prompt_tokens).key("completion_tokens").value(c.completion_tokens)
-        .key("cached_tokens").value(c.cached_tokens).key("cache_hit").value(c.cache_hit).key("usage_estimated").value(c.usage_estimated)
-        .key("attempts").value(c.attempts).key("latency_seconds").value(c.latency_seconds).end_object();
+        .key("cached_tokens").value(c.cached_tokens).key("usage_estimated").value(c.usage_estimated).key("usd").value(c.usd)
+        .key("served").begin_object().key("cache_hit").value(c.cache_hit).key("attempts").value(c.attempts)
+        .key("latency_seconds").value(c.latency_seconds).end_object().end_object();
   }
   w.end_array().key("error").value(r.error).key("duration_seconds").value(r.duration_seconds).end_object();
 }
 
 /// `r` as one line of JSON Lines ('\n' included).
-inline std::string to_jsonl(const step_record& r) {
+inline std::string to_jsonl(const step_record& r, bool with_items = true) {
   json_writer w;
-  write_json(w, r);
+  write_json(w, r, with_items);
   std::string out = std::move(w).str();
   out.push_back('\n');
   return out;
