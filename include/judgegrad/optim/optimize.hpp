@@ -82,6 +82,7 @@ struct run_result {
   std::vector<step_result<Set>> steps;
   std::string error;  ///< why the run stopped early; empty when it finished
   std::optional<llm::error_kind> stopped_by;  ///< the kind of failure that stopped it (a budget, a dead endpoint, ...)
+  bool aborted = false;  ///< the judge's failure policy ended it (run_aborted): final, not to be resumed
   run_state<Set> state;
   /// The prompt in force at the end.
   const per_criterion<Set, std::string>& final_instructions() const { return steps.back().instructions; }
@@ -135,7 +136,7 @@ void check_failures(const judge::predictions<Set>& p, std::size_t items, const j
                (f.type == judge::failure_policy::kind::abort_at_share && p.failed_items > 0 &&
                 static_cast<double>(p.failed_items) >= f.share * static_cast<double>(items));
   if (abort)
-    throw run_stopped(fmt::format("{}: {} of {} items have no valid score for some criterion, and the failure policy aborts at {:g}% "
+    throw run_aborted(fmt::format("{}: {} of {} items have no valid score for some criterion, and the failure policy aborts at {:g}% "
                                   "(the reference's; repair rounds are off in faithful mode)",
                                   what, p.failed_items, items, f.share * 100),
                       llm::error_kind::malformed_response);
@@ -154,6 +155,18 @@ struct run_policies {
   std::function<double(std::span<const example<Set>>, const judge::predictions<Set>&)> opro_score;
 };
 
+// The functions below are templates of one policy each, not of the variant, so that a grid of
+// hundreds of variants compiles each gate, metric and merge's code once.
+template <class G, class Scalar, criteria_set Set>
+gate::verdict decide_with(const gate::evidence<Set>& e) {
+  return G::template decide<Scalar>(e);
+}
+
+template <class M, criteria_set Set>
+double opro_score_with(std::span<const example<Set>> items, const judge::predictions<Set>& pr) {
+  return mean_score<M>(items, pr);
+}
+
 template <class V>
 run_policies<typename V::criteria> policies_of() {
   using Set = typename V::criteria;
@@ -163,11 +176,10 @@ run_policies<typename V::criteria> policies_of() {
   p.gate_name = G::name;
   p.needs_validation = G::needs_validation;
   p.rescores_incumbent = G::rescores_incumbent;
-  p.decide = [](const gate::evidence<Set>& e) { return G::template decide<typename V::scalarizer>(e); };
+  p.decide = &decide_with<G, typename V::scalarizer, Set>;
   if constexpr (!std::is_same_v<typename V::algorithm, algorithm::textgrad>) {
-    using M = typename V::algorithm::metric;
     p.opro = true;
-    p.opro_score = [](std::span<const example<Set>> items, const judge::predictions<Set>& pr) { return mean_score<M>(items, pr); };
+    p.opro_score = &opro_score_with<typename V::algorithm::metric, Set>;
   }
   return p;
 }
@@ -177,20 +189,24 @@ template <criteria_set Set>
 using stage_chain = std::function<stages::update_result<Set>(const stages::step_input<Set>&, const per_criterion<Set, std::string>& seed,
                                                               step_record&)>;
 
-template <class V, class Backend>
-stage_chain<typename V::criteria> stages_of(Backend& backend) {
-  using Set = typename V::criteria;
-  using D = typename V::decomposition;
-  using M = typename V::merge;
-  return [&backend, loss = stages::partition(D::loss::template groups<Set>()),
-          grad = stages::partition(D::gradient::template groups<Set>()),
-          upd = stages::partition(D::update::template groups<Set>())](const stages::step_input<Set>& in,
-                                                                        const per_criterion<Set, std::string>& seed, step_record& record) {
+template <criteria_set Set, class M, class Backend>
+stage_chain<Set> stages_with(Backend& backend, stages::partition loss, stages::partition grad, stages::partition upd) {
+  return [&backend, loss = std::move(loss), grad = std::move(grad), upd = std::move(upd)](
+             const stages::step_input<Set>& in, const per_criterion<Set, std::string>& seed, step_record& record) {
     stages::recorder<Backend> rec{backend, record};
     auto critiques = stages::loss<M>(rec, in, loss, record);
     auto gradients = stages::gradient<M>(rec, in, grad, critiques, record);
     return stages::update<M>(rec, in, upd, gradients, seed, record);
   };
+}
+
+template <class V, class Backend>
+stage_chain<typename V::criteria> stages_of(Backend& backend) {
+  using Set = typename V::criteria;
+  using D = typename V::decomposition;
+  return stages_with<Set, typename V::merge>(backend, stages::partition(D::loss::template groups<Set>()),
+                                             stages::partition(D::gradient::template groups<Set>()),
+                                             stages::partition(D::update::template groups<Set>()));
 }
 
 /// The context of a run: its backend, seed prompt, splits, settings and sink, and its variant's
@@ -497,6 +513,7 @@ struct run_context {
         sink.on_step(record);
         result.error = fmt::format("step {}: {}", step, e.what());
         result.stopped_by = e.kind;
+        result.aborted = dynamic_cast<const run_aborted*>(&e) != nullptr;
         return false;
       }
       finish(record, start);
@@ -631,7 +648,11 @@ run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<t
           step.test->metrics.push_back(r.steps[k].test->metrics.at(0));
         }
       }
-      if (!r.error.empty() && result.error.empty()) result.error = fmt::format("{}: {}", C::name, r.error);
+      if (!r.error.empty() && result.error.empty()) {
+        result.error = fmt::format("{}: {}", C::name, r.error);
+        result.stopped_by = r.stopped_by;
+        result.aborted = r.aborted;
+      }
       ++c;
     });
     (void)resume;

@@ -142,6 +142,12 @@ struct run_stopped : std::runtime_error {
   llm::error_kind kind;
 };
 
+/// Thrown when the judge's failure policy ends the run (the reference's 5% abort): not a failure of
+/// the backend, and final — the same replies would end it again.
+struct run_aborted : run_stopped {
+  using run_stopped::run_stopped;
+};
+
 /// Stops the run when a batch cannot be used: a call refused by a budget or cancelled, or every
 /// call failed (a dead endpoint). `what` names the batch.
 inline void check_batch(std::span<const llm::request> requests, std::span<const llm::result> results, std::string_view what) {
