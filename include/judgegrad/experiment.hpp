@@ -1,6 +1,14 @@
 /// @file
-/// Experiments: running grids of variants, progress.
+/// Experiments: definitions and presets, the catalog of compiled variants, run directories that
+/// survive a killed process, the runner that runs a grid through one backend, progress.
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/experiment/catalog.hpp>
+#include <judgegrad/experiment/definition.hpp>
+#include <judgegrad/experiment/directory.hpp>
+#include <judgegrad/experiment/files.hpp>
 #include <judgegrad/experiment/progress.hpp>
+#include <judgegrad/experiment/run_directory.hpp>
+#include <judgegrad/experiment/runner.hpp>
+#include <judgegrad/experiment/state.hpp>

@@ -13,3 +13,4 @@
 #include <judgegrad/judge.hpp>
 #include <judgegrad/optim.hpp>
 #include <judgegrad/experiment.hpp>
+#include <judgegrad/report.hpp>

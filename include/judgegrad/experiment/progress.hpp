@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -66,6 +67,15 @@ class progress {
     std::lock_guard lock(mutex_);
     status_ = std::move(text);
   }
+  /// What is being done, asked anew at every redraw (takes the place of `status`); `share`, when
+  /// given, tells the share of the work done (0..1), from which the ETA is estimated instead of
+  /// from the expected calls. Call before the first redraw matters; both must be safe to call from
+  /// the display's thread.
+  void describe(std::function<std::string()> status, std::function<double()> share = {}) {
+    std::lock_guard lock(mutex_);
+    status_fn_ = std::move(status);
+    share_fn_ = std::move(share);
+  }
   /// More calls are expected (a plan's estimate grew).
   void expect(std::uint64_t calls) { expected_ += calls; }
 
@@ -90,7 +100,11 @@ class progress {
     std::string status;
     {
       std::lock_guard lock(mutex_);
-      status = status_;
+      status = status_fn_ ? status_fn_() : status_;
+      if (share_fn_) {
+        double share = share_fn_();
+        eta = share > 0 && share < 1 ? clock_time(elapsed * (1 - share) / share) : share >= 1 ? std::string("0:00") : std::string("-");
+      }
     }
     return fmt::format("{}: {}{}{} calls{}, {:.0f}/s, {} elapsed, ETA {}", label_, status.empty() ? "" : status + ", ", done,
                        expected ? fmt::format("/{}", expected) : std::string(), failed ? fmt::format(" ({} failed)", failed) : "",
@@ -126,6 +140,8 @@ class progress {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::string status_;
+  std::function<std::string()> status_fn_;
+  std::function<double()> share_fn_;
   bool stopped_ = false;
   std::thread thread_;
 };

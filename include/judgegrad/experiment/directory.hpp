@@ -1,0 +1,128 @@
+/// @file
+/// A run directory as a whole: creating one, or opening one written before (its format version
+/// checked), its manifest (experiment.json: what the experiment is, on what data, through what
+/// backend), and its event log. The per-run files: run_directory.hpp.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/experiment/definition.hpp>
+#include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_directory.hpp>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace experiment {
+
+/// What experiment.json says.
+struct manifest {
+  definition experiment;
+  std::string created_at;
+  std::string judgegrad_version = version_string;
+  std::filesystem::path data_directory;
+  std::size_t train = 0, validation = 0, test = 0;
+  std::string validation_from;  ///< how the validation items were chosen
+  std::string backend_kind = "simulator";  ///< "simulator" (in process) or "endpoints" (DIR/llm.json)
+  bool simulated = true;        ///< a simulated model answered (in process, or a judgegrad serve)
+  std::string backend;          ///< what answered, in words
+  std::string simulator_preset = "paper";
+  std::map<std::string, std::string> models;  ///< role -> model
+  std::vector<std::string> criteria;
+  std::vector<std::string> runs;  ///< the jobs' ids, in order
+};
+
+inline std::string to_json(const manifest& m) {
+  json_writer w;
+  w.begin_object().key("format").value(directory_format).key("format_version").value(directory_format_version)
+      .key("judgegrad_version").value(m.judgegrad_version).key("created_at").value(m.created_at).key("definition");
+  write_json(w, m.experiment);
+  w.key("data").begin_object().key("directory").value(m.data_directory.string()).key("train").value(std::uint64_t(m.train))
+      .key("validation").value(std::uint64_t(m.validation)).key("test").value(std::uint64_t(m.test)).key("validation_from").value(m.validation_from)
+      .end_object();
+  w.key("backend").begin_object().key("kind").value(m.backend_kind).key("simulated").value(m.simulated).key("description").value(m.backend)
+      .key("simulator_preset").value(m.simulator_preset).key("models").begin_object();
+  for (const auto& [role, model] : m.models) w.key(role).value(model);
+  w.end_object().end_object().key("criteria").begin_array();
+  for (const auto& c : m.criteria) w.value(c);
+  w.end_array().key("runs").begin_array();
+  for (const auto& r : m.runs) w.value(r);
+  w.end_array().end_object();
+  return std::move(w).str() + "\n";
+}
+
+/// Reads DIR/experiment.json. A directory of another format version is refused with a message
+/// saying which judgegrad wrote it.
+inline manifest read_manifest(const std::filesystem::path& dir) {
+  auto file = dir / "experiment.json";
+  std::string text = files::read_all(file);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(text).get(doc)) throw storage_error(fmt::format("{}: not valid JSON (a damaged run directory?)", file.string()));
+  detail::state_reader in(file.string());
+  std::string format = in.text(in.at(doc, "format"));
+  if (format != directory_format) in.fail(fmt::format("not a judgegrad run directory (format \"{}\")", format));
+  std::int64_t version = in.integer(in.at(doc, "format_version"));
+  manifest m;
+  m.judgegrad_version = in.text(in.at(doc, "judgegrad_version"));
+  if (version != directory_format_version)
+    in.fail(fmt::format("written by judgegrad {} in run-directory format {}; this judgegrad ({}) reads format {}: use that version "
+                        "to resume or report it",
+                        m.judgegrad_version, version, version_string, directory_format_version));
+  m.created_at = in.text(in.at(doc, "created_at"));
+  m.experiment = parse_definition(simdjson::minify(in.at(doc, "definition")), file.string() + " (definition)").experiment;
+  m.experiment.source = file.string();
+  auto data = in.at(doc, "data");
+  m.data_directory = in.text(in.at(data, "directory"));
+  m.train = static_cast<std::size_t>(in.integer(in.at(data, "train")));
+  m.validation = static_cast<std::size_t>(in.integer(in.at(data, "validation")));
+  m.test = static_cast<std::size_t>(in.integer(in.at(data, "test")));
+  m.validation_from = in.text(in.at(data, "validation_from"));
+  auto backend = in.at(doc, "backend");
+  m.backend_kind = in.text(in.at(backend, "kind"));
+  m.simulated = in.boolean(in.at(backend, "simulated"));
+  m.backend = in.text(in.at(backend, "description"));
+  m.simulator_preset = in.text(in.at(backend, "simulator_preset"));
+  simdjson::dom::object models;
+  if (in.at(backend, "models").get_object().get(models)) in.fail("backend.models: expected an object");
+  for (auto [k, v] : models) m.models[std::string(k)] = in.text(v);
+  for (auto c : in.array(in.at(doc, "criteria"))) m.criteria.push_back(in.text(c));
+  for (auto r : in.array(in.at(doc, "runs"))) m.runs.push_back(in.text(r));
+  return m;
+}
+
+/// Whether `dir` holds a run directory (its experiment.json).
+inline bool is_run_directory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(dir / "experiment.json", ec);
+}
+
+/// Creates `dir` (and runs/, results/) for a new experiment and writes its manifest. `dir` must
+/// not be a run directory already.
+inline void create_run_directory(const std::filesystem::path& dir, const manifest& m) {
+  std::error_code ec;
+  if (is_run_directory(dir)) throw storage_error(fmt::format("{} is a run directory already: resume it, or name another", dir.string()));
+  for (auto sub : {"runs", "results"}) {
+    std::filesystem::create_directories(dir / sub, ec);
+    if (ec) throw storage_error(fmt::format("cannot create {}: {}", (dir / sub).string(), ec.message()));
+  }
+  files::write_atomic(dir / "experiment.json", to_json(m));
+}
+
+/// Appends one event (a start, a resume, a stop) to DIR/events.jsonl with its time.
+inline void log_event(const std::filesystem::path& dir, std::string_view event, std::string_view detail = {}) {
+  json_writer w;
+  w.begin_object().key("event").value(event).key("detail").value(detail).key("pid").value(std::int64_t(::getpid()))
+      .key("event_at").value(now_utc()).end_object();
+  files::append_durable(dir / "events.jsonl", std::move(w).str() + "\n");
+}
+
+}  // namespace experiment
+JUDGEGRAD_END_NAMESPACE

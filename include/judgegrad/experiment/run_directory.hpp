@@ -1,0 +1,355 @@
+/// @file
+/// A run directory: everything an experiment produced, in files pandas and jq read without
+/// judgegrad (the format: docs/experiments.md).
+///
+///     DIR/experiment.json          the definition, data, backend and model identities, judgegrad's version
+///     DIR/llm.json                 the resolved LLM configuration (keys as the variables that hold them)
+///     DIR/cache.sqlite             the response cache: a resumed run is answered from it
+///     DIR/events.jsonl             starts, resumes and stops, with timestamps
+///     DIR/runs/<id>/steps.jsonl    one line per finished step: calls, critiques, gradients, gate, metrics
+///     DIR/runs/<id>/predictions.jsonl   one line per judged item of every evaluation made, gold beside
+///                                   (an evaluation reused from an earlier step adds none)
+///     DIR/runs/<id>/summary.json   per step: test metrics and the prompt in force; best and final
+///     DIR/runs/<id>/state.json     where the run stands: what `resume` continues from
+///     DIR/runs/<id>/prompts/       accepted.txt and best.txt, the judge prompts as sent
+///     DIR/results/                 table1.md and table1.json
+///
+/// A step counts as finished when state.json says so. It is written last, after the step's lines
+/// have reached the disk, so a process killed at any moment leaves a directory whose logs, cut back
+/// to the lines state.json counts, hold exactly the finished steps.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/data/split.hpp>
+#include <judgegrad/experiment/catalog.hpp>
+#include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/state.hpp>
+#include <judgegrad/judge/render.hpp>
+#include <judgegrad/llm/options.hpp>
+#include <judgegrad/optim/optimize.hpp>
+#include <judgegrad/optim/record.hpp>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace experiment {
+
+/// The name and version of the directory format; a directory of another version is refused.
+inline constexpr std::string_view directory_format = "judgegrad-run-directory";
+inline constexpr int directory_format_version = 1;
+
+/// One run of an experiment: a variant, a seed, and for the single-task baseline the criterion.
+struct job {
+  std::string id;  ///< its directory under runs/: "SSC,gate=mae,seed=1"
+  variant_spec spec;
+  std::string variant;  ///< the variant's name ("SSC/gate=mae")
+  std::uint32_t seed = 0;
+  std::string criterion;  ///< single-task: the criterion this run optimizes alone
+};
+
+/// The current time as ISO 8601 UTC ("2026-12-01T21:10:00Z"); fields holding it end in `_at`.
+inline std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
+}
+
+/// The mean over criteria of `metric` on an evaluation, undefined criteria counted as 0 (the
+/// reference's convention: a constant prediction has Spearman 0).
+inline double mean_over_criteria(const evaluation_record& e, double criterion_metrics::*metric) {
+  if (e.metrics.empty()) return std::numeric_limits<double>::quiet_NaN();
+  double sum = 0;
+  for (const auto& m : e.metrics) sum += std::isnan(m.*metric) ? 0.0 : m.*metric;
+  return sum / static_cast<double>(e.metrics.size());
+}
+
+/// The price of a model's tokens, for the per-call cost in the logs (0 for unpriced models).
+using pricer = std::function<double(const call_record&)>;
+
+/// Prices calls by the configuration's table (the model's own entry, else "*").
+inline pricer price_table(std::map<std::string, llm::price> prices) {
+  return [prices = std::move(prices)](const call_record& c) {
+    auto it = prices.find(c.model);
+    if (it == prices.end()) it = prices.find("*");
+    if (it == prices.end()) return 0.0;
+    llm::usage u{c.prompt_tokens, c.completion_tokens, c.cached_tokens};
+    return it->second.cost(u);
+  };
+}
+
+/// The sink of one run of a run directory: steps, predictions, summary, prompts, then state,
+/// each step durably before the next begins. Also reads a run back to resume it.
+template <criteria_set Set>
+class run_writer {
+ public:
+  /// Writes under `dir` (DIR/runs/<id>) for run `j` of a run with `total_steps` steps; `seed`
+  /// renders prompts, `data` gives the gold scores beside the predictions.
+  run_writer(std::filesystem::path dir, job j, std::size_t total_steps, const judge_prompt<Set>& seed, const data::splits<Set>& data,
+             pricer price)
+      : dir_(std::move(dir)), job_(std::move(j)), total_(total_steps), seed_(seed), price_(std::move(price)) {
+    for (const auto* part : {&data.train, &data.validation, &data.test})
+      for (const auto& e : part->examples) gold_.emplace(e.id, &e.gold);
+  }
+
+  /// The state to continue from (the logs are cut back to it), or nothing for a fresh run (any
+  /// partial first step's lines are removed). Throws state_error or storage_error.
+  std::optional<run_state<Set>> restore() {
+    std::error_code ec;
+    std::filesystem::create_directories(dir_ / "prompts", ec);
+    if (ec) throw storage_error(fmt::format("cannot create {}: {}", (dir_ / "prompts").string(), ec.message()));
+    auto state_file = dir_ / "state.json";
+    if (!std::filesystem::exists(state_file, ec)) {
+      files::keep_lines(dir_ / "steps.jsonl", 0);
+      files::keep_lines(dir_ / "predictions.jsonl", 0);
+      for (auto f : {"steps.jsonl", "predictions.jsonl", "summary.json"}) std::filesystem::remove(dir_ / f, ec);
+      return std::nullopt;
+    }
+    std::string text = files::read_all(state_file);
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(text).get(doc)) throw state_error(fmt::format("{}: not valid JSON", state_file.string()));
+    detail::state_reader in(state_file.string());
+    steps_lines_ = static_cast<std::size_t>(in.integer(in.at(in.at(doc, "lines"), "steps")));
+    predictions_lines_ = static_cast<std::size_t>(in.integer(in.at(in.at(doc, "lines"), "predictions")));
+    finished_ = in.boolean(in.at(doc, "finished"));
+    aborted_ = in.text(in.at(doc, "aborted"));
+    files::keep_lines(dir_ / "steps.jsonl", steps_lines_);
+    files::keep_lines(dir_ / "predictions.jsonl", predictions_lines_);
+    auto state = state_from<Set>(in.at(doc, "state"), state_file.string());
+    for (auto row : in.array(in.at(doc, "summary"))) {
+      summary_row r;
+      r.step = in.integer(in.at(row, "step"));
+      r.changed = in.boolean(in.at(row, "changed"));
+      r.instructions = in.instructions<Set>(in.at(row, "instructions"));
+      r.output_format = in.boolean(in.at(row, "output_format"));
+      if (auto t = in.at(row, "test"); !t.is_null()) {
+        evaluation_record e;
+        e.prompt = in.text(in.at(t, "prompt"));
+        e.reused = in.boolean(in.at(t, "reused"));
+        for (std::size_t c = 0; c < Set::size; ++c) {
+          auto m = in.at(in.at(t, "metrics"), Set::names[c]);
+          criterion_metrics cm;
+          cm.criterion = std::string(Set::names[c]);
+          cm.items = static_cast<std::size_t>(in.integer(in.at(m, "items")));
+          cm.scored = static_cast<std::size_t>(in.integer(in.at(m, "scored")));
+          cm.spearman = in.number(in.at(m, "spearman"));
+          cm.kendall = in.number(in.at(m, "kendall"));
+          cm.mae = in.number(in.at(m, "mae"));
+          cm.off_by_one = in.number(in.at(m, "off_by_one"));
+          cm.accuracy = in.number(in.at(m, "accuracy"));
+          e.metrics.push_back(std::move(cm));
+        }
+        r.test = std::move(e);
+      }
+      rows_.push_back(std::move(r));
+    }
+    last_state_ = state;
+    return state;
+  }
+
+  /// Whether the run had ended when it was read back: all its steps done, or aborted.
+  bool finished() const { return finished_ || !aborted_.empty(); }
+  /// Why the judge's failure policy ended the run; empty when it did not.
+  const std::string& aborted() const { return aborted_; }
+
+  /// Marks the run as ended by the judge's failure policy: summary.json and state.json say why, and
+  /// a resume leaves it as it is (the same replies would end it again).
+  void abort(std::string reason) {
+    aborted_ = std::move(reason);
+    files::write_atomic(dir_ / "summary.json", summary_json());
+    if (last_state_) commit(*last_state_);
+  }
+  /// Why the run stopped, when it did (the step record's error).
+  const std::string& error() const { return error_; }
+
+  void on_step(const step_record& r) {
+    if (!r.error.empty()) {  // the unfinished step: nothing of it is kept but the reason
+      error_ = r.error;
+      return;
+    }
+    step_record priced = r;
+    for (auto& c : priced.calls) c.usd = price_ ? price_(c) : 0.0;
+    files::append_durable(dir_ / "steps.jsonl", to_jsonl(priced, false));
+    ++steps_lines_;
+    std::string lines;
+    std::size_t count = 0;
+    for (const auto& e : r.evaluations) {
+      if (e.reused) continue;  // the same prompt's earlier lines hold these predictions
+      for (const auto& item : e.items) {
+        json_writer w;
+        w.begin_object().key("run").value(job_.id).key("step").value(r.step).key("split").value(e.split).key("role").value(e.role)
+            .key("prompt").value(e.prompt).key("reused").value(e.reused).key("repeat").value(e.repeat).key("id").value(item.id)
+            .key("example").value(item.example).key("scores").begin_object();
+        for (std::size_t c = 0; c < Set::size && c < item.scores.size(); ++c) w.key(Set::names[c]).value(item.scores[c]);
+        w.end_object();
+        // Why a score is missing, for the criteria that have none.
+        bool problems = false;
+        for (std::size_t c = 0; c < Set::size && c < item.status.size(); ++c) {
+          if (item.status[c] == "ok") continue;
+          if (!problems) w.key("problems").begin_object();
+          problems = true;
+          w.key(Set::names[c]).value(item.status[c]);
+        }
+        if (problems) w.end_object();
+        w.key("gold").begin_object();
+        auto g = gold_.find(item.example);
+        for (std::size_t c = 0; c < Set::size; ++c) {
+          w.key(Set::names[c]);
+          if (g != gold_.end() && (*g->second)[c]) w.value(*(*g->second)[c]);
+          else w.null();
+        }
+        w.end_object().end_object();
+        lines += std::move(w).str();
+        lines.push_back('\n');
+        ++count;
+      }
+    }
+    if (!lines.empty()) files::append_durable(dir_ / "predictions.jsonl", lines);
+    predictions_lines_ += count;
+    summary_row row;
+    row.step = r.step;
+    row.changed = r.gate.accepted;
+    for (const auto& e : r.evaluations)
+      if (e.split == "test") row.test = e;
+    pending_ = std::move(row);
+  }
+
+  void on_state(const run_state<Set>& s) {
+    if (pending_) {
+      pending_->instructions = s.instructions;
+      pending_->output_format = s.output_format;
+      rows_.push_back(std::move(*pending_));
+      pending_.reset();
+    }
+    finished_ = static_cast<std::size_t>(s.step) >= total_;
+    write_prompts();
+    files::write_atomic(dir_ / "summary.json", summary_json());
+    commit(s);
+    last_state_ = s;
+  }
+
+ private:
+  /// Writes state.json, the commit point: the state, and how many log lines belong to it.
+  void commit(const run_state<Set>& s) {
+    json_writer w;
+    w.begin_object().key("format").value(directory_format).key("format_version").value(directory_format_version).key("run").value(job_.id)
+        .key("step").value(s.step).key("finished").value(finished_).key("aborted").value(aborted_).key("lines").begin_object().key("steps").value(std::uint64_t(steps_lines_))
+        .key("predictions").value(std::uint64_t(predictions_lines_)).end_object().key("summary").raw(rows_json()).key("state").raw(to_json(s))
+        .end_object();
+    files::write_atomic(dir_ / "state.json", std::move(w).str() + "\n");
+  }
+
+  struct summary_row {
+    std::int64_t step = 0;
+    bool changed = false;
+    per_criterion<Set, std::string> instructions;
+    bool output_format = true;
+    std::optional<evaluation_record> test;
+  };
+
+  judge_prompt<Set> prompt_of(const summary_row& r) const {
+    judge_prompt<Set> p = seed_.with_instructions(r.instructions);
+    if (!r.output_format) {
+      judge_skeleton k = p.skeleton();
+      k.show_output_format = false;
+      p = p.with_skeleton(std::move(k));
+    }
+    return p;
+  }
+
+  /// The row whose test mean Spearman is highest (the earliest of ties), if any was tested.
+  const summary_row* best() const {
+    const summary_row* out = nullptr;
+    double top = -std::numeric_limits<double>::infinity();
+    for (const auto& r : rows_)
+      if (r.test) {
+        double v = mean_over_criteria(*r.test, &criterion_metrics::spearman);
+        if (v > top) top = v, out = &r;
+      }
+    return out;
+  }
+
+  void write_prompts() const {
+    static constexpr auto all = judge::all_criteria<Set>();
+    const auto shown = std::span<const std::size_t>(all.data(), all.size());
+    files::write_atomic(dir_ / "prompts" / "accepted.txt", judge::render_head(prompt_of(rows_.back()), shown));
+    if (const auto* b = best()) files::write_atomic(dir_ / "prompts" / "best.txt", judge::render_head(prompt_of(*b), shown));
+  }
+
+  void write_row(json_writer& w, const summary_row& r) const {
+    w.begin_object().key("step").value(r.step).key("changed").value(r.changed).key("instructions");
+    detail::write_instructions<Set>(w, r.instructions);
+    w.key("output_format").value(r.output_format).key("test");
+    if (!r.test) {
+      w.null();
+    } else {
+      w.begin_object().key("prompt").value(r.test->prompt).key("reused").value(r.test->reused)
+          .key("mean_spearman").value(mean_over_criteria(*r.test, &criterion_metrics::spearman)).key("metrics").begin_object();
+      for (const auto& m : r.test->metrics)
+        w.key(m.criterion).begin_object().key("items").value(std::uint64_t(m.items)).key("scored").value(std::uint64_t(m.scored))
+            .key("spearman").value(m.spearman).key("kendall").value(m.kendall).key("mae").value(m.mae).key("off_by_one").value(m.off_by_one)
+            .key("accuracy").value(m.accuracy).end_object();
+      w.end_object().end_object();
+    }
+    w.end_object();
+  }
+
+  std::string rows_json() const {
+    json_writer w;
+    w.begin_array();
+    for (const auto& r : rows_) write_row(w, r);
+    w.end_array();
+    return std::move(w).str();
+  }
+
+  std::string summary_json() const {
+    json_writer w;
+    w.begin_object().key("run").value(job_.id).key("variant").value(job_.variant).key("mode").value(job_.spec.mode)
+        .key("gate").value(job_.spec.gate).key("merge").value(job_.spec.merge).key("layout").value(job_.spec.layout)
+        .key("seed").value(std::uint64_t(job_.seed)).key("criterion").value(job_.criterion).key("criteria").begin_array();
+    for (auto n : Set::names) w.value(n);
+    w.end_array().key("steps_total").value(std::uint64_t(total_)).key("finished").value(finished_).key("aborted");
+    if (aborted_.empty()) w.null();
+    else w.value(aborted_);
+    w.key("best_step");
+    if (const auto* b = best()) w.value(b->step);
+    else w.null();
+    w.key("steps").raw(rows_json()).end_object();
+    return std::move(w).str() + "\n";
+  }
+
+  std::filesystem::path dir_;
+  job job_;
+  std::size_t total_;
+  judge_prompt<Set> seed_;
+  pricer price_;
+  std::map<std::string, const per_criterion<Set, std::optional<double>>*> gold_;
+  std::size_t steps_lines_ = 0, predictions_lines_ = 0;
+  bool finished_ = false;
+  std::string aborted_;
+  std::optional<run_state<Set>> last_state_;
+  std::string error_;
+  std::vector<summary_row> rows_;
+  std::optional<summary_row> pending_;
+};
+
+}  // namespace experiment
+JUDGEGRAD_END_NAMESPACE

@@ -1,0 +1,289 @@
+/// @file
+/// Running an experiment: its definition becomes jobs (variant x seed, and per criterion for the
+/// single-task baseline), each job one optimization run written to its own directory under
+/// DIR/runs/. Jobs run `parallel_runs` at a time through one shared backend stack, so they share
+/// its limits, budget and cache. A run that already finished is read back, not run again; one
+/// that stopped continues from its last finished step. A run stopped by its backend (a budget run
+/// out, an endpoint that does not answer) stops the grid: the jobs not yet begun are left for
+/// `resume`.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/experiment/catalog.hpp>
+#include <judgegrad/experiment/definition.hpp>
+#include <judgegrad/experiment/run_directory.hpp>
+#include <judgegrad/optim/optimize.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace experiment {
+
+/// What became of one job.
+struct run_outcome {
+  /// finished: every step; aborted: ended by the judge's failure policy (faithful mode's 5% abort,
+  /// final as the reference's run was); stopped: by its backend (a budget, a dead endpoint), to be
+  /// resumed; failed: by anything else (a storage error), to be resumed once that is fixed.
+  enum class status { finished, aborted, stopped, not_started, failed };
+  std::string id;
+  status state = status::not_started;
+  std::int64_t last_step = -1;  ///< the last finished step (-1: none)
+  std::string error;            ///< why it stopped or failed
+  std::optional<llm::error_kind> stopped_by;
+  bool resumed = false;         ///< it continued from an earlier process's state
+};
+
+inline std::string_view to_string(run_outcome::status s) {
+  switch (s) {
+    case run_outcome::status::finished: return "finished";
+    case run_outcome::status::aborted: return "aborted";
+    case run_outcome::status::stopped: return "stopped";
+    case run_outcome::status::not_started: return "not started";
+    case run_outcome::status::failed: return "failed";
+  }
+  return "?";
+}
+
+/// Live counts of a grid, for a progress display: read from any thread.
+struct grid_progress {
+  std::atomic<std::uint64_t> runs_total{0}, runs_done{0}, steps_total{0}, steps_done{0};
+  std::atomic<std::uint64_t> prompt_tokens{0}, completion_tokens{0}, microdollars{0};
+};
+
+/// An experiment's inputs besides the backend: the definition, the data (train, validation for the
+/// gates, test), the seed prompt, the directory, and the price of calls for the logs.
+template <criteria_set Set>
+struct experiment_input {
+  const definition& def;
+  const data::splits<Set>& data;
+  const judge_prompt<Set>& seed;
+  std::filesystem::path root;
+  pricer price = {};
+};
+
+/// The jobs of `d` over criteria set `Set`, in the definition's order: modes, then gates, merges,
+/// layouts, seeds; a single-task job per criterion. Merges do not multiply OPRO or single-task
+/// jobs, nor layouts single-task ones (variant_spec::has_merge, has_layout).
+template <criteria_set Set>
+std::vector<job> jobs_of(const definition& d) {
+  std::vector<job> out;
+  for (const auto& mode : d.modes)
+    for (const auto& gate : d.gates)
+      for (std::size_t m = 0; m < d.merges.size(); ++m)
+        for (const auto& layout : d.layouts) {
+          variant_spec spec{mode, gate, d.merges[m], layout};
+          if ((!spec.has_merge() && m > 0) || (!spec.has_layout() && layout != d.layouts.front())) continue;
+          if (!spec.has_merge()) spec.merge = "labeled_sections";
+          if (!spec.has_layout()) spec.layout = "joint";
+          std::string name = spec.name();
+          std::string base = name;
+          for (char& ch : base)
+            if (ch == '/') ch = ',';
+          for (auto seed : d.seeds) {
+            if (mode == "single-task") {
+              for (auto c : Set::names)
+                out.push_back({fmt::format("{},seed={},criterion={}", base, seed, c), spec, name, seed, std::string(c)});
+            } else {
+              out.push_back({fmt::format("{},seed={}", base, seed), spec, name, seed, {}});
+            }
+          }
+        }
+  return out;
+}
+
+/// The settings of job `j`: the definition's, its seed for batches and gates and as the sampling
+/// seed of every call (so seeds differ as samples do, and the cache tells them apart).
+inline run_settings settings_of(const definition& d, const job& j) {
+  run_settings s = settings_of(d);
+  s.seed = j.seed;
+  s.run = j.id;
+  s.judge.seed = j.seed;
+  for (auto* c : {&s.loss, &s.gradient, &s.update, &s.evaluator}) c->seed = j.seed;
+  return s;
+}
+
+namespace runner_detail {
+
+/// Forwards to the run's writer and counts finished steps, tokens and cost for the progress display.
+template <criteria_set Set>
+struct counting_sink {
+  run_writer<Set>& writer;
+  grid_progress* progress;
+  const pricer* price;
+  void on_step(const step_record& r) {
+    writer.on_step(r);
+    if (!progress || !r.error.empty()) return;
+    ++progress->steps_done;
+    for (const auto& c : r.calls) {
+      if (c.cache_hit) continue;
+      progress->prompt_tokens += c.prompt_tokens;
+      progress->completion_tokens += c.completion_tokens;
+      if (*price) progress->microdollars += static_cast<std::uint64_t>((*price)(c) * 1e6 + 0.5);
+    }
+  }
+  void on_state(const run_state<Set>& s) { writer.on_state(s); }
+};
+
+/// Runs job `j` over `Set` with its variant's policies as values: compiled once per criteria set
+/// and backend, whatever the number of variants.
+template <criteria_set Set, class Backend>
+[[gnu::noinline]] run_outcome run_policies(Backend& backend, const definition& d, const job& j, const data::splits<Set>& data,
+                                           const judge_prompt<Set>& seed, const std::filesystem::path& dir, const pricer& price,
+                                           grid_progress* progress, optim_detail::run_policies<Set> policy,
+                                           optim_detail::stage_chain<Set> chain) {
+  run_outcome out;
+  out.id = j.id;
+  run_writer<Set> writer(dir, j, d.steps, seed, data, price);
+  auto state = writer.restore();
+  if (state) {
+    out.resumed = true;
+    out.last_step = state->step;
+    if (progress) progress->steps_done += static_cast<std::uint64_t>(state->step + 1);
+  }
+  if (writer.finished()) {
+    out.state = writer.aborted().empty() ? run_outcome::status::finished : run_outcome::status::aborted;
+    out.error = writer.aborted();
+    return out;
+  }
+  counting_sink<Set> sink{writer, progress, &price};
+  auto r = optim_detail::run_with<Set, Backend, counting_sink<Set>>(backend, seed, data, settings_of(d, j), sink, j.id, std::move(policy),
+                                                                    std::move(chain), std::move(state));
+  out.last_step = r.steps.empty() ? out.last_step : r.steps.back().step;
+  if (r.aborted) {
+    writer.abort(r.error);
+    out.state = run_outcome::status::aborted;
+    out.error = r.error;
+    out.stopped_by = r.stopped_by;
+  } else if (!r.error.empty()) {
+    out.state = run_outcome::status::stopped;
+    out.error = r.error;
+    out.stopped_by = r.stopped_by;
+  } else {
+    out.state = run_outcome::status::finished;
+  }
+  return out;
+}
+
+/// Runs variant V (not single-task) over `Set` for job `j`.
+template <class V, criteria_set Set, class Backend>
+run_outcome run_variant(Backend& backend, const definition& d, const job& j, const data::splits<Set>& data, const judge_prompt<Set>& seed,
+                        const std::filesystem::path& dir, const pricer& price, grid_progress* progress) {
+  return run_policies<Set, Backend>(backend, d, j, data, seed, dir, price, progress, optim_detail::policies_of<V>(),
+                                    optim_detail::stages_of<V>(backend));
+}
+
+/// Runs job `j`, a run of the variant V it names.
+template <class V, criteria_set Set, class Backend>
+run_outcome run_job(Backend& backend, const experiment_input<Set>& in, const job& j, grid_progress* progress) {
+  auto dir = in.root / "runs" / j.id;
+  if constexpr (std::is_same_v<typename V::algorithm, algorithm::single_task>) {
+    std::optional<run_outcome> out;
+    std::size_t c = 0;
+    Set::for_each([&](auto type) {
+      using C = typename decltype(type)::type;
+      if (!out && C::name == j.criterion) {
+        using Sub = criteria<C>;
+        auto data = project_splits<Sub>(in.data);
+        auto seed = project_prompt<Sub>(in.seed, c);
+        out = run_variant<single_task_part<V, C>>(backend, in.def, j, data, seed, dir, in.price, progress);
+      }
+      ++c;
+    });
+    if (!out) throw definition_error(fmt::format("job {}: no criterion named {}", j.id, j.criterion));
+    return *out;
+  } else {
+    return run_variant<V>(backend, in.def, j, in.data, in.seed, dir, in.price, progress);
+  }
+}
+
+}  // namespace runner_detail
+
+/// Runs one job: a run of the variant it names, found in `g` (a grid of catalog<Set>); nothing
+/// when `g` has no such variant.
+template <criteria_set Set, class Grid, class Backend>
+std::optional<run_outcome> run_in(const Grid& g, Backend& backend, const experiment_input<Set>& in, const job& j, grid_progress* progress) {
+  std::optional<run_outcome> out;
+  catalog<Set>::visit_in(g, j.spec, [&](auto v) { out = runner_detail::run_job<typename decltype(v)::type>(backend, in, j, progress); });
+  return out;
+}
+
+/// Runs one job with whichever grid of catalog<Set> holds its variant.
+template <criteria_set Set, class Backend>
+run_outcome run_one(Backend& backend, const experiment_input<Set>& in, const job& j, grid_progress* progress) {
+  std::optional<run_outcome> out;
+  catalog<Set>::visit(j.spec, [&](auto v) { out = runner_detail::run_job<typename decltype(v)::type>(backend, in, j, progress); });
+  if (!out) throw definition_error(fmt::format("job {}: variant {} is not in judgegrad's catalog", j.id, j.variant));
+  return *out;
+}
+
+/// Runs one job (run_one, run_in, or a function of your own that picks the variant).
+using job_runner = std::function<run_outcome(const job&)>;
+
+/// Runs `jobs`, `parallel` at a time, each with `run` (which shares one backend between them: it
+/// must be safe to call from several threads, as judgegrad's stacks are). Returns each job's
+/// outcome, in the jobs' order. A run stopped by its backend stops the grid: jobs not yet begun
+/// are `not_started`. A run that fails otherwise (a storage error, a state file that cannot be
+/// read) is `failed` with the message, and stops the grid too. An aborted run does not: it is
+/// one run's end, as it was in the reference.
+inline std::vector<run_outcome> run_jobs(std::span<const job> jobs, std::size_t parallel, const job_runner& run, std::size_t steps_per_run,
+                                         grid_progress* progress = nullptr) {
+  std::vector<run_outcome> outcomes(jobs.size());
+  for (std::size_t k = 0; k < jobs.size(); ++k) outcomes[k].id = jobs[k].id;
+  if (progress) {
+    progress->runs_total += jobs.size();
+    progress->steps_total += jobs.size() * (steps_per_run + 1);
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto worker = [&] {
+    for (;;) {
+      if (stop.load()) return;
+      std::size_t k = next++;
+      if (k >= jobs.size()) return;
+      run_outcome o;
+      try {
+        o = run(jobs[k]);
+      } catch (const std::exception& e) {
+        o.id = jobs[k].id;
+        o.state = run_outcome::status::failed;
+        o.error = e.what();
+      }
+      bool ended = o.state == run_outcome::status::finished || o.state == run_outcome::status::aborted;
+      if (!ended) stop = true;
+      if (progress && ended) ++progress->runs_done;
+      outcomes[k] = std::move(o);
+    }
+  };
+  std::size_t threads = std::min<std::size_t>(std::max<std::size_t>(1, parallel), jobs.size());
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+  return outcomes;
+}
+
+/// Runs every job of `in.def` through `backend`, variants from the whole catalog (compiles every
+/// variant of Set in the including translation unit).
+template <criteria_set Set, class Backend>
+std::vector<run_outcome> run_experiment(Backend& backend, const experiment_input<Set>& in, grid_progress* progress = nullptr) {
+  auto jobs = jobs_of<Set>(in.def);
+  return run_jobs(jobs, in.def.parallel_runs, [&](const job& j) { return run_one(backend, in, j, progress); }, in.def.steps, progress);
+}
+
+}  // namespace experiment
+JUDGEGRAD_END_NAMESPACE

@@ -1,0 +1,447 @@
+/// @file
+/// The paper's Table 1 from a run directory, without a model call: per mode and gate, the mean
+/// test Spearman (over criteria, then over seeds) of the seed prompt (step 0), of the best step and
+/// of the last step, each with a 95% percentile bootstrap interval over test items (the same
+/// resampled items for every seed and criterion) and the range over seeds; and the hypervolume of
+/// the cumulative archive of per-step points (one Spearman per criterion, mean over seeds) against
+/// the reference point -1 (the paper's HVI; not for the single-task baseline). The paper's own
+/// numbers (SummEval, Qwen3, MAE gate) stand beside, labelled as such.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/experiment/files.hpp>
+#include <judgegrad/stats/bootstrap.hpp>
+#include <judgegrad/stats/detail/counts.hpp>
+#include <judgegrad/stats/hypervolume.hpp>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace report {
+
+/// A mean with its uncertainty: the bootstrap interval over items and the range over seeds.
+struct cell {
+  double mean = std::numeric_limits<double>::quiet_NaN();
+  stats::interval ci;
+  double min = std::numeric_limits<double>::quiet_NaN(), max = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// The paper's published row (reference notes, Appendix C: SummEval, Qwen3, MAE gate, 3 runs).
+struct paper_row {
+  double initial, best;
+  int best_step;
+  std::optional<double> hvi;
+};
+
+inline std::optional<paper_row> paper_value(std::string_view mode, std::string_view gate) {
+  if (gate != "mae") return std::nullopt;
+  if (mode == "single-task") return paper_row{0.274, 0.305, 2, std::nullopt};
+  if (mode == "SSS") return paper_row{0.284, 0.284, 0, 2.749};
+  if (mode == "SSC") return paper_row{0.289, 0.289, 0, 2.832};
+  if (mode == "SCC") return paper_row{0.282, 0.282, 0, 2.801};
+  if (mode == "CCC") return paper_row{0.285, 0.296, 9, 2.900};
+  return std::nullopt;
+}
+
+/// One row: a configuration (mode, gate, merge, layout) over its seeds.
+struct table_row {
+  std::string mode, gate, merge, layout;
+  std::size_t seeds = 0;      ///< seeds with every run finished
+  std::int64_t last_step = 0;
+  cell initial, best, final;
+  std::int64_t best_step = 0;
+  std::optional<double> hvi;  ///< at the last step
+  std::vector<double> curve;  ///< mean test Spearman per step
+  std::optional<paper_row> paper;
+};
+
+struct table1 {
+  std::string dataset;
+  bool simulated = false;
+  std::string backend;         ///< what answered, as experiment.json says
+  std::size_t resamples = 0;
+  std::vector<table_row> rows;
+  std::vector<std::string> incomplete;  ///< runs left out: not finished
+  std::vector<std::string> aborted;     ///< runs left out: ended by the judge's failure policy (faithful mode)
+};
+
+struct table_options {
+  std::size_t resamples = 1000;
+  std::uint64_t seed = 20260;
+};
+
+namespace detail {
+
+struct item_pairs {
+  std::vector<std::uint32_t> items;  ///< test item indices with both scores
+  std::vector<double> gold, pred;
+};
+
+/// One run's data, as the directory holds it.
+struct run_data {
+  std::string id, mode, gate, merge, layout, criterion;
+  std::uint32_t seed = 0;
+  bool finished = false;
+  bool aborted = false;
+  std::vector<std::string> criteria;
+  /// Per step: the test Spearman per criterion (NaN when the step has no test evaluation).
+  std::vector<std::vector<double>> spearman;
+  /// Per step, per criterion: the test items' complete pairs.
+  std::map<std::int64_t, std::vector<item_pairs>> pairs;
+};
+
+[[noreturn]] inline void bad(const std::filesystem::path& file, std::string_view what) {
+  throw experiment::storage_error(fmt::format("{}: {}", file.string(), what));
+}
+
+inline run_data read_run(const std::filesystem::path& dir, std::map<std::string, std::uint32_t>& item_index) {
+  run_data r;
+  auto summary_file = dir / "summary.json";
+  std::string text = experiment::files::read_all(summary_file);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(text).get(doc)) bad(summary_file, "not valid JSON");
+  auto str = [&](std::string_view key) {
+    std::string_view v;
+    if (doc[key].get_string().get(v)) bad(summary_file, fmt::format("\"{}\" is missing or not a string", key));
+    return std::string(v);
+  };
+  r.id = str("run");
+  r.mode = str("mode");
+  r.gate = str("gate");
+  r.merge = str("merge");
+  r.layout = str("layout");
+  r.criterion = str("criterion");
+  std::uint64_t seed = 0;
+  if (doc["seed"].get_uint64().get(seed)) bad(summary_file, "\"seed\" is missing");
+  r.seed = static_cast<std::uint32_t>(seed);
+  if (doc["finished"].get_bool().get(r.finished)) bad(summary_file, "\"finished\" is missing");
+  std::string_view why;
+  r.aborted = !doc["aborted"].get_string().get(why);
+  simdjson::dom::array criteria, steps;
+  if (doc["criteria"].get_array().get(criteria) || doc["steps"].get_array().get(steps)) bad(summary_file, "\"criteria\" or \"steps\" missing");
+  for (auto c : criteria) r.criteria.emplace_back(std::string_view(c));
+  std::vector<std::string> tested_prompt;
+  for (auto s : steps) {
+    std::vector<double> row(r.criteria.size(), std::numeric_limits<double>::quiet_NaN());
+    simdjson::dom::element test;
+    std::string_view prompt;
+    tested_prompt.emplace_back(!s["test"]["prompt"].get_string().get(prompt) ? std::string(prompt) : std::string());
+    if (!s["test"].get(test) && !test.is_null())
+      for (std::size_t c = 0; c < r.criteria.size(); ++c) {
+        double v;
+        if (!test["metrics"][r.criteria[c]]["spearman"].get_double().get(v)) row[c] = v;
+      }
+    r.spearman.push_back(std::move(row));
+  }
+  auto predictions = dir / "predictions.jsonl";
+  std::error_code ec;
+  if (!std::filesystem::exists(predictions, ec)) return r;
+  std::string lines = experiment::files::read_all(predictions);
+  std::size_t at = 0, line = 0;
+  while (at < lines.size()) {
+    auto nl = lines.find('\n', at);
+    if (nl == std::string::npos) nl = lines.size();
+    std::string_view one(lines.data() + at, nl - at);
+    at = nl + 1;
+    ++line;
+    if (one.find("\"split\":\"test\"") == std::string_view::npos) continue;
+    simdjson::dom::element p;
+    if (parser.parse(one).get(p)) bad(predictions, fmt::format("line {} is not valid JSON", line));
+    std::int64_t step = 0;
+    std::string_view id;
+    if (p["step"].get_int64().get(step) || p["example"].get_string().get(id)) bad(predictions, fmt::format("line {} lacks step or example", line));
+    auto [it, fresh] = item_index.emplace(std::string(id), static_cast<std::uint32_t>(item_index.size()));
+    auto& per = r.pairs[step];
+    per.resize(r.criteria.size());
+    for (std::size_t c = 0; c < r.criteria.size(); ++c) {
+      double g, s;
+      if (p["gold"][r.criteria[c]].get_double().get(g) || p["scores"][r.criteria[c]].get_double().get(s)) continue;
+      per[c].items.push_back(it->second);
+      per[c].gold.push_back(g);
+      per[c].pred.push_back(s);
+    }
+  }
+  // A step whose test evaluation was reused has no lines: its predictions are those of the latest
+  // earlier step that judged the same prompt.
+  for (std::size_t s = 0; s < tested_prompt.size(); ++s) {
+    if (tested_prompt[s].empty() || r.pairs.count(static_cast<std::int64_t>(s))) continue;
+    for (std::size_t e = s; e-- > 0;)
+      if (tested_prompt[e] == tested_prompt[s] && r.pairs.count(static_cast<std::int64_t>(e))) {
+        r.pairs[static_cast<std::int64_t>(s)] = r.pairs[static_cast<std::int64_t>(e)];
+        break;
+      }
+  }
+  return r;
+}
+
+/// The mean over seeds of the mean over criteria of the test Spearman at `step`, with its
+/// bootstrap over items: every (seed, criterion) pair list of `members` is resampled with the same
+/// item counts. Undefined Spearman counts 0.
+struct config_step {
+  std::vector<const item_pairs*> members;  ///< per (seed, criterion)
+  std::vector<std::size_t> seed_of;        ///< the seed index of each member
+  std::size_t seeds = 0;
+};
+
+inline stats::bootstrap_result bootstrap_mean(const config_step& cs, std::size_t items, const table_options& o) {
+  std::vector<stats::detail::spearman_counts> kernels;
+  kernels.reserve(cs.members.size());
+  for (const auto* m : cs.members) kernels.emplace_back(m->gold, m->pred);
+  std::vector<std::vector<std::uint32_t>> sub(cs.members.size());
+  for (std::size_t k = 0; k < cs.members.size(); ++k) sub[k].resize(cs.members[k]->items.size());
+  std::vector<double> per_seed_sum(cs.seeds), per_seed_n(cs.seeds);
+  auto stat = [&](std::span<const std::uint32_t> counts) {
+    std::fill(per_seed_sum.begin(), per_seed_sum.end(), 0.0);
+    std::fill(per_seed_n.begin(), per_seed_n.end(), 0.0);
+    for (std::size_t k = 0; k < cs.members.size(); ++k) {
+      const auto& idx = cs.members[k]->items;
+      for (std::size_t i = 0; i < idx.size(); ++i) sub[k][i] = counts[idx[i]];
+      double rho = kernels[k](std::span<const std::uint32_t>(sub[k]));
+      per_seed_sum[cs.seed_of[k]] += std::isnan(rho) ? 0.0 : rho;
+      per_seed_n[cs.seed_of[k]] += 1;
+    }
+    double total = 0;
+    for (std::size_t s = 0; s < cs.seeds; ++s) total += per_seed_sum[s] / per_seed_n[s];
+    return total / static_cast<double>(cs.seeds);
+  };
+  stats::bootstrap_options bo{o.resamples, 0.95, o.seed};
+  return stats::detail::run_bootstrap(stat, items, items, bo);
+}
+
+}  // namespace detail
+
+/// Table 1 of the run directory `dir`. Runs that have not finished are left out and listed.
+inline table1 compute_table1(const std::filesystem::path& dir, const table_options& options = {}) {
+  table1 t;
+  t.resamples = options.resamples;
+  {
+    auto file = dir / "experiment.json";
+    std::string text = experiment::files::read_all(file);
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(text).get(doc)) detail::bad(file, "not valid JSON");
+    std::string_view v;
+    if (!doc["definition"]["dataset"].get_string().get(v)) t.dataset = std::string(v);
+    bool sim = false;
+    if (!doc["backend"]["simulated"].get_bool().get(sim)) t.simulated = sim;
+    if (!doc["backend"]["description"].get_string().get(v)) t.backend = std::string(v);
+  }
+  std::map<std::string, std::uint32_t> item_index;
+  std::vector<detail::run_data> runs;
+  std::error_code ec;
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "runs", ec))
+    if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json")) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& d : dirs) runs.push_back(detail::read_run(d, item_index));
+
+  // Configurations in a stable order: the modes as the paper lists them, then gates.
+  auto order = [](const std::string& mode) {
+    static constexpr std::string_view modes[] = {"single-task", "SSS", "SSC", "SCC", "CCC", "CSS", "CSC", "CCS", "SCS", "opro", "opro(mae)"};
+    return std::size_t(std::find(std::begin(modes), std::end(modes), mode) - std::begin(modes));
+  };
+  using key = std::tuple<std::size_t, std::string, std::string, std::string, std::string>;
+  std::map<key, std::vector<const detail::run_data*>> configs;
+  for (const auto& r : runs) {
+    if (r.aborted) {
+      t.aborted.push_back(r.id);
+      continue;
+    }
+    if (!r.finished) {
+      t.incomplete.push_back(r.id);
+      continue;
+    }
+    configs[{order(r.mode), r.mode, r.gate, r.merge, r.layout}].push_back(&r);
+  }
+  for (const auto& [k, members] : configs) {
+    table_row row;
+    row.mode = std::get<1>(k);
+    row.gate = std::get<2>(k);
+    row.merge = std::get<3>(k);
+    row.layout = std::get<4>(k);
+    row.paper = paper_value(row.mode, row.gate);
+    // Seeds, each with the runs that make it up (one, or one per criterion for single-task).
+    std::map<std::uint32_t, std::vector<const detail::run_data*>> by_seed;
+    for (const auto* r : members) by_seed[r->seed].push_back(r);
+    row.seeds = by_seed.size();
+    std::size_t steps = std::numeric_limits<std::size_t>::max();
+    for (const auto* r : members) steps = std::min(steps, r->spearman.size());
+    if (steps == 0 || steps == std::numeric_limits<std::size_t>::max()) continue;
+    row.last_step = static_cast<std::int64_t>(steps) - 1;
+    // Per seed and step: the mean over criteria; per step and criterion: the mean over seeds.
+    std::vector<std::vector<double>> seed_curve;  // [seed][step]
+    for (const auto& [seed, rs] : by_seed) {
+      std::vector<double> curve(steps, 0.0);
+      std::size_t count = 0;
+      for (const auto* r : rs)
+        for (std::size_t c = 0; c < r->criteria.size(); ++c) {
+          if (!r->criterion.empty() && r->criteria[c] != r->criterion) continue;
+          ++count;
+          for (std::size_t s = 0; s < steps; ++s) curve[s] += std::isnan(r->spearman[s][c]) ? 0.0 : r->spearman[s][c];
+        }
+      for (double& v : curve) v /= static_cast<double>(std::max<std::size_t>(1, count));
+      seed_curve.push_back(std::move(curve));
+    }
+    row.curve.assign(steps, 0.0);
+    for (const auto& c : seed_curve)
+      for (std::size_t s = 0; s < steps; ++s) row.curve[s] += c[s] / static_cast<double>(seed_curve.size());
+    row.best_step = static_cast<std::int64_t>(std::max_element(row.curve.begin(), row.curve.end()) - row.curve.begin());
+    auto cell_at = [&](std::int64_t step) {
+      cell out;
+      out.mean = row.curve[static_cast<std::size_t>(step)];
+      out.min = std::numeric_limits<double>::infinity();
+      out.max = -std::numeric_limits<double>::infinity();
+      for (const auto& c : seed_curve) {
+        out.min = std::min(out.min, c[static_cast<std::size_t>(step)]);
+        out.max = std::max(out.max, c[static_cast<std::size_t>(step)]);
+      }
+      detail::config_step cs;
+      cs.seeds = by_seed.size();
+      std::size_t si = 0;
+      bool complete = true;
+      for (const auto& [seed, rs] : by_seed) {
+        for (const auto* r : rs) {
+          auto it = r->pairs.find(step);
+          if (it == r->pairs.end()) {
+            complete = false;
+            continue;
+          }
+          for (std::size_t c = 0; c < r->criteria.size(); ++c) {
+            if (!r->criterion.empty() && r->criteria[c] != r->criterion) continue;
+            cs.members.push_back(&it->second[c]);
+            cs.seed_of.push_back(si);
+          }
+        }
+        ++si;
+      }
+      if (complete && !cs.members.empty() && options.resamples > 0) out.ci = detail::bootstrap_mean(cs, item_index.size(), options).percentile;
+      return out;
+    };
+    row.initial = cell_at(0);
+    row.best = cell_at(row.best_step);
+    row.final = cell_at(row.last_step);
+    if (row.mode != "single-task") {
+      const auto* first = members.front();
+      std::vector<std::vector<double>> points(steps, std::vector<double>(first->criteria.size(), 0.0));
+      for (std::size_t s = 0; s < steps; ++s)
+        for (std::size_t c = 0; c < first->criteria.size(); ++c) {
+          double sum = 0;
+          for (const auto* r : members) sum += std::isnan(r->spearman[s][c]) ? 0.0 : r->spearman[s][c];
+          points[s][c] = sum / static_cast<double>(members.size());
+        }
+      std::vector<double> reference(first->criteria.size(), -1.0);
+      row.hvi = stats::hypervolume_trajectory(points, reference).back();
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+namespace detail {
+inline std::string num(double v) { return std::isnan(v) ? std::string("-") : fmt::format("{:.3f}", v); }
+inline std::string with_ci(const cell& c) {
+  if (std::isnan(c.ci.lower)) return num(c.mean);
+  return fmt::format("{} [{}, {}]", num(c.mean), num(c.ci.lower), num(c.ci.upper));
+}
+inline std::string range(const cell& c) { return fmt::format("{}–{}", num(c.min), num(c.max)); }
+inline std::string config_name(const table_row& r, bool merges, bool layouts) {
+  std::string s = r.mode;
+  if (merges) s += "/" + r.merge;
+  if (layouts) s += "/" + r.layout;
+  return s;
+}
+}  // namespace detail
+
+/// Table 1 as Markdown (also what the terminal shows): one row per configuration, the paper's
+/// values in their own columns.
+inline std::string to_markdown(const table1& t) {
+  std::set<std::string> merges, layouts;
+  for (const auto& r : t.rows) merges.insert(r.merge), layouts.insert(r.layout);
+  std::string out = fmt::format("Table 1 — {}: mean test Spearman over criteria and seeds{}\n\n", t.dataset,
+                                t.simulated ? " (SIMULATED: judgegrad's simulator, not a language model)" : "");
+  out += fmt::format(
+      "| mode | gate | seeds | initial [95% CI] | range | best [95% CI] (step) | range | final [95% CI] | delta | HVI (ref -1) | paper initial | paper best (step) | paper HVI |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& r : t.rows) {
+    std::string paper_initial = "", paper_best = "", paper_hvi = "";
+    if (r.paper) {
+      paper_initial = detail::num(r.paper->initial);
+      paper_best = fmt::format("{} ({})", detail::num(r.paper->best), r.paper->best_step);
+      paper_hvi = r.paper->hvi ? detail::num(*r.paper->hvi) : "-";
+    }
+    out += fmt::format("| {} | {} | {} | {} | {} | {} ({}) | {} | {} | {:+.3f} | {} | {} | {} | {} |\n", detail::config_name(r, merges.size() > 1, layouts.size() > 1),
+                       r.gate, r.seeds, detail::with_ci(r.initial), detail::range(r.initial), detail::with_ci(r.best), r.best_step,
+                       detail::range(r.best), detail::with_ci(r.final), r.best.mean - r.initial.mean, r.hvi ? detail::num(*r.hvi) : "-",
+                       paper_initial, paper_best, paper_hvi);
+  }
+  out += fmt::format("\nIntervals: 95% percentile bootstrap over test items ({} resamples; the same items for every seed and criterion). "
+                     "Range: min–max over seeds. Delta: best − initial. Undefined Spearman counts 0. HVI: hypervolume of the cumulative "
+                     "archive of per-step points (per-criterion Spearman, mean over seeds), reference −1.\n",
+                     t.resamples);
+  out += "Paper columns: the published Table 1 (SummEval, Qwen3 backbone, 3 runs, MAE gate; arXiv 2605.26046, Appendix C), for "
+         "comparison only.\n";
+  if (!t.incomplete.empty()) out += fmt::format("\nNot finished, left out: {}\n", fmt::join(t.incomplete, ", "));
+  if (!t.aborted.empty())
+    out += fmt::format("\nAborted by the judge's failure policy (the reference's 5% rule), left out ({} runs): {}\n", t.aborted.size(),
+                       fmt::join(t.aborted, ", "));
+  return out;
+}
+
+/// Table 1 as JSON: every number, the curves included.
+inline std::string to_json(const table1& t) {
+  json_writer w;
+  auto write_cell = [&](std::string_view key, const cell& c) {
+    w.key(key).begin_object().key("mean").value(c.mean).key("ci95").begin_array().value(c.ci.lower).value(c.ci.upper).end_array()
+        .key("min").value(c.min).key("max").value(c.max).end_object();
+  };
+  w.begin_object().key("dataset").value(t.dataset).key("simulated").value(t.simulated).key("backend").value(t.backend)
+      .key("resamples").value(std::uint64_t(t.resamples)).key("rows").begin_array();
+  for (const auto& r : t.rows) {
+    w.begin_object().key("mode").value(r.mode).key("gate").value(r.gate).key("merge").value(r.merge).key("layout").value(r.layout)
+        .key("seeds").value(std::uint64_t(r.seeds)).key("last_step").value(r.last_step);
+    write_cell("initial", r.initial);
+    write_cell("best", r.best);
+    w.key("best_step").value(r.best_step);
+    write_cell("final", r.final);
+    w.key("hvi");
+    if (r.hvi) w.value(*r.hvi);
+    else w.null();
+    w.key("curve").begin_array();
+    for (double v : r.curve) w.value(v);
+    w.end_array().key("paper");
+    if (r.paper) {
+      w.begin_object().key("initial").value(r.paper->initial).key("best").value(r.paper->best).key("best_step").value(std::int64_t(r.paper->best_step))
+          .key("hvi");
+      if (r.paper->hvi) w.value(*r.paper->hvi);
+      else w.null();
+      w.end_object();
+    } else {
+      w.null();
+    }
+    w.end_object();
+  }
+  w.end_array().key("incomplete").begin_array();
+  for (const auto& id : t.incomplete) w.value(id);
+  w.end_array().key("aborted").begin_array();
+  for (const auto& id : t.aborted) w.value(id);
+  w.end_array().end_object();
+  return std::move(w).str() + "\n";
+}
+
+}  // namespace report
+JUDGEGRAD_END_NAMESPACE

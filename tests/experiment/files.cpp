@@ -1,0 +1,155 @@
+// Run directory storage: durable appends, atomic replacement, logs cut back to a finished step, the
+// directory lock, the manifest's format check; and a run state written as JSON and read back
+// exactly (shortest round-trip doubles, test predictions with failed items).
+#include <judgegrad/criteria/summeval.hpp>
+#include <judgegrad/experiment/directory.hpp>
+#include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/state.hpp>
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+namespace jg = judgegrad;
+namespace ex = judgegrad::experiment;
+namespace files = judgegrad::experiment::files;
+
+namespace {
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    path = fs::temp_directory_path() / ("jg-files-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+};
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("appends accumulate; keep_lines cuts back to whole lines") {
+  temp_dir t;
+  auto f = t.path / "log.jsonl";
+  files::append_durable(f, "one\n");
+  files::append_durable(f, "two\nthree\n");
+  files::append_durable(f, "four (cut by a kill, no newline)");
+  CHECK(files::read_all(f) == "one\ntwo\nthree\nfour (cut by a kill, no newline)");
+  files::keep_lines(f, 3);
+  CHECK(files::read_all(f) == "one\ntwo\nthree\n");
+  files::keep_lines(f, 1);
+  CHECK(files::read_all(f) == "one\n");
+  files::keep_lines(f, 0);
+  CHECK(files::read_all(f).empty());
+  files::keep_lines(t.path / "missing.jsonl", 0);  // nothing to cut, nothing created
+  CHECK_FALSE(fs::exists(t.path / "missing.jsonl"));
+  // A state that counts more lines than the file holds is a damaged directory, not silently accepted.
+  files::append_durable(f, "a\n");
+  CHECK(error_of([&] { files::keep_lines(f, 5); }).find(f.string()) != std::string::npos);
+}
+
+TEST_CASE("write_atomic replaces the whole file and leaves no temporary") {
+  temp_dir t;
+  auto f = t.path / "summary.json";
+  files::write_atomic(f, "old");
+  files::write_atomic(f, "new content");
+  CHECK(files::read_all(f) == "new content");
+  CHECK_FALSE(fs::exists(t.path / "summary.json.tmp"));
+  CHECK(error_of([&] { files::write_atomic(t.path / "no" / "such" / "dir.json", "x"); }).find("dir.json") != std::string::npos);
+  CHECK(error_of([&] { files::read_all(t.path / "absent.json"); }).find("absent.json") != std::string::npos);
+}
+
+TEST_CASE("a second lock on a directory is refused with the holder's pid, and granted once released") {
+  temp_dir t;
+  {
+    files::directory_lock first(t.path);
+    std::string e = error_of([&] { files::directory_lock second(t.path); });
+    CHECK(e.find("in use by another judgegrad process (pid " + std::to_string(::getpid()) + ")") != std::string::npos);
+    CHECK(e.find(t.path.string()) != std::string::npos);
+  }
+  files::directory_lock again(t.path);  // the first was released with its object
+}
+
+TEST_CASE("a directory of another format version is refused, naming both versions") {
+  temp_dir t;
+  std::ofstream(t.path / "experiment.json") << R"({"format": "judgegrad-run-directory", "format_version": 99, "judgegrad_version": "9.9.9"})";
+  std::string e = error_of([&] { ex::read_manifest(t.path); });
+  CHECK(e.find("judgegrad 9.9.9 in run-directory format 99") != std::string::npos);
+  CHECK(e.find("experiment.json") != std::string::npos);
+  std::ofstream(t.path / "experiment.json") << "{ not json";
+  CHECK(error_of([&] { ex::read_manifest(t.path); }).find("experiment.json") != std::string::npos);
+}
+
+TEST_CASE("a run state reads back exactly") {
+  using set = jg::summeval::all;
+  jg::run_state<set> s;
+  s.step = 7;
+  s.instructions = {"Rate fluency: grammar and \"flow\".\nLine two.", "", "coherence \u00e9", "consistency"};
+  s.output_format = false;
+  s.bar = 0.1 + 0.2;  // 0.30000000000000004 must survive
+  s.tested = "ab12";
+  s.test_repeats = 3;
+  jg::judge::predictions<set> p;
+  p.layout = "per_criterion";
+  p.prompt = "ab12";
+  p.calls = 9;
+  p.repair_calls = 1;
+  p.failed_items = 1;
+  jg::judge::prediction<set> a, b;
+  a.id = "M11";
+  a.index = 0;
+  for (auto& o : a.scores) o = {jg::judge::score_status::ok, 1.0 / 3.0, ""};
+  b.id = "M12";
+  b.index = 1;
+  b.scores[0] = {jg::judge::score_status::ok, 5.0, ""};
+  b.scores[1] = {jg::judge::score_status::out_of_range, 9.0, "9 is outside 1..5"};
+  b.scores[2] = {jg::judge::score_status::missing, std::nullopt, "no key"};
+  b.scores[3] = {jg::judge::score_status::ok, 2.5, ""};
+  p.items = {a, b};
+  s.test = p;
+  s.history = {{s.instructions, -0.25}};
+  s.batch_score = std::nullopt;
+
+  std::string text = ex::to_json(s);
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(text).value();
+  auto back = ex::state_from<set>(doc, "state.json");
+  CHECK(back.step == 7);
+  CHECK(back.instructions == s.instructions);
+  CHECK_FALSE(back.output_format);
+  CHECK(*back.bar == 0.1 + 0.2);
+  CHECK(back.tested == "ab12");
+  CHECK(back.test_repeats == 3);
+  REQUIRE(back.test);
+  CHECK(back.test->layout == "per_criterion");
+  CHECK(back.test->calls == 9);
+  CHECK(back.test->failed_items == 1);
+  REQUIRE(back.test->items.size() == 2);
+  CHECK(back.test->items[0].scores[0].value == 1.0 / 3.0);
+  CHECK(back.test->items[1].scores[1] == b.scores[1]);
+  CHECK(back.test->items[1].scores[2] == b.scores[2]);
+  CHECK(back.history.size() == 1);
+  CHECK(back.history[0].second == -0.25);
+  CHECK_FALSE(back.batch_score);
+  CHECK(ex::to_json(back) == text);
+
+  // A damaged state names the file.
+  auto broken = parser.parse(std::string(R"({"step": 1})")).value();
+  CHECK(error_of([&] { ex::state_from<set>(broken, "runs/x/state.json"); }).find("runs/x/state.json") != std::string::npos);
+}

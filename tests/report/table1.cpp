@@ -1,0 +1,115 @@
+// Table 1 from a hand-made run directory: means over criteria then seeds, the best step, the range
+// over seeds, the single-task baseline's own criterion only, a reused test evaluation resolved to
+// the earlier step that judged the same prompt, unfinished runs left out, and the HVI of the
+// cumulative archive against -1 computed by hand.
+#include <judgegrad/report/table1.hpp>
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+namespace jg = judgegrad;
+
+namespace {
+
+struct step_spec {
+  const char* prompt;
+  double a, b;  // test Spearman of criteria a and b
+};
+
+void write_run(const fs::path& root, const std::string& id, const std::string& mode, unsigned seed, const std::string& criterion,
+               bool finished, std::initializer_list<step_spec> steps, const std::string& predictions = "") {
+  fs::create_directories(root / "runs" / id);
+  std::ofstream s(root / "runs" / id / "summary.json");
+  s << R"({"run": ")" << id << R"(", "mode": ")" << mode << R"(", "gate": "mae", "merge": "labeled_sections", "layout": "joint", "seed": )"
+    << seed << R"(, "criterion": ")" << criterion << R"(", "criteria": ["a", "b"], "finished": )" << (finished ? "true" : "false")
+    << R"(, "steps": [)";
+  bool first = true;
+  for (const auto& st : steps) {
+    if (!first) s << ",";
+    first = false;
+    s << R"({"test": {"prompt": ")" << st.prompt << R"(", "metrics": {"a": {"spearman": )" << st.a << R"(}, "b": {"spearman": )" << st.b
+      << "}}}}";
+  }
+  s << "]}";
+  if (!predictions.empty()) std::ofstream(root / "runs" / id / "predictions.jsonl") << predictions;
+}
+
+// Four test items judged at step 0 under prompt p0, with gold and predicted scores for a and b.
+std::string step0_predictions() {
+  std::string out;
+  const double gold[] = {1, 2, 3, 4}, pa[] = {1, 3, 2, 4}, pb[] = {4, 3, 1, 2};
+  for (int i = 0; i < 4; ++i)
+    out += "{\"split\":\"test\",\"step\":0,\"example\":\"e" + std::to_string(i) + "\",\"scores\":{\"a\":" + std::to_string(pa[i]) +
+           ",\"b\":" + std::to_string(pb[i]) + "},\"gold\":{\"a\":" + std::to_string(gold[i]) + ",\"b\":" + std::to_string(gold[i]) + "}}\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Table 1 of a hand-made directory") {
+  fs::path root = fs::temp_directory_path() / ("jg-table1-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::ofstream(root / "experiment.json") << R"({"definition": {"dataset": "summeval"}, "backend": {"simulated": true, "description": "sim"}})";
+  // SSS over two seeds. Step 0 judges prompt p0 (Spearman a = 0.8, b = -0.8, as the predictions
+  // give), step 1 prompt p1 (no predictions kept), step 2 returns to p0: a reused evaluation.
+  write_run(root, "SSS,gate=mae,seed=1", "SSS", 1, "", true, {{"p0", 0.8, -0.8}, {"p1", 0.6, 0.0}, {"p0", 0.8, -0.8}}, step0_predictions());
+  write_run(root, "SSS,gate=mae,seed=2", "SSS", 2, "", true, {{"p0", 0.8, -0.8}, {"p1", 0.4, 0.6}, {"p0", 0.8, -0.8}}, step0_predictions());
+  // Single-task: each run counts only its own criterion (0.3 for a, 0.5 for b: seed mean 0.4).
+  write_run(root, "st-a", "single-task", 1, "a", true, {{"q", 0.3, 0.9}});
+  write_run(root, "st-b", "single-task", 1, "b", true, {{"q", -0.9, 0.5}});
+  // An unfinished run is listed, not counted.
+  write_run(root, "CCC,gate=mae,seed=1", "CCC", 1, "", false, {{"p0", 0.9, 0.9}});
+
+  jg::report::table_options o;
+  o.resamples = 500;
+  auto t = jg::report::compute_table1(root, o);
+  CHECK(t.simulated);
+  CHECK(t.dataset == "summeval");
+  CHECK(t.incomplete == std::vector<std::string>{"CCC,gate=mae,seed=1"});
+  REQUIRE(t.rows.size() == 2);
+
+  const auto& st = t.rows[0];
+  CHECK(st.mode == "single-task");
+  CHECK(st.seeds == 1);
+  CHECK(st.initial.mean == doctest::Approx(0.4));
+  CHECK_FALSE(st.hvi);
+  REQUIRE(st.paper);
+  CHECK(st.paper->best == 0.305);
+
+  const auto& sss = t.rows[1];
+  CHECK(sss.mode == "SSS");
+  CHECK(sss.seeds == 2);
+  CHECK(sss.last_step == 2);
+  // Means over criteria, then over seeds: step 1 is (0.3 + 0.5) / 2.
+  CHECK(sss.curve[0] == doctest::Approx(0.0));
+  CHECK(sss.curve[1] == doctest::Approx(0.4));
+  CHECK(sss.best_step == 1);
+  CHECK(sss.best.min == doctest::Approx(0.3));
+  CHECK(sss.best.max == doctest::Approx(0.5));
+  // The bootstrap over the four items of step 0 (Spearman 0.8 and -0.8 on the full sample).
+  CHECK(sss.initial.ci.lower <= 0.0);
+  CHECK(sss.initial.ci.upper >= 0.0);
+  CHECK(sss.initial.ci.lower < sss.initial.ci.upper);
+  // Step 2 reused step 0's evaluation: the same items, the same resamples, the same interval.
+  CHECK(sss.final.ci.lower == sss.initial.ci.lower);
+  CHECK(sss.final.ci.upper == sss.initial.ci.upper);
+  // Step 1's predictions are not in the directory: no interval rather than a wrong one.
+  CHECK(std::isnan(sss.best.ci.lower));
+  // HVI: the archive of (0.8, -0.8) and (0.5, 0.3) against (-1, -1):
+  // 1.8 x 0.2 + 1.5 x 1.3 - 1.5 x 0.2 = 0.36 + 1.95 - 0.30 = 2.01.
+  REQUIRE(sss.hvi);
+  CHECK(*sss.hvi == doctest::Approx(2.01));
+  auto md = jg::report::to_markdown(t);
+  CHECK(md.find("SIMULATED") != std::string::npos);
+  CHECK(md.find("| SSS") != std::string::npos);
+  CHECK(md.find("CCC,gate=mae,seed=1") != std::string::npos);  // the unfinished run is named
+  fs::remove_all(root);
+}
