@@ -11,7 +11,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <atomic>
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +40,7 @@ enum exit_code : int {
   exit_configuration = 4,  ///< an LLM, simulator or experiment configuration file is missing or wrong
   exit_backend = 5,        ///< model calls failed: coverage below --min-coverage, an endpoint that does not answer
   exit_budget = 6,         ///< a configured budget ran out
+  exit_storage = 7,        ///< a run directory cannot be written or read (a full disk, permissions, a damaged file), or another process holds it
 };
 
 /// An error of a known class: its message is shown as is, and it exits with `code`.
@@ -158,11 +161,18 @@ inline jg::sim::world simulated_world(std::string_view dataset, const std::files
 /// calls for the progress display.
 class backend {
  public:
-  using configured = jg::llm::configured_backend;
-  using in_process = jg::llm::role_defaults<jg::llm::counted<const jg::sim::world&>>;
+  backend() = default;
+  backend(backend&& o) noexcept
+      : activity_(std::move(o.activity_)), config_(std::move(o.config_)), stack_(std::move(o.stack_)), world_(std::move(o.world_)),
+        description_(std::move(o.description_)), simulated_(o.simulated_.load()) {}
 
-  /// The stack of `config_file` (roles the command needs: `roles`).
-  static backend from_config(const std::string& config_file, std::initializer_list<jg::llm::role> roles, std::string_view command) {
+  using configured = jg::llm::configured_backend;
+  using in_process = jg::llm::role_defaults<jg::llm::cached<jg::llm::counted<const jg::sim::world&>>>;
+
+  /// The stack of `config_file` (roles the command needs: `roles`); `cache`, when given, is the
+  /// response cache in place of the file's.
+  static backend from_config(const std::string& config_file, std::initializer_list<jg::llm::role> roles, std::string_view command,
+                             std::optional<std::filesystem::path> cache = std::nullopt) {
     backend b;
     try {
       b.config_ = jg::llm::load_llm_config(config_file);
@@ -170,14 +180,19 @@ class backend {
     } catch (const jg::llm::config_error& e) {
       throw failure(exit_configuration, e.what());
     }
+    if (cache && !b.config_->cache) b.config_->cache = jg::llm::cache_options{*cache};  // a cache the file names is kept
     b.stack_ = jg::llm::make_backend(*b.config_, b.activity_.get());
     b.description_ = fmt::format("the endpoints of {}", config_file);
     return b;
   }
-  /// The simulator over `world`.
-  static backend from_world(const jg::sim::world& world, std::string preset) {
+  /// The simulator over `world`, its replies kept in `cache` when given.
+  static backend from_world(const jg::sim::world& world, std::string preset, std::optional<std::filesystem::path> cache = std::nullopt) {
     backend b;
-    b.world_ = std::make_unique<in_process>(std::array<std::optional<jg::llm::role_settings>, jg::llm::all_roles.size()>{}, *b.activity_, world);
+    jg::llm::cache_options c{cache.value_or(std::filesystem::path()), cache ? jg::llm::cache_mode::read_write : jg::llm::cache_mode::off};
+    c.activity = b.activity_.get();
+    c.keep_requests = false;  // the simulator's replies cost nothing to make again: keep the cache small
+    b.world_ = std::make_unique<in_process>(std::array<std::optional<jg::llm::role_settings>, jg::llm::all_roles.size()>{}, std::move(c),
+                                            *b.activity_, world);
     b.description_ = fmt::format("SIMULATED LLM (judgegrad's simulator, preset '{}'): not a language model; see docs/simulator.md", preset);
     b.simulated_ = true;
     return b;
@@ -192,6 +207,12 @@ class backend {
 
   /// True once any reply came from a simulated model (through the in-process world or any server).
   bool simulated() const { return simulated_; }
+  /// The prices of the configured stack (none for the simulator).
+  std::map<std::string, jg::llm::price> prices() const {
+    std::map<std::string, jg::llm::price> out;
+    if (config_) out.insert(config_->meter.prices.begin(), config_->meter.prices.end());
+    return out;
+  }
   const std::string& description() const { return description_; }
   const jg::llm::activity& activity() const { return *activity_; }
   const std::optional<jg::llm::llm_config>& config() const { return config_; }
@@ -207,7 +228,7 @@ class backend {
   std::unique_ptr<configured> stack_;
   std::unique_ptr<in_process> world_;
   std::string description_;
-  bool simulated_ = false;
+  std::atomic<bool> simulated_{false};  // set by whichever run's thread sees a simulated reply first
 };
 
 /// Failed calls of a set of call outcomes, summarised by kind: "480 of 480 judge calls failed:

@@ -1,0 +1,85 @@
+// `judgegrad cache stats|export`: what a response cache holds (a run directory's or any file), by
+// model and role, and every entry as JSON Lines for other tools.
+#pragma once
+
+#include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/llm/cache.hpp>
+
+#include "common.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace judgegrad_cli {
+
+struct cache_options {
+  std::string path;
+  std::string out;
+};
+
+inline CLI::App* add_cache(CLI::App& app, cache_options& o, CLI::App*& stats, CLI::App*& exporter) {
+  auto* cmd = app.add_subcommand("cache", "Inspect a response cache: `cache stats DIR|FILE`, `cache export DIR|FILE --out FILE`");
+  cmd->require_subcommand(1);
+  stats = cmd->add_subcommand("stats", "Entries, tokens and bytes of a cache, by model");
+  stats->add_option("path", o.path, "A run directory or a cache file")->required();
+  exporter = cmd->add_subcommand("export", "Every entry as one JSON line: key, model, request, reply, usage");
+  exporter->add_option("path", o.path, "A run directory or a cache file")->required();
+  exporter->add_option("--out", o.out, "The JSON Lines file to write (default: standard output)");
+  return cmd;
+}
+
+namespace detail {
+inline std::filesystem::path cache_file(const std::string& given) {
+  std::filesystem::path p = given;
+  if (std::filesystem::is_directory(p)) p /= "cache.sqlite";
+  if (!std::filesystem::exists(p)) throw failure(exit_usage, fmt::format("{}: no response cache there", p.string()));
+  return p;
+}
+}  // namespace detail
+
+inline int run_cache_stats(const cache_options& o) {
+  jg::llm::response_store store(detail::cache_file(o.path));
+  struct totals {
+    std::uint64_t entries = 0, prompt = 0, completion = 0, bytes = 0;
+  };
+  std::map<std::string, totals> by_model;
+  totals all;
+  store.for_each([&](const jg::llm::response_store::entry& e) {
+    for (auto* t : {&all, &by_model[e.model]}) {
+      ++t->entries;
+      t->prompt += e.prompt_tokens;
+      t->completion += e.completion_tokens;
+      t->bytes += e.request.size() + e.content.size();
+    }
+  });
+  fmt::print("{}: {} entries, {} prompt + {} completion tokens, {:.1f} MB of requests and replies\n", store.path().string(), all.entries,
+             all.prompt, all.completion, static_cast<double>(all.bytes) / 1e6);
+  fmt::print("{:<40} {:>9} {:>14} {:>14}\n", "model", "entries", "prompt tok", "completion tok");
+  for (const auto& [model, t] : by_model) fmt::print("{:<40} {:>9} {:>14} {:>14}\n", model, t.entries, t.prompt, t.completion);
+  return exit_ok;
+}
+
+inline int run_cache_export(const cache_options& o) {
+  jg::llm::response_store store(detail::cache_file(o.path));
+  output_file out(o.out, "--out");
+  std::uint64_t n = 0;
+  store.for_each([&](const jg::llm::response_store::entry& e) {
+    jg::json_writer w;
+    w.begin_object().key("key").value(e.key).key("model").value(e.model).key("request").raw(e.request.empty() ? std::string("null") : e.request)
+        .key("content").value(e.content).key("finish_reason").value(e.finish_reason).key("answered_by").value(e.answered_by)
+        .key("prompt_tokens").value(e.prompt_tokens).key("completion_tokens").value(e.completion_tokens).key("cached_tokens").value(e.cached_tokens)
+        .key("usage_estimated").value(e.usage_estimated).key("latency_seconds").value(e.latency).key("created_at_unix").value(e.created).end_object();
+    std::string line = std::move(w).str() + "\n";
+    if (out) out.write(line);
+    else fmt::print("{}", line);
+    ++n;
+  });
+  if (out) fmt::print(stderr, "judgegrad cache export: {} entries to {}\n", n, o.out);
+  return exit_ok;
+}
+
+}  // namespace judgegrad_cli

@@ -1,0 +1,13 @@
+// The single-task baseline and OPRO under every gate (and layout) over the brighter criteria.
+#include "catalog.hpp"
+
+namespace judgegrad_cli {
+
+std::optional<jg::experiment::run_outcome> run_brighter_baselines(backend& b, const jg::experiment::experiment_input<brighter_set>& in,
+                                                                          const jg::experiment::job& j, jg::experiment::grid_progress* p) {
+  using catalog = jg::experiment::catalog<brighter_set>;
+  if (auto out = jg::experiment::run_in(catalog::single_task, b, in, j, p)) return out;
+  return jg::experiment::run_in(catalog::opro, b, in, j, p);
+}
+
+}  // namespace judgegrad_cli

@@ -1,0 +1,11 @@
+// TextGrad in every decomposition mode, merge, gate and layout over the summeval criteria.
+#include "catalog.hpp"
+
+namespace judgegrad_cli {
+
+std::optional<jg::experiment::run_outcome> run_summeval_textgrad(backend& b, const jg::experiment::experiment_input<summeval_set>& in,
+                                                                         const jg::experiment::job& j, jg::experiment::grid_progress* p) {
+  return jg::experiment::run_in(jg::experiment::catalog<summeval_set>::textgrad, b, in, j, p);
+}
+
+}  // namespace judgegrad_cli

@@ -1,0 +1,433 @@
+// `judgegrad run`, `resume` and `report`: an experiment (a preset, a JSON file, flags) run into a
+// run directory that survives being killed, continued from its last finished step, and Table 1
+// re-made from the directory without a model call. Without --config (or JUDGEGRAD_LLM_CONFIG) the
+// in-process simulator answers, and every output says so.
+#pragma once
+
+#include <judgegrad/data.hpp>
+#include <judgegrad/experiment.hpp>
+#include <judgegrad/judge.hpp>
+#include <judgegrad/llm.hpp>
+#include <judgegrad/report.hpp>
+#include <judgegrad/sim.hpp>
+
+#include "catalog.hpp"
+#include "common.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace judgegrad_cli {
+
+namespace ex = jg::experiment;
+
+/// Everything `run` and `resume` read from the command line.
+struct run_options {
+  std::string preset = "paper";
+  std::string experiment_file;
+  std::string config_file;
+  std::string out_dir;
+  std::string data_dir;
+  std::string sim_preset = "paper";
+  bool faithful = false;
+  bool quiet = false;
+  std::vector<std::string> modes, gates, merges, layouts;
+  std::vector<std::uint32_t> seeds;
+  std::optional<std::size_t> steps, batch, test_every, parallel;
+  long long resamples = 1000;
+};
+
+/// The LLM configuration named by --config, else by $JUDGEGRAD_LLM_CONFIG; empty: the simulator.
+inline std::string config_file_of(const std::string& given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("JUDGEGRAD_LLM_CONFIG");
+  return env && *env ? std::string(env) : std::string();
+}
+
+inline void add_experiment_flags(CLI::App* cmd, run_options& o) {
+  cmd->add_option("--config", o.config_file, "LLM configuration (docs/backends.md; default: $JUDGEGRAD_LLM_CONFIG); without one the simulator answers");
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the shared data beside the source tree)");
+  cmd->add_flag("--quiet", o.quiet, "No progress line");
+  cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for Table 1's intervals (0: none)")->check(at_least(0))->capture_default_str();
+}
+
+inline CLI::App* add_run(CLI::App& app, run_options& o) {
+  auto* cmd = app.add_subcommand("run", "Run an experiment (a preset, an experiment file, or flags) into a run directory; "
+                                        "on an existing run directory, continue it");
+  cmd->add_option("--preset", o.preset, "paper (SummEval, the paper's study) or brighter")->check(CLI::IsMember({"paper", "brighter"}))->capture_default_str();
+  cmd->add_option("--experiment", o.experiment_file, "An experiment file: judgegrad's format or the reference's (docs/experiments.md)");
+  cmd->add_option("--out", o.out_dir, "The run directory (default: judgegrad-runs/<name>, or the reference file's output_dir)");
+  cmd->add_flag("--faithful", o.faithful, "The reference implementation's behaviour throughout (docs/optimizing.md)");
+  cmd->add_option("--modes", o.modes, "Decomposition modes and baselines: single-task SSS SSC SCC CCC CSS CSC CCS SCS opro opro(mae)");
+  cmd->add_option("--gates", o.gates, "Gates: none mae spearman off_by_one paired-mae bootstrap-mae pareto-mae");
+  cmd->add_option("--merges", o.merges, "Merge policies: labeled_sections concatenate structured");
+  cmd->add_option("--layouts", o.layouts, "Judge layouts: joint per_criterion");
+  cmd->add_option("--seeds", o.seeds, "Seeds, one run of every variant each");
+  cmd->add_option("--steps", o.steps, "Optimization steps per run")->check(at_least(1));
+  cmd->add_option("--batch", o.batch, "Training examples per step")->check(at_least(1));
+  cmd->add_option("--test-every", o.test_every, "Judge the test split every N steps (0: at step 0 and the last only)")->check(at_least(0));
+  cmd->add_option("--parallel", o.parallel, "Runs at once, sharing the backend's limits")->check(at_least(1));
+  cmd->add_option("--sim-preset", o.sim_preset, "Simulator preset when no endpoint is configured (docs/simulator.md)")->capture_default_str();
+  add_experiment_flags(cmd, o);
+  return cmd;
+}
+
+inline CLI::App* add_resume(CLI::App& app, run_options& o) {
+  auto* cmd = app.add_subcommand("resume", "Continue a run directory from the last finished step of each run; finished runs are kept");
+  cmd->add_option("dir", o.out_dir, "The run directory")->required();
+  cmd->add_option("--parallel", o.parallel, "Runs at once")->check(at_least(1));
+  add_experiment_flags(cmd, o);
+  return cmd;
+}
+
+struct report_options {
+  std::string dir;
+  long long resamples = 1000;
+  std::string json_file;
+};
+
+inline CLI::App* add_report(CLI::App& app, report_options& o) {
+  auto* cmd = app.add_subcommand("report", "Make Table 1 of a run directory again, without a model call");
+  cmd->add_option("dir", o.dir, "The run directory")->required();
+  cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for the intervals (0: none)")->check(at_least(0))->capture_default_str();
+  cmd->add_option("--json", o.json_file, "Also write Table 1 as JSON here");
+  return cmd;
+}
+
+namespace detail {
+
+/// The data of an experiment: the split it names, and the validation items its gates judge —
+/// 100 training rows by source group (the rest train) in judgegrad's flavour; the whole training
+/// split in faithful mode, whose validation items come from it as the reference drew them.
+template <jg::criteria_set Set>
+jg::data::splits<Set> experiment_data(const ex::definition& d, const std::filesystem::path& dir, std::string& validation_from) {
+  return load_data(dir, [&] {
+    jg::data::train_test<Set> tt;
+    std::optional<jg::dataset<Set>> dev;
+    if constexpr (std::is_same_v<Set, summeval_set>) {
+      tt = d.split == "docsplit" ? jg::data::summeval_docsplit<Set>(dir) : jg::data::summeval_paper<Set>(dir);
+    } else {
+      if (d.split == "official") {
+        auto o = jg::data::brighter_official<Set>(dir);
+        tt = {std::move(o.train), std::move(o.test)};
+        dev = std::move(o.dev);
+      } else {
+        tt = jg::data::brighter_paper<Set>(dir);
+      }
+    }
+    if (d.faithful) {
+      validation_from = fmt::format("{} rows of the training split (shuffled with seed 42), overlapping the batches, as the reference drew them",
+                                    d.validation);
+      return jg::data::splits<Set>{std::move(tt.train), {}, std::move(tt.test)};
+    }
+    if (dev) {
+      validation_from = "the official dev split";
+      return jg::data::splits<Set>{std::move(tt.train), std::move(*dev), std::move(tt.test)};
+    }
+    if (tt.train.size() <= d.validation + d.batch)
+      throw failure(exit_data, fmt::format("the training split has {} rows: too few for {} validation items and batches of {}", tt.train.size(),
+                                           d.validation, d.batch));
+    double share = static_cast<double>(d.validation) / static_cast<double>(tt.train.size());
+    auto s = jg::data::split_groups(tt.train, {share, 0.0}, 42);
+    validation_from = fmt::format("{} training rows by source group (seed 42); the other {} train", s.validation.size(), s.train.size());
+    return jg::data::splits<Set>{std::move(s.train), std::move(s.validation), std::move(tt.test)};
+  });
+}
+
+template <jg::criteria_set Set>
+jg::judge_prompt<Set> seed_prompt(const ex::definition& d) {
+  auto style = d.faithful ? jg::prompt_style::faithful : jg::prompt_style::standard;
+  if constexpr (std::is_same_v<Set, summeval_set>) return jg::judge::summeval_prompt<Set>(style);
+  else return jg::judge::brighter_prompt<Set>(style);
+}
+
+inline std::string money(std::uint64_t microdollars) { return fmt::format("${:.4f}", static_cast<double>(microdollars) / 1e6); }
+inline std::string tokens(std::uint64_t n) {
+  return n >= 1'000'000 ? fmt::format("{:.1f}M", static_cast<double>(n) / 1e6) : n >= 1000 ? fmt::format("{:.1f}k", static_cast<double>(n) / 1e3) : fmt::format("{}", n);
+}
+
+/// Writes results/table1.{md,json} of `dir` and returns the Markdown.
+inline std::string write_table(const std::filesystem::path& dir, long long resamples, const std::string& json_file = {}) {
+  auto t = jg::report::compute_table1(dir, {static_cast<std::size_t>(resamples), 20260});
+  std::string md = jg::report::to_markdown(t);
+  std::string json = jg::report::to_json(t);
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "results", ec);
+  ex::files::write_atomic(dir / "results" / "table1.md", md);
+  ex::files::write_atomic(dir / "results" / "table1.json", json);
+  if (!json_file.empty()) ex::files::write_atomic(json_file, json);
+  return md;
+}
+
+/// A definition equal to `a` as far as the runs are concerned (the source and parallelism aside).
+inline bool same_experiment(ex::definition a, ex::definition b) {
+  a.source = b.source;
+  a.parallel_runs = b.parallel_runs;
+  return a == b;
+}
+
+/// Runs the jobs of `m`'s experiment over criteria set Set in `dir` (created or continued),
+/// prints Table 1 and says where everything is. Returns the exit code.
+template <jg::criteria_set Set>
+int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std::filesystem::path& data_dir, const std::string& config_file,
+                     bool fresh, const run_options& o) {
+  ex::definition& d = m.experiment;
+  std::string validation_from;
+  auto data = experiment_data<Set>(d, data_dir, validation_from);
+  if (!fresh && (data.train.size() != m.train || data.validation.size() != m.validation || data.test.size() != m.test))
+    throw failure(exit_data, fmt::format("the data in {} ({} train / {} validation / {} test) differ from those the experiment began with "
+                                         "({} / {} / {}); pass --data with the directory it used ({})",
+                                         data_dir.string(), data.train.size(), data.validation.size(), data.test.size(), m.train,
+                                         m.validation, m.test, m.data_directory.string()));
+  std::optional<jg::sim::world> world;
+  auto cache = dir / "cache.sqlite";
+  if (config_file.empty()) {
+    jg::sim::params p;
+    try {
+      p = jg::sim::preset(m.simulator_preset);
+    } catch (const std::invalid_argument& e) {
+      throw failure(exit_usage, e.what());
+    }
+    world.emplace(simulated_world(d.dataset, data_dir, p, d.split));
+  }
+  if (fresh) {
+    std::error_code ec;
+    if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec))
+      throw failure(exit_usage, fmt::format("{} exists and is not a judgegrad run directory; name an empty or new directory with --out", dir.string()));
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw failure(exit_storage, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  }
+  backend b = world ? backend::from_world(*world, m.simulator_preset, cache)
+                    : backend::from_config(config_file, {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient, jg::llm::role::optimizer},
+                                           "judgegrad run", cache);
+  ex::files::directory_lock lock(dir);  // before anything is written: a second process is refused here
+  auto jobs = ex::jobs_of<Set>(d);
+  if (fresh) {
+    m.created_at = ex::now_utc();
+    m.data_directory = std::filesystem::absolute(data_dir);
+    m.train = data.train.size();
+    m.validation = data.validation.size();
+    m.test = data.test.size();
+    m.validation_from = validation_from;
+    m.backend_kind = config_file.empty() ? "simulator" : "endpoints";
+    m.simulated = config_file.empty();
+    m.backend = b.description();
+    for (auto r : {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient, jg::llm::role::optimizer}) {
+      std::string model = world ? std::string(world->parameters().model) : std::string();
+      if (b.config()) {
+        const auto& s = b.config()->settings(r);
+        model = s ? s->model : std::string();
+      }
+      m.models[std::string(jg::llm::to_string(r))] = model;
+    }
+    m.criteria.assign(Set::names.begin(), Set::names.end());
+    for (const auto& j : jobs) m.runs.push_back(j.id);
+    ex::create_run_directory(dir, m);
+  }
+  if (fresh && b.config()) ex::files::write_atomic(dir / "llm.json", jg::llm::to_json(*b.config()) + "\n");
+  ex::log_event(dir, fresh ? "start" : "resume", fmt::format("{} runs, {}", jobs.size(), b.description()));
+
+  if (b.simulated()) fmt::print("{}\n", b.description());
+  fmt::print("judgegrad run: {} — {} runs on {} ({} split), {} steps each{}\n", d.name, jobs.size(), d.dataset, d.split, d.steps,
+             d.faithful ? ", faithful to the reference" : "");
+  if (!b.simulated()) fmt::print("backend: {}\n", b.description());
+  fmt::print("run directory: {}\n", dir.string());
+  std::fflush(stdout);
+
+  auto seed = seed_prompt<Set>(d);
+  ex::experiment_input<Set> in{d, data, seed, dir, ex::price_table(b.prices())};
+  ex::grid_progress counts;
+  auto functions = job_functions<Set>();
+  auto run_job = [&](const ex::job& j) {
+    for (auto f : functions)
+      if (auto out = f(b, in, j, &counts)) return *out;
+    throw ex::definition_error(fmt::format("run {}: variant {} is not in the tool's catalog", j.id, j.variant));
+  };
+  std::vector<ex::run_outcome> outcomes;
+  {
+    jg::experiment::progress bar(b.activity(), jg::experiment::progress_mode_for(stderr, o.quiet), fmt::format("run {}", d.name), 0);
+    bar.describe(
+        [&] {
+          return fmt::format("runs {}/{}, steps {}/{}, {} tokens, {}", counts.runs_done.load(), counts.runs_total.load(), counts.steps_done.load(),
+                             counts.steps_total.load(), tokens(counts.prompt_tokens.load() + counts.completion_tokens.load()),
+                             money(counts.microdollars.load()));
+        },
+        [&] {
+          auto total = counts.steps_total.load();
+          return total ? static_cast<double>(counts.steps_done.load()) / static_cast<double>(total) : 0.0;
+        });
+    std::size_t parallel = o.parallel.value_or(d.parallel_runs);
+    outcomes = ex::run_jobs(jobs, parallel, run_job, d.steps, &counts);
+  }
+  if (b.simulated() && !m.simulated) {  // a simulated model answered through an endpoint (judgegrad serve)
+    m.simulated = true;
+    ex::files::write_atomic(dir / "experiment.json", ex::to_json(m));
+  }
+
+  std::size_t finished = 0, aborted = 0, stopped = 0, not_started = 0, failed = 0;
+  const ex::run_outcome* first_problem = nullptr;
+  bool budget = false;
+  for (const auto& r : outcomes) {
+    switch (r.state) {
+      case ex::run_outcome::status::finished: ++finished; break;
+      case ex::run_outcome::status::aborted: ++aborted; break;
+      case ex::run_outcome::status::stopped: ++stopped; break;
+      case ex::run_outcome::status::not_started: ++not_started; break;
+      case ex::run_outcome::status::failed: ++failed; break;
+    }
+    bool ended = r.state == ex::run_outcome::status::finished || r.state == ex::run_outcome::status::aborted;
+    if (!ended && r.state != ex::run_outcome::status::not_started && !first_problem) first_problem = &r;
+    if (r.stopped_by == jg::llm::error_kind::budget_exhausted) budget = true;
+  }
+  std::string spent = fmt::format("{} calls ({} answered from the cache), {} tokens, {}", b.activity().answered.load(), b.activity().cache_hits.load(),
+                                  tokens(counts.prompt_tokens.load() + counts.completion_tokens.load()), money(counts.microdollars.load()));
+  ex::log_event(dir, first_problem ? "stopped" : "finished",
+                fmt::format("{} finished, {} aborted, {} stopped, {} failed, {} not started; {}", finished, aborted, stopped, failed, not_started, spent));
+
+  std::string table = write_table(dir, o.resamples);
+  fmt::print("\n{}\n", table);
+  fmt::print("Table 1: {}\nrun directory: {}\n", (dir / "results" / "table1.md").string(), dir.string());
+  if (aborted)
+    fmt::print("{} of {} runs were aborted by the judge's failure policy, as the reference aborted a run when 5% of a batch's replies "
+               "had no valid score (faithful mode; docs/experiments.md); they are final and left out of Table 1\n",
+               aborted, outcomes.size());
+  if (!first_problem) {
+    fmt::print("{} runs finished{}; this process made {}\n", finished, aborted ? fmt::format(", {} aborted", aborted) : std::string(), spent);
+    return exit_ok;
+  }
+  std::string what = fmt::format("{} of {} runs finished, {} stopped, {} failed, {} not started; first: run {}: {}", finished, outcomes.size(), stopped,
+                                 failed, not_started, first_problem->id, first_problem->error);
+  if (budget)
+    throw failure(exit_budget, fmt::format("the budget ran out after {}.\n{}\nEvery finished step is kept. `judgegrad resume {}` continues "
+                                           "from there (a budget counts what one process spends: the resumed process has the whole "
+                                           "budget again; change it in {})",
+                                           spent, what, dir.string(), (dir / "llm.json").string()));
+  if (failed) {
+    bool storage = first_problem->state == ex::run_outcome::status::failed;
+    throw failure(storage ? exit_storage : exit_internal,
+                  fmt::format("{}\nEvery finished step is kept; when the cause is fixed, `judgegrad resume {}` continues", what, dir.string()));
+  }
+  throw failure(exit_backend, fmt::format("model calls failed: {}\nEvery finished step is kept; `judgegrad resume {}` continues when the "
+                                          "endpoint answers again",
+                                          what, dir.string()));
+}
+
+template <class F>
+int with_dataset(const std::string& dataset, F&& f) {
+  if (dataset == "summeval") return f(boost::hana::type_c<summeval_set>);
+  return f(boost::hana::type_c<brighter_set>);
+}
+
+/// Storage and state errors are exit 7, definition errors exit 4, with the tool's message.
+template <class F>
+int guarded(F&& f) {
+  try {
+    return f();
+  } catch (const ex::storage_error& e) {
+    throw failure(exit_storage, e.what());
+  } catch (const ex::state_error& e) {
+    throw failure(exit_storage, e.what());
+  } catch (const ex::definition_error& e) {
+    throw failure(exit_configuration, e.what());
+  }
+}
+
+}  // namespace detail
+
+/// The definition the command line asks for: a file or a preset, then the flags over it.
+inline ex::definition_file definition_from(const run_options& o) {
+  ex::definition_file f;
+  try {
+    if (!o.experiment_file.empty()) f = ex::load_definition(o.experiment_file);
+    else f.experiment = *ex::preset(o.preset, o.faithful);
+    auto& d = f.experiment;
+    if (o.faithful && !d.faithful) {
+      d.faithful = true;
+      if (d.merges == std::vector<std::string>{"labeled_sections"}) d.merges = {"concatenate"};
+    }
+    if (!o.modes.empty()) d.modes = o.modes;
+    if (!o.gates.empty()) d.gates = o.gates;
+    if (!o.merges.empty()) d.merges = o.merges;
+    if (!o.layouts.empty()) d.layouts = o.layouts;
+    if (!o.seeds.empty()) d.seeds = o.seeds;
+    if (o.steps) d.steps = *o.steps;
+    if (o.batch) d.batch = *o.batch;
+    if (o.test_every) d.test_every = *o.test_every;
+    if (o.parallel) d.parallel_runs = *o.parallel;
+    bool flags = !o.modes.empty() || !o.gates.empty() || !o.merges.empty() || !o.layouts.empty() || !o.seeds.empty() || o.steps || o.batch ||
+                 o.test_every;
+    if (flags) d.source = o.experiment_file.empty() ? fmt::format("preset {} with flags", d.name) : d.source + " with flags";
+    ex::check(d);
+  } catch (const ex::definition_error& e) {
+    throw failure(exit_configuration, e.what());
+  }
+  return f;
+}
+
+inline int run_run(const run_options& o) {
+  return detail::guarded([&] {
+    auto file = definition_from(o);
+    const auto& d = file.experiment;
+    std::string config = config_file_of(o.config_file);
+    if (config.empty() && file.llm) config = file.llm->string();
+    std::filesystem::path dir = !o.out_dir.empty() ? std::filesystem::path(o.out_dir)
+                                : file.output_dir ? *file.output_dir
+                                                  : std::filesystem::path("judgegrad-runs") / (d.faithful ? d.name + "-faithful" : d.name);
+    auto data_dir = judgegrad_cli::data_dir(o.data_dir);
+    if (ex::is_run_directory(dir)) {
+      auto m = ex::read_manifest(dir);
+      if (!detail::same_experiment(m.experiment, d))
+        throw failure(exit_usage, fmt::format("{} holds another experiment ({}); `judgegrad resume {}` continues that one, or give --out to "
+                                              "start this one elsewhere",
+                                              dir.string(), m.experiment.source, dir.string()));
+      if (config.empty() && m.backend_kind == "endpoints") config = (dir / "llm.json").string();
+      fmt::print("{} exists: continuing it\n", dir.string());
+      return detail::with_dataset(d.dataset, [&](auto set) {
+        return detail::run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, false, o);
+      });
+    }
+    ex::manifest m;
+    m.experiment = d;
+    m.simulator_preset = o.sim_preset;
+    return detail::with_dataset(d.dataset, [&](auto set) {
+      return detail::run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, true, o);
+    });
+  });
+}
+
+inline int run_resume(const run_options& o) {
+  return detail::guarded([&] {
+    std::filesystem::path dir = o.out_dir;
+    if (!ex::is_run_directory(dir))
+      throw failure(exit_usage, fmt::format("{} is not a judgegrad run directory (it has no experiment.json)", dir.string()));
+    auto m = ex::read_manifest(dir);
+    std::string config = config_file_of(o.config_file);
+    if (config.empty() && m.backend_kind == "endpoints") config = (dir / "llm.json").string();
+    if (o.parallel) m.experiment.parallel_runs = *o.parallel;
+    auto data_dir = o.data_dir.empty() && std::filesystem::is_directory(m.data_directory) && !std::getenv("JUDGEGRAD_DATA") ? m.data_directory
+                                                                                                                           : judgegrad_cli::data_dir(o.data_dir);
+    return detail::with_dataset(m.experiment.dataset, [&](auto set) {
+      return detail::run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, false, o);
+    });
+  });
+}
+
+inline int run_report(const report_options& o) {
+  return detail::guarded([&] {
+    std::filesystem::path dir = o.dir;
+    if (!ex::is_run_directory(dir))
+      throw failure(exit_usage, fmt::format("{} is not a judgegrad run directory (it has no experiment.json)", dir.string()));
+    (void)ex::read_manifest(dir);  // checks the format version
+    fmt::print("{}\n", detail::write_table(dir, o.resamples, o.json_file));
+    fmt::print("Table 1: {}\n", (dir / "results" / "table1.md").string());
+    return int(exit_ok);
+  });
+}
+
+}  // namespace judgegrad_cli
