@@ -231,6 +231,22 @@ class backend {
   std::atomic<bool> simulated_{false};  // set by whichever run's thread sees a simulated reply first
 };
 
+/// A configured endpoint gets one call first: the judge's request for the first of `items` under
+/// `prompt`. A dead or misconfigured endpoint then fails after one request's retries, not after a
+/// whole batch of them, with exit 5 (6 for a budget) and the reason.
+template <jg::criteria_set Set>
+void first_call(backend& b, const jg::judge_prompt<Set>& prompt, std::span<const jg::example<Set>> items, const jg::judge::judge_settings& settings) {
+  if (!b.config() || items.empty()) return;
+  auto first = jg::judge::plan<jg::layout::joint>(prompt, items.first(1), settings);
+  if (first.pending().empty()) return;
+  auto r = b.complete(std::span<const jg::llm::request>(first.pending().data(), 1));
+  if (r[0].ok()) return;
+  const auto& e = r[0].error();
+  throw failure(e.kind == jg::llm::error_kind::budget_exhausted ? exit_budget : exit_backend,
+                fmt::format("the first call to {} failed, so nothing else was sent: {}: {}", b.description(), jg::llm::to_string(e.kind),
+                            e.message));
+}
+
 /// Failed calls of a set of call outcomes, summarised by kind: "480 of 480 judge calls failed:
 /// transport (480)". `first` is the first error's message.
 struct failure_summary {

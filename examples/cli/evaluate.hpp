@@ -127,21 +127,7 @@ int evaluate_with(backend& b, const jg::judge_prompt<Set>& prompt, std::span<con
   std::string header = fmt::format("judgegrad {}: evaluate, {} {} test split, {} items, {} criteria", jg::version_string, o.dataset,
                                    o.split, test.size(), Set::size);
 
-  // A configured endpoint gets one call first: a dead or misconfigured endpoint fails here, after
-  // one request's retries, not after a whole batch of them; and its reply says what answers.
-  if (b.config()) {
-    auto first = jg::judge::plan<jg::layout::joint>(prompt, test.first(std::min<std::size_t>(1, test.size())), settings);
-    if (!first.pending().empty()) {
-      auto r = b.complete(std::span<const jg::llm::request>(first.pending().data(), 1));
-      if (!r[0].ok()) {
-        const auto& e = r[0].error();
-        bool budget = e.kind == jg::llm::error_kind::budget_exhausted;
-        throw failure(budget ? exit_budget : exit_backend,
-                      fmt::format("the first call to {} failed, so nothing else was sent: {}: {}", b.description(),
-                                  jg::llm::to_string(e.kind), e.message));
-      }
-    }
-  }
+  first_call(b, prompt, test, settings);  // its reply also says what answers (simulated or not)
   bool simulated_first = b.simulated();
   fmt::print("{}{}\nbackend: {}\n", header, simulated_first ? " (SIMULATED)" : "", simulated_first && b.config()
                                                                                       ? fmt::format("{} (its replies come from a simulated model)", b.description())

@@ -241,6 +241,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   std::fflush(stdout);
 
   auto seed = seed_prompt<Set>(d);
+  first_call(b, seed, std::span<const jg::example<Set>>(data.test.examples), ex::settings_of(d).judge);
   ex::experiment_input<Set> in{d, data, seed, dir, ex::price_table(b.prices())};
   ex::grid_progress counts;
   auto functions = job_functions<Set>();
@@ -290,9 +291,12 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   ex::log_event(dir, first_problem ? "stopped" : "finished",
                 fmt::format("{} finished, {} aborted, {} stopped, {} failed, {} not started; {}", finished, aborted, stopped, failed, not_started, spent));
 
-  std::string table = write_table(dir, o.resamples);
-  fmt::print("\n{}\n", table);
-  fmt::print("Table 1: {}\nrun directory: {}\n", (dir / "results" / "table1.md").string(), dir.string());
+  if (finished > 0) {  // Table 1 has rows only for finished runs
+    std::string table = write_table(dir, o.resamples);
+    fmt::print("\n{}\n", table);
+    fmt::print("Table 1: {}\n", (dir / "results" / "table1.md").string());
+  }
+  fmt::print("run directory: {}\n", dir.string());
   if (aborted)
     fmt::print("{} of {} runs were aborted by the judge's failure policy, as the reference aborted a run when 5% of a batch's replies "
                "had no valid score (faithful mode; docs/experiments.md); they are final and left out of Table 1\n",

@@ -7,7 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <string>
 
 namespace jg = judgegrad;
@@ -71,4 +74,40 @@ TEST_CASE("jobs_of expands modes, gates, merges, layouts, seeds in that order") 
   CHECK(s.run == "SSC,gate=mae,seed=2");
   CHECK(s.judge.seed == 2u);
   CHECK(s.gradient.seed == 2u);
+}
+
+TEST_CASE("run_jobs: runs in flight at once, outcomes in the jobs' order; an aborted run does not stop the grid, a stopped one does") {
+  std::vector<ex::job> jobs(12);
+  for (std::size_t k = 0; k < jobs.size(); ++k) jobs[k].id = "job" + std::to_string(k);
+  std::atomic<int> in_flight{0}, most{0};
+  auto runner = [&](bool stop_at_5) {
+    return [&, stop_at_5](const ex::job& j) {
+      int now = ++in_flight;
+      for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      ex::run_outcome o;
+      o.id = j.id;
+      o.state = j.id == "job3" ? ex::run_outcome::status::aborted
+                : stop_at_5 && j.id == "job5" ? ex::run_outcome::status::stopped
+                                               : ex::run_outcome::status::finished;
+      --in_flight;
+      return o;
+    };
+  };
+  ex::grid_progress progress;
+  auto all = ex::run_jobs(jobs, 3, runner(false), 12, &progress);
+  REQUIRE(all.size() == 12);
+  for (std::size_t k = 0; k < all.size(); ++k) CHECK(all[k].id == jobs[k].id);
+  CHECK(all[3].state == ex::run_outcome::status::aborted);
+  CHECK(all[11].state == ex::run_outcome::status::finished);
+  CHECK(most.load() >= 2);
+  CHECK(most.load() <= 3);
+  CHECK(progress.runs_done.load() == 12);
+  CHECK(progress.steps_total.load() == 12 * 13);
+
+  auto stopped = ex::run_jobs(jobs, 1, runner(true), 12);
+  CHECK(stopped[5].state == ex::run_outcome::status::stopped);
+  CHECK(stopped[6].state == ex::run_outcome::status::not_started);
+  CHECK(stopped[11].state == ex::run_outcome::status::not_started);
 }
