@@ -265,15 +265,7 @@ class run_writer {
     std::optional<evaluation_record> test;
   };
 
-  judge_prompt<Set> prompt_of(const summary_row& r) const {
-    judge_prompt<Set> p = seed_.with_instructions(r.instructions);
-    if (!r.output_format) {
-      judge_skeleton k = p.skeleton();
-      k.show_output_format = false;
-      p = p.with_skeleton(std::move(k));
-    }
-    return p;
-  }
+  judge_prompt<Set> prompt_of(const summary_row& r) const { return prompt_with(seed_, r.instructions, r.output_format); }
 
   /// The row whose test mean Spearman is highest (the earliest of ties), if any was tested.
   const summary_row* best() const {

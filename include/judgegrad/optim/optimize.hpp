@@ -88,17 +88,24 @@ struct run_result {
   const per_criterion<Set, std::string>& final_instructions() const { return steps.back().instructions; }
 };
 
-namespace optim_detail {
-
+/// The judge prompt `seed` with `instructions`, its Output format block shown or not: a run's
+/// incumbent as run_state (and a run directory's summary) keeps it.
 template <criteria_set Set>
-judge_prompt<Set> prompt_of(const judge_prompt<Set>& seed, const run_state<Set>& s) {
-  judge_prompt<Set> p = seed.with_instructions(s.instructions);
-  if (!s.output_format) {
+judge_prompt<Set> prompt_with(const judge_prompt<Set>& seed, const per_criterion<Set, std::string>& instructions, bool output_format) {
+  judge_prompt<Set> p = seed.with_instructions(instructions);
+  if (!output_format) {
     judge_skeleton k = p.skeleton();
     k.show_output_format = false;
     p = p.with_skeleton(std::move(k));
   }
   return p;
+}
+
+namespace optim_detail {
+
+template <criteria_set Set>
+judge_prompt<Set> prompt_of(const judge_prompt<Set>& seed, const run_state<Set>& s) {
+  return prompt_with(seed, s.instructions, s.output_format);
 }
 
 template <criteria_set Set>
@@ -333,13 +340,7 @@ struct run_context {
   /// The candidate prompt made from new instructions: the incumbent's skeleton, without the Output
   /// format block under quirks.drop_output_format.
   judge_prompt<Set> candidate_of(const judge_prompt<Set>& incumbent, const per_criterion<Set, std::string>& instructions) const {
-    judge_prompt<Set> p = incumbent.with_instructions(instructions);
-    if (settings.quirks.drop_output_format && p.skeleton().show_output_format) {
-      judge_skeleton k = p.skeleton();
-      k.show_output_format = false;
-      p = p.with_skeleton(std::move(k));
-    }
-    return p;
+    return prompt_with(incumbent, instructions, incumbent.skeleton().show_output_format && !settings.quirks.drop_output_format);
   }
 
   /// A TextGrad step: forward pass on the batch, the three stages, the gate.
