@@ -328,6 +328,22 @@ int with_dataset(const std::string& dataset, F&& f) {
   return f(boost::hana::type_c<brighter_set>);
 }
 
+/// The manifest of run directory `dir`; exit 2 when `dir` is not one.
+inline ex::manifest manifest_of(const std::filesystem::path& dir) {
+  if (!ex::is_run_directory(dir))
+    throw failure(exit_usage, fmt::format("{} is not a judgegrad run directory (it has no experiment.json)", dir.string()));
+  return ex::read_manifest(dir);  // checks the format version
+}
+
+/// Continues the experiment run directory `dir` holds (manifest `m`) through `config`, else the
+/// configuration the directory keeps when its runs went to endpoints.
+inline int continue_in(const std::filesystem::path& dir, ex::manifest m, const std::filesystem::path& data_dir, std::string config,
+                       const run_options& o) {
+  if (config.empty() && m.backend_kind == "endpoints") config = (dir / "llm.json").string();
+  std::string dataset = m.experiment.dataset;
+  return with_dataset(dataset, [&](auto set) { return run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, false, o); });
+}
+
 /// Storage and state errors are exit 7, definition errors exit 4, with the tool's message.
 template <class F>
 int guarded(F&& f) {
@@ -390,11 +406,8 @@ inline int run_run(const run_options& o) {
         throw failure(exit_usage, fmt::format("{} holds another experiment ({}); `judgegrad resume {}` continues that one, or give --out to "
                                               "start this one elsewhere",
                                               dir.string(), m.experiment.source, dir.string()));
-      if (config.empty() && m.backend_kind == "endpoints") config = (dir / "llm.json").string();
       fmt::print("{} exists: continuing it\n", dir.string());
-      return detail::with_dataset(d.dataset, [&](auto set) {
-        return detail::run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, false, o);
-      });
+      return detail::continue_in(dir, std::move(m), data_dir, config, o);
     }
     ex::manifest m;
     m.experiment = d;
@@ -408,26 +421,17 @@ inline int run_run(const run_options& o) {
 inline int run_resume(const run_options& o) {
   return detail::guarded([&] {
     std::filesystem::path dir = o.out_dir;
-    if (!ex::is_run_directory(dir))
-      throw failure(exit_usage, fmt::format("{} is not a judgegrad run directory (it has no experiment.json)", dir.string()));
-    auto m = ex::read_manifest(dir);
-    std::string config = config_file_of(o.config_file);
-    if (config.empty() && m.backend_kind == "endpoints") config = (dir / "llm.json").string();
-    if (o.parallel) m.experiment.parallel_runs = *o.parallel;
+    auto m = detail::manifest_of(dir);
     auto data_dir = o.data_dir.empty() && std::filesystem::is_directory(m.data_directory) && !std::getenv("JUDGEGRAD_DATA") ? m.data_directory
                                                                                                                            : judgegrad_cli::data_dir(o.data_dir);
-    return detail::with_dataset(m.experiment.dataset, [&](auto set) {
-      return detail::run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, false, o);
-    });
+    return detail::continue_in(dir, std::move(m), data_dir, config_file_of(o.config_file), o);
   });
 }
 
 inline int run_report(const report_options& o) {
   return detail::guarded([&] {
     std::filesystem::path dir = o.dir;
-    if (!ex::is_run_directory(dir))
-      throw failure(exit_usage, fmt::format("{} is not a judgegrad run directory (it has no experiment.json)", dir.string()));
-    (void)ex::read_manifest(dir);  // checks the format version
+    (void)detail::manifest_of(dir);
     fmt::print("{}\n", detail::write_table(dir, o.resamples, o.json_file));
     fmt::print("Table 1: {}\n", (dir / "results" / "table1.md").string());
     return int(exit_ok);
