@@ -11,15 +11,7 @@ pid2=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$pid2" ] && kill "$pid2" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
-# expect <code> <name> <command...>: runs it (stdout, stderr to $work/<name>.out/.err), checks the exit code
-expect() {
-  want=$1 name=$2
-  shift 2
-  rc=0
-  "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
-  [ "$rc" -eq "$want" ] || fail "$name: exit code $rc, expected $want"
-}
-has() { grep -qF -- "$2" "$work/$1" || fail "$1 lacks: $2"; }
+. "$(dirname "$0")/../support/expect.sh"
 
 . "$(dirname "$0")/../support/start_serve.sh"
 start_serve "$bin" "$work/serve.out" "$work/serve.err"

@@ -25,14 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done; exit 1; }
-expect() {
-  want=$1 name=$2
-  shift 2
-  rc=0
-  "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
-  [ "$rc" -eq "$want" ] || fail "$name: exit code $rc, expected $want"
-}
-has() { grep -qF -- "$2" "$work/$1" || fail "$1 lacks: $2"; }
+. "$(dirname "$0")/../support/expect.sh"
 
 # The files of the runs under DIR/runs with what differs between executions removed: timing
 # (fields ending in _seconds, _at) and how each call was served (cache hit, attempts, latency).
@@ -161,22 +154,18 @@ else
 fi
 
 # 8. Bad experiment files, missing data, another format version.
-echo '{"modes": ["SSS", "XYZ"]}' >"$work/bad_mode.json"
-expect 4 bad_mode "$bin" run --experiment "$work/bad_mode.json" --out "$work/x1"
-has bad_mode.err "bad_mode.json: modes[1]: unknown value \"XYZ\""
-echo '{"steps": "twelve"}' >"$work/bad_type.json"
-expect 4 bad_type "$bin" run --experiment "$work/bad_type.json" --out "$work/x2"
-has bad_type.err "bad_type.json: steps: expected a non-negative integer"
-echo '{"stepz": 3}' >"$work/bad_key.json"
-expect 4 bad_key "$bin" run --experiment "$work/bad_key.json" --out "$work/x3"
-has bad_key.err "bad_key.json: stepz: unknown key"
-echo '{"llm": "llm.json", "dataset": "WildGuard", "batch_size": 3}' >"$work/bad_ref.json"
-expect 4 bad_ref "$bin" run --experiment "$work/bad_ref.json" --out "$work/x4"
-has bad_ref.err "dataset: unknown data set \"WildGuard\""
-echo '{"modes": ["SSC"],' >"$work/bad_json.json"
-expect 4 bad_json "$bin" run --experiment "$work/bad_json.json" --out "$work/x5"
-has bad_json.err "bad_json.json: not valid JSON"
-[ -e "$work/x1" ] || [ -e "$work/x5" ] && fail "a bad experiment file left a directory behind"
+# refused <name> <file content> <message>: `run` on that experiment file exits 4 naming it and the key
+refused() {
+  printf '%s\n' "$2" >"$work/$1.json"
+  expect 4 "$1" "$bin" run --experiment "$work/$1.json" --out "$work/x_$1"
+  has "$1.err" "$3"
+  [ -e "$work/x_$1" ] && fail "$1: a bad experiment file left a directory behind"
+}
+refused bad_mode '{"modes": ["SSS", "XYZ"]}' 'bad_mode.json: modes[1]: unknown value "XYZ"'
+refused bad_type '{"steps": "twelve"}' 'bad_type.json: steps: expected a non-negative integer'
+refused bad_key '{"stepz": 3}' 'bad_key.json: stepz: unknown key'
+refused bad_ref '{"llm": "llm.json", "dataset": "WildGuard", "batch_size": 3}' 'dataset: unknown data set "WildGuard"'
+refused bad_json '{"modes": ["SSC"],' 'bad_json.json: not valid JSON'
 expect 3 nodata "$bin" run --data "$work/none" --out "$work/x6"
 has nodata.err "pass --data DIR or set JUDGEGRAD_DATA"
 cp -a "$work/ref" "$work/future"
