@@ -27,19 +27,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done; exit 1; }
 . "$(dirname "$0")/../support/expect.sh"
 
-# The files of the runs under DIR/runs with what differs between executions removed: timing
-# (fields ending in _seconds, _at) and how each call was served (cache hit, attempts, latency).
-norm='walk(if type == "object" then del(.served, .duration_seconds, .created_at, .event_at) else . end)'
-canon() {
-  (cd "$1/runs" && for run in $(ls | sort); do
-    [ -n "${2:-}" ] && case "$run" in *"$2"*) ;; *) continue ;; esac
-    for f in steps.jsonl predictions.jsonl; do echo "== $run/$f"; jq -c "$norm" "$run/$f"; done
-    for f in summary.json state.json; do echo "== $run/$f"; jq -S -c "$norm" "$run/$f"; done
-    for f in prompts/accepted.txt prompts/best.txt; do echo "== $run/$f"; cat "$run/$f"; done
-  done)
-}
-same_runs() { canon "$1" "${3:-}" >"$work/a.canon"; canon "$2" "${3:-}" >"$work/b.canon"; cmp -s "$work/a.canon" "$work/b.canon" || { diff "$work/a.canon" "$work/b.canon" | head -c 2000; fail "runs of $1 and $2 differ"; }; }
-
+. "$(dirname "$0")/../support/same_runs.sh"
 . "$(dirname "$0")/../support/start_serve.sh"
 cd "$work"
 
