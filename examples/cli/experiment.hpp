@@ -35,6 +35,8 @@ struct run_options {
   std::string out_dir;
   std::string data_dir;
   std::string sim_preset = "paper";
+  std::string shard;       ///< "I/N": run the I-th of N slices of the grid
+  std::string cache_file;  ///< a response cache in place of DIR/cache.sqlite
   bool faithful = false;
   bool quiet = false;
   std::vector<std::string> modes, gates, merges, layouts;
@@ -74,6 +76,10 @@ inline CLI::App* add_run(CLI::App& app, run_options& o) {
   cmd->add_option("--test-every", o.test_every, "Judge the test split every N steps (0: at step 0 and the last only)")->check(at_least(0));
   cmd->add_option("--parallel", o.parallel, "Runs at once, sharing the backend's limits")->check(at_least(1));
   cmd->add_option("--sim-preset", o.sim_preset, "Simulator preset when no endpoint is configured (docs/simulator.md)")->capture_default_str();
+  cmd->add_option("--shard", o.shard, "Run only shard I of N (I/N): every N-th run of the grid, from the I-th; `judgegrad merge` joins the shards "
+                                      "(docs/scaling.md)");
+  cmd->add_option("--cache", o.cache_file, "Response cache file in place of DIR/cache.sqlite, e.g. one that the shards on one machine share "
+                                           "(a local disk: SQLite's WAL needs it; docs/scaling.md)");
   add_experiment_flags(cmd, o);
   return cmd;
 }
@@ -165,13 +171,6 @@ inline std::string write_table(const std::filesystem::path& dir, long long resam
   return md;
 }
 
-/// A definition equal to `a` as far as the runs are concerned (the source and parallelism aside).
-inline bool same_experiment(ex::definition a, ex::definition b) {
-  a.source = b.source;
-  a.parallel_runs = b.parallel_runs;
-  return a == b;
-}
-
 /// Runs the jobs of `m`'s experiment over criteria set Set in `dir` (created or continued),
 /// prints Table 1 and says where everything is. Returns the exit code.
 template <jg::criteria_set Set>
@@ -186,7 +185,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
                                          data_dir.string(), data.train.size(), data.validation.size(), data.test.size(), m.train,
                                          m.validation, m.test, m.data_directory.string()));
   std::optional<jg::sim::world> world;
-  auto cache = dir / "cache.sqlite";
+  auto cache = m.cache_in(dir);
   if (config_file.empty()) {
     jg::sim::params p;
     try {
@@ -207,7 +206,8 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
                     : backend::from_config(config_file, {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient, jg::llm::role::optimizer},
                                            "judgegrad run", cache);
   ex::files::directory_lock lock(dir);  // before anything is written: a second process is refused here
-  auto jobs = ex::jobs_of<Set>(d);
+  auto all_jobs = ex::jobs_of<Set>(d);
+  auto jobs = ex::in_shard<ex::job>(all_jobs, m.shard);
   if (fresh) {
     m.created_at = ex::now_utc();
     m.data_directory = std::filesystem::absolute(data_dir);
@@ -231,10 +231,11 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     ex::create_run_directory(dir, m);
   }
   if (fresh && b.config()) ex::files::write_atomic(dir / "llm.json", jg::llm::to_json(*b.config()) + "\n");
-  ex::log_event(dir, fresh ? "start" : "resume", fmt::format("{} runs, {}", jobs.size(), b.description()));
+  std::string shard = m.shard.whole() ? std::string() : fmt::format(" of shard {} ({} runs in all)", m.shard.name(), all_jobs.size());
+  ex::log_event(dir, fresh ? "start" : "resume", fmt::format("{} runs{}, {}", jobs.size(), shard, b.description()));
 
   if (b.simulated()) fmt::print("{}\n", b.description());
-  fmt::print("judgegrad run: {} — {} runs on {} ({} split), {} steps each{}\n", d.name, jobs.size(), d.dataset, d.split, d.steps,
+  fmt::print("judgegrad run: {} — {} runs{} on {} ({} split), {} steps each{}\n", d.name, jobs.size(), shard, d.dataset, d.split, d.steps,
              d.faithful ? ", faithful to the reference" : "");
   if (!b.simulated()) fmt::print("backend: {}\n", b.description());
   fmt::print("run directory: {}\n", dir.string());
@@ -360,6 +361,11 @@ int guarded(F&& f) {
 
 }  // namespace detail
 
+/// Where a sweep rooted at `root` keeps shard `s`'s run directory: ROOT/shards/I-of-N.
+inline std::filesystem::path sweep_shard_directory(const std::filesystem::path& root, ex::shard s) {
+  return root / "shards" / fmt::format("{}-of-{}", s.index, s.count);
+}
+
 /// The definition the command line asks for: a file or a preset, then the flags over it.
 inline ex::definition_file definition_from(const run_options& o) {
   ex::definition_file f;
@@ -396,22 +402,35 @@ inline int run_run(const run_options& o) {
     const auto& d = file.experiment;
     std::string config = config_file_of(o.config_file);
     if (config.empty() && file.llm) config = file.llm->string();
+    ex::shard shard;
+    try {
+      if (!o.shard.empty()) shard = ex::parse_shard(o.shard);
+    } catch (const ex::definition_error& e) {
+      throw failure(exit_usage, e.what());
+    }
+    std::string name = d.faithful ? d.name + "-faithful" : d.name;
     std::filesystem::path dir = !o.out_dir.empty() ? std::filesystem::path(o.out_dir)
                                 : file.output_dir ? *file.output_dir
-                                                  : std::filesystem::path("judgegrad-runs") / (d.faithful ? d.name + "-faithful" : d.name);
+                                : shard.whole()   ? std::filesystem::path("judgegrad-runs") / name
+                                                  : sweep_shard_directory(std::filesystem::path("judgegrad-runs") / (name + "-sweep"), shard);
     auto data_dir = judgegrad_cli::data_dir(o.data_dir);
     if (ex::is_run_directory(dir)) {
       auto m = ex::read_manifest(dir);
-      if (!detail::same_experiment(m.experiment, d))
+      if (!ex::same_experiment(m.experiment, d))
         throw failure(exit_usage, fmt::format("{} holds another experiment ({}); `judgegrad resume {}` continues that one, or give --out to "
                                               "start this one elsewhere",
                                               dir.string(), m.experiment.source, dir.string()));
+      if (m.shard != shard)
+        throw failure(exit_usage, fmt::format("{} holds shard {} of this experiment, not shard {}; give --out to run that one elsewhere", dir.string(),
+                                              m.shard.name(), shard.name()));
       fmt::print("{} exists: continuing it\n", dir.string());
       return detail::continue_in(dir, std::move(m), data_dir, config, o);
     }
     ex::manifest m;
     m.experiment = d;
     m.simulator_preset = o.sim_preset;
+    m.shard = shard;
+    if (!o.cache_file.empty()) m.cache_file = std::filesystem::absolute(o.cache_file);
     return detail::with_dataset(d.dataset, [&](auto set) {
       return detail::run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, true, o);
     });

@@ -7,11 +7,13 @@
 #include "evaluate.hpp"
 #include "experiment.hpp"
 #include "serve.hpp"
+#include "sweep.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,31 +22,45 @@ namespace hana = boost::hana;
 
 namespace {
 
-// The paper's grid: its four decomposition modes, with and without the MAE validation gate.
-constexpr auto paper_grid = jg::grid<jg::summeval::all>(hana::tuple_t<jg::sss, jg::ssc, jg::scc, jg::ccc>,
-                                                        hana::tuple_t<jg::gate::always, jg::gate::non_regression<jg::metric::mae>>);
-
 struct variants_options {
-  std::size_t batch = 3, validation = 100, test = 480;
+  std::string dataset = "summeval";
+  std::size_t batch = 3, validation = 100, steps = 12;
+  std::optional<std::size_t> test;  ///< default: the paper split's test size (480 SummEval, 2767 BRIGHTER)
+  std::size_t shards = 0;           ///< with N: the paper preset's runs dealt into N shards, and the calls of each
 };
+
+/// The calls per step of TextGrad mode `mode` ("SSC", ...) over `k` criteria, a batch of `b`.
+jg::stage_calls mode_calls(std::string_view mode, std::size_t k, std::size_t b) {
+  jg::stage_calls out;
+  hana::for_each(hana::tuple_t<jg::sss, jg::ssc, jg::scc, jg::ccc, jg::css, jg::csc, jg::ccs, jg::scs>, [&](auto t) {
+    using D = typename decltype(t)::type;
+    if (D::name == mode) out = D::calls(k, b);
+  });
+  return out;
+}
 
 /// The LLM calls per step of the paper's variants, as the reference's own table counts them (its
 /// notes, section 1.8): the judge on the batch, the three stages, the gate on the validation items
-/// (the incumbent too, at the first gate), the test evaluation.
+/// (the incumbent too, at the first gate), the test evaluation. With --shards, the paper preset's
+/// runs as `judgegrad run --shard I/N` deals them, and the calls of each shard.
+template <jg::criteria_set Set>
 int list_variants(const variants_options& o) {
-  constexpr std::size_t k = jg::summeval::all::size;
-  fmt::print("judgegrad {}: LLM calls per step of the paper's variants on SummEval ({} criteria), batch {}, {} validation and {} test items\n\n",
-             jg::version_string, k, o.batch, o.validation, o.test);
+  constexpr std::size_t k = Set::size;
+  const std::size_t test = o.test.value_or(o.dataset == "summeval" ? 480 : 2767);
+  constexpr auto paper_grid = jg::grid<Set>(hana::tuple_t<jg::sss, jg::ssc, jg::scc, jg::ccc>,
+                                            hana::tuple_t<jg::gate::always, jg::gate::non_regression<jg::metric::mae>>);
+  fmt::print("judgegrad {}: LLM calls per step of the paper's variants on {} ({} criteria), batch {}, {} validation and {} test items\n\n",
+             jg::version_string, o.dataset == "summeval" ? "SummEval" : "BRIGHTER", k, o.batch, o.validation, test);
   fmt::print("{:<30} {:>6} {:>5} {:>9} {:>7} {:>12} {:>6} {:>7}\n", "variant", "judge", "loss", "gradient", "update", "gate", "test", "total");
   auto row = [&](std::string_view name, std::size_t runs, jg::stage_calls c, bool gated) {
-    std::size_t judge = o.batch * runs, gate = gated ? o.validation * runs : 0, test = o.test * runs;
+    std::size_t judge = o.batch * runs, gate = gated ? o.validation * runs : 0, tests = test * runs;
     std::string gate_text = gated ? fmt::format("{} (+{})", gate, gate) : std::string("0");
     fmt::print("{:<30} {:>6} {:>5} {:>9} {:>7} {:>12} {:>6} {:>7}\n", name, judge, c.loss * runs, c.gradient * runs, c.update * runs, gate_text,
-               test, judge + c.total() * runs + gate + test);
+               tests, judge + c.total() * runs + gate + tests);
   };
   for (bool gated : {false, true}) {
     // The single-task baseline: one CCC run per criterion, each over its criterion alone.
-    row(gated ? "single-task/gate=mae (x4 runs)" : "single-task (x4 runs)", k, jg::ccc::calls(1, o.batch), gated);
+    row(fmt::format("single-task{} (x{} runs)", gated ? "/gate=mae" : "", k), k, jg::ccc::calls(1, o.batch), gated);
     jg::for_each_variant(paper_grid, [&](auto v) {
       using V = typename decltype(v)::type;
       if (V::gate::needs_validation == gated) row(V::name(), 1, V::calls(o.batch), gated);
@@ -54,6 +70,33 @@ int list_variants(const variants_options& o) {
              "mode judges it only when the prompt changed (the faithful mode as the reference). The judge calls are those of the\n"
              "joint layout; the per-criterion layout multiplies judge, gate and test calls by {}.\n",
              k);
+  if (o.shards == 0) return 0;
+
+  // A run's calls by the same accounting: the test split at step 0, then every step, and the
+  // first gate's incumbent.
+  auto d = o.dataset == "summeval" ? jg::experiment::paper_preset() : jg::experiment::brighter_preset();
+  d.steps = o.steps;
+  d.batch = o.batch;
+  d.validation = o.validation;
+  auto jobs = jg::experiment::jobs_of<Set>(d);
+  auto calls_of = [&](const jg::experiment::job& j) {
+    bool gated = j.spec.gate != "none";
+    auto c = j.spec.mode == "single-task" ? jg::ccc::calls(1, o.batch) : mode_calls(j.spec.mode, k, o.batch);
+    std::size_t per_step = o.batch + c.total() + test + (gated ? o.validation : 0);
+    return test + o.steps * per_step + (gated ? o.validation : 0);
+  };
+  std::size_t total = 0;
+  for (const auto& j : jobs) total += calls_of(j);
+  fmt::print("\nThe paper preset on {} ({} runs, {} steps) as {} shards (judgegrad run --shard I/{}), calls by the accounting above:\n\n",
+             o.dataset, jobs.size(), o.steps, o.shards, o.shards);
+  fmt::print("{:>7} {:>5} {:>9}\n", "shard", "runs", "calls");
+  for (std::size_t i = 1; i <= o.shards; ++i) {
+    std::size_t runs = 0, calls = 0;
+    for (std::size_t n = 0; n < jobs.size(); ++n)
+      if (jg::experiment::shard{i, o.shards}.holds(n)) ++runs, calls += calls_of(jobs[n]);
+    fmt::print("{:>7} {:>5} {:>9}\n", fmt::format("{}/{}", i, o.shards), runs, calls);
+  }
+  fmt::print("{:>7} {:>5} {:>9}\n", "all", jobs.size(), total);
   return 0;
 }
 
@@ -81,16 +124,23 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(jg::version_string));
 
   variants_options vo;
-  auto* variants = app.add_subcommand("variants", "List the paper's variants and the LLM calls each makes per step");
+  auto* variants = app.add_subcommand("variants", "List the paper's variants and the LLM calls each makes per step (with --shards, per shard of the paper preset)");
+  variants->add_option("--dataset", vo.dataset, "Criteria set and test size: summeval or brighter")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
   variants->add_option("--batch", vo.batch, "Examples per optimization step")->check(judgegrad_cli::at_least(1))->capture_default_str();
   variants->add_option("--validation", vo.validation, "Validation items a gate judges")->check(judgegrad_cli::at_least(1))->capture_default_str();
-  variants->add_option("--test", vo.test, "Test items")->check(judgegrad_cli::at_least(1))->capture_default_str();
+  variants->add_option("--test", vo.test, "Test items (default: the paper split's, 480 SummEval, 2767 BRIGHTER)")->check(judgegrad_cli::at_least(1));
+  variants->add_option("--steps", vo.steps, "Steps per run (for --shards)")->check(judgegrad_cli::at_least(1))->capture_default_str();
+  variants->add_option("--shards", vo.shards, "Also deal the paper preset's runs into N shards and count each one's calls")->check(judgegrad_cli::at_least(1));
 
   judgegrad_cli::run_options run, resume;
   auto* run_cmd = judgegrad_cli::add_run(app, run);
   auto* resume_cmd = judgegrad_cli::add_resume(app, resume);
   judgegrad_cli::report_options report_opts;
   auto* report_cmd = judgegrad_cli::add_report(app, report_opts);
+  judgegrad_cli::merge_options merge_opts;
+  auto* merge_cmd = judgegrad_cli::add_merge(app, merge_opts);
+  judgegrad_cli::slurm_options slurm_opts;
+  auto* slurm_cmd = judgegrad_cli::add_slurm(app, slurm_opts);
   judgegrad_cli::cache_options cache;
   CLI::App *cache_stats = nullptr, *cache_export = nullptr;
   judgegrad_cli::add_cache(app, cache, cache_stats, cache_export);
@@ -121,10 +171,13 @@ int main(int argc, char** argv) {
   }
   std::string command = app.get_subcommands().front()->get_name();
   try {
-    if (*variants) return list_variants(vo);
+    if (*variants)
+      return vo.dataset == "summeval" ? list_variants<jg::summeval::all>(vo) : list_variants<jg::brighter::all>(vo);
     if (*run_cmd) return judgegrad_cli::run_run(run);
     if (*resume_cmd) return judgegrad_cli::run_resume(resume);
     if (*report_cmd) return judgegrad_cli::run_report(report_opts);
+    if (*merge_cmd) return judgegrad_cli::run_merge(merge_opts);
+    if (*slurm_cmd) return judgegrad_cli::run_slurm(slurm_opts);
     if (*cache_stats) return judgegrad_cli::run_cache_stats(cache);
     if (*cache_export) return judgegrad_cli::run_cache_export(cache);
     if (*evaluate_cmd) return judgegrad_cli::run_evaluate(evaluate);

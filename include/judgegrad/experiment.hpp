@@ -1,6 +1,7 @@
 /// @file
 /// Experiments: definitions and presets, the catalog of compiled variants, run directories that
-/// survive a killed process, the runner that runs a grid through one backend, progress.
+/// survive a killed process, the runner that runs a grid through one backend, progress,
+/// shards of a grid and their merge.
 #pragma once
 
 #include <judgegrad/config.hpp>
@@ -8,7 +9,9 @@
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/merge.hpp>
 #include <judgegrad/experiment/progress.hpp>
 #include <judgegrad/experiment/run_directory.hpp>
 #include <judgegrad/experiment/runner.hpp>
+#include <judgegrad/experiment/shards.hpp>
 #include <judgegrad/experiment/state.hpp>

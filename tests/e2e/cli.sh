@@ -24,6 +24,16 @@ expect 2 limit "$bin" evaluate --limit -3
 has limit.err "must be 0 or more, not -3"
 expect 2 batch "$bin" variants --batch 0
 has batch.err "must be 1 or more, not 0"
+# The reference's accounting of the paper preset, dealt into shards: 339,936 calls on SummEval
+# (docs/experiments.md), the shards' calls adding up to it; BRIGHTER's five criteria and 2767 test items.
+expect 0 variants "$bin" variants --shards 5
+has variants.out "all    48    339936"
+[ "$(awk '$1 ~ /^[0-9]\/5$/ { n += $3 } END { print n }' "$work/variants.out")" = 339936 ] || fail "the shards' calls do not add up to 339936"
+[ "$(awk '$1 ~ /^[0-9]\/5$/ { n += $2 } END { print n }' "$work/variants.out")" = 48 ] || fail "the shards' runs do not add up to 48"
+expect 0 variants_brighter "$bin" variants --dataset brighter --shards 2
+has variants_brighter.out "on BRIGHTER (5 criteria), batch 3, 100 validation and 2767 test items"
+has variants_brighter.out "single-task (x5 runs)"
+has variants_brighter.out "all    54   1988622"
 expect 2 serveconfig "$bin" serve --config llm.json
 has serveconfig.err "simulator's knobs as --sim-config"
 # An unwritable output is found before the first call: the server sees nothing.

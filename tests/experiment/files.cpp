@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/scratch.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -20,28 +22,10 @@ namespace ex = judgegrad::experiment;
 namespace files = judgegrad::experiment::files;
 
 namespace {
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("jg-files-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
+struct temp_dir : judgegrad_test::temp_dir {
+  temp_dir() : judgegrad_test::temp_dir("jg-files") {}
 };
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using judgegrad_test::error_of;
 }  // namespace
 
 TEST_CASE("appends accumulate; keep_lines cuts back to whole lines") {

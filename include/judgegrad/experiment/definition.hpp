@@ -90,6 +90,14 @@ inline std::optional<definition> preset(std::string_view name, bool faithful = f
   return std::nullopt;
 }
 
+/// Whether `a` and `b` make the same runs: equal but for where they came from and how many runs
+/// go at once.
+inline bool same_experiment(definition a, definition b) {
+  a.source = b.source;
+  a.parallel_runs = b.parallel_runs;
+  return a == b;
+}
+
 /// The run settings every run of `d` starts from (a run's seed is set per run).
 inline run_settings settings_of(const definition& d) {
   run_settings s = d.faithful ? run_settings::faithful() : run_settings{};

@@ -9,6 +9,7 @@
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/experiment/run_directory.hpp>
+#include <judgegrad/experiment/shards.hpp>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -36,7 +37,13 @@ struct manifest {
   std::string simulator_preset = "paper";
   std::map<std::string, std::string> models;  ///< role -> model
   std::vector<std::string> criteria;
-  std::vector<std::string> runs;  ///< the jobs' ids, in order
+  std::vector<std::string> runs;  ///< the jobs' ids, in order (a shard's: its own)
+  experiment::shard shard;         ///< the slice of the grid this directory runs (1/1: all of it)
+  /// The response cache when it is not DIR/cache.sqlite (a file several shards share).
+  std::filesystem::path cache_file;
+
+  /// The response cache of run directory `dir`.
+  std::filesystem::path cache_in(const std::filesystem::path& dir) const { return cache_file.empty() ? dir / "cache.sqlite" : cache_file; }
 };
 
 inline std::string to_json(const manifest& m) {
@@ -54,7 +61,11 @@ inline std::string to_json(const manifest& m) {
   for (const auto& c : m.criteria) w.value(c);
   w.end_array().key("runs").begin_array();
   for (const auto& r : m.runs) w.value(r);
-  w.end_array().end_object();
+  w.end_array().key("shard").begin_object().key("index").value(std::uint64_t(m.shard.index)).key("count").value(std::uint64_t(m.shard.count))
+      .end_object().key("cache");
+  if (m.cache_file.empty()) w.null();
+  else w.value(m.cache_file.string());
+  w.end_object();
   return std::move(w).str() + "\n";
 }
 
@@ -95,6 +106,13 @@ inline manifest read_manifest(const std::filesystem::path& dir) {
   for (auto [k, v] : models) m.models[std::string(k)] = in.text(v);
   for (auto c : in.array(in.at(doc, "criteria"))) m.criteria.push_back(in.text(c));
   for (auto r : in.array(in.at(doc, "runs"))) m.runs.push_back(in.text(r));
+  simdjson::dom::element e;  // "shard" and "cache" are later additions: a directory without them ran the whole grid
+  if (!doc["shard"].get(e)) {
+    auto index = in.integer(in.at(e, "index")), count = in.integer(in.at(e, "count"));
+    if (count < 1 || index < 1 || index > count) in.fail(fmt::format("shard {} of {} does not exist", index, count));
+    m.shard = {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
+  }
+  if (!doc["cache"].get(e) && !e.is_null()) m.cache_file = in.text(e);
   return m;
 }
 

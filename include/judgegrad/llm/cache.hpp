@@ -111,6 +111,33 @@ class response_store {
     return found;
   }
 
+  /// Adds every entry of the response store at `other` that this one lacks, in one transaction;
+  /// returns how many were added. (Entries under the same key are the same reply: kept as they are.)
+  std::uint64_t absorb(const std::filesystem::path& other) {
+    std::lock_guard lock(mutex_);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(other, ec)) throw failure(fmt::format("cannot absorb {}: no such file", other.string()));
+    sqlite3_stmt* attach = prepare("ATTACH DATABASE ?1 AS other");
+    std::string name = other.string();
+    sqlite3_bind_text(attach, 1, name.data(), int(name.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(attach);
+    sqlite3_finalize(attach);
+    if (rc != SQLITE_DONE) throw failure(fmt::format("cannot open {}", name));
+    std::uint64_t added = 0;
+    try {
+      exec("BEGIN IMMEDIATE");
+      exec("INSERT OR IGNORE INTO main.responses SELECT * FROM other.responses");
+      added = std::uint64_t(sqlite3_changes(db_));
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_exec(db_, "DETACH DATABASE other", nullptr, nullptr, nullptr);
+      throw;
+    }
+    exec("DETACH DATABASE other");
+    return added;
+  }
+
   /// Stores each (request, response) pair in one transaction: all or none.
   void insert(std::span<const std::pair<const request*, const response*>> entries) {
     if (entries.empty()) return;
