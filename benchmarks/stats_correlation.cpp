@@ -24,14 +24,17 @@ struct data {
 };
 
 /// The pair for n from $JUDGEGRAD_BENCH_DATA/n<n>.txt (two lines: gold, pred) when set, otherwise
-/// generated: Likert scores with heavy ties for small n, correlated normals for large n.
-const data& sample(std::size_t n) {
+/// generated: Likert scores with heavy ties for small n, correlated normals for large n. With
+/// `averaged`, $JUDGEGRAD_BENCH_DATA/a<n>.txt, or generated: gold the mean of three raters' Likert
+/// scores (1, 4/3, 5/3, ...: the standard SummEval release), pred Likert scores.
+const data& sample(std::size_t n, bool averaged = false) {
   static std::vector<std::pair<std::size_t, data>> cache;
+  const std::size_t key = 2 * n + averaged;
   for (auto& [k, d] : cache)
-    if (k == n) return d;
+    if (k == key) return d;
   data d;
   if (const char* dir = std::getenv("JUDGEGRAD_BENCH_DATA")) {
-    std::ifstream in(std::string(dir) + "/n" + std::to_string(n) + ".txt");
+    std::ifstream in(std::string(dir) + (averaged ? "/a" : "/n") + std::to_string(n) + ".txt");
     std::string line;
     for (auto* v : {&d.gold, &d.pred}) {
       std::getline(in, line);
@@ -46,7 +49,11 @@ const data& sample(std::size_t n) {
   } else {
     st::xoshiro256 rng(n);
     for (std::size_t i = 0; i < n; ++i) {
-      if (n < 10'000) {
+      if (averaged) {
+        const double g = static_cast<double>(3 + rng.below(5) + rng.below(5) + rng.below(5)) / 3.0;
+        d.gold.push_back(g);
+        d.pred.push_back(std::clamp(std::round(g + 2 * rng.uniform() - 1), 1.0, 5.0));
+      } else if (n < 10'000) {
         const double g = 1 + rng.below(5);
         d.gold.push_back(g);
         d.pred.push_back(std::clamp(std::round(g + 2 * rng.uniform() - 1), 1.0, 5.0));
@@ -56,19 +63,22 @@ const data& sample(std::size_t n) {
       }
     }
   }
-  cache.emplace_back(n, std::move(d));
+  cache.emplace_back(key, std::move(d));
   return cache.back().second;
 }
 
 template <class F>
-void run(benchmark::State& state, F f) {
-  const auto& d = sample(static_cast<std::size_t>(state.range(0)));
+void run(benchmark::State& state, F f, bool averaged = false) {
+  const auto& d = sample(static_cast<std::size_t>(state.range(0)), averaged);
   for (auto _ : state) benchmark::DoNotOptimize(f(d.gold, d.pred));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
 void spearman(benchmark::State& s) { run(s, [](const auto& g, const auto& p) { return st::spearman(g, p).value; }); }
 void kendall(benchmark::State& s) { run(s, [](const auto& g, const auto& p) { return st::kendall_tau_b(g, p).value; }); }
+// Gold labels that are means over three raters: not whole numbers, still few distinct values.
+void spearman_averaged(benchmark::State& s) { run(s, [](const auto& g, const auto& p) { return st::spearman(g, p).value; }, true); }
+void kendall_averaged(benchmark::State& s) { run(s, [](const auto& g, const auto& p) { return st::kendall_tau_b(g, p).value; }, true); }
 void pearson(benchmark::State& s) { run(s, [](const auto& g, const auto& p) { return st::pearson(g, p).value; }); }
 
 // Baselines: what one writes first.
@@ -134,6 +144,8 @@ void bootstrap_spearman_resorting(benchmark::State& state) {
 BENCHMARK(spearman)->Arg(480)->Arg(100'000);
 BENCHMARK(kendall)->Arg(480)->Arg(100'000);
 BENCHMARK(pearson)->Arg(480)->Arg(100'000);
+BENCHMARK(spearman_averaged)->Arg(480)->Arg(100'000);
+BENCHMARK(kendall_averaged)->Arg(480)->Arg(100'000);
 BENCHMARK(textbook_spearman)->Arg(480)->Arg(100'000);
 BENCHMARK(quadratic_kendall)->Arg(480);
 BENCHMARK(bootstrap_spearman)->Unit(benchmark::kMillisecond);

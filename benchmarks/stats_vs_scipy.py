@@ -34,6 +34,14 @@ def data(n, rng):
     return gold, pred
 
 
+def averaged(n, rng):
+    """Gold: the mean of three raters' 1..5 scores (1, 4/3, 5/3, ...), as the standard SummEval
+    release gives them; pred: Likert scores near it."""
+    gold = rng.integers(1, 6, size=(n, 3)).mean(axis=1)
+    pred = np.clip(np.round(gold + rng.normal(0, 1, size=n)), 1, 5)
+    return gold, pred
+
+
 def cpu_seconds(f):
     t = timeit.Timer(f, timer=time.process_time)
     number, _ = t.autorange()
@@ -45,12 +53,14 @@ def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "build/stats-release/benchmarks/bench.stats_correlation"
     rng = np.random.default_rng(2026)
     arrays = {n: data(n, rng) for n in (480, 100_000)}
+    means = {n: averaged(n, rng) for n in (480, 100_000)}
     with tempfile.TemporaryDirectory() as tmp:
-        for n, (g, p) in arrays.items():
-            with open(os.path.join(tmp, f"n{n}.txt"), "w") as f:
-                f.write(" ".join(repr(float(v)) for v in g) + "\n" + " ".join(repr(float(v)) for v in p) + "\n")
+        for prefix, sets in (("n", arrays), ("a", means)):
+            for n, (g, p) in sets.items():
+                with open(os.path.join(tmp, f"{prefix}{n}.txt"), "w") as f:
+                    f.write(" ".join(repr(float(v)) for v in g) + "\n" + " ".join(repr(float(v)) for v in p) + "\n")
         out = os.path.join(tmp, "bench.json")
-        subprocess.run([binary, "--benchmark_filter=^(spearman|kendall|pearson)/|^bootstrap_spearman$",
+        subprocess.run([binary, "--benchmark_filter=^(spearman|kendall|pearson)(_averaged)?/|^bootstrap_spearman$",
                         f"--benchmark_out={out}", "--benchmark_out_format=json", "--benchmark_repetitions=3",
                         "--benchmark_report_aggregates_only=true"],
                        check=True, env=dict(os.environ, JUDGEGRAD_BENCH_DATA=tmp), stdout=subprocess.DEVNULL)
@@ -70,6 +80,10 @@ def main():
             g, p = arrays[n]
             cases.append((f"{name} n={n}", cpu_seconds(lambda: f(g, p)), ours[f"{name}/{n}"],
                           "20x" if n == 480 else "1x"))
+    for name, f, targets in (("spearman", scipy.stats.spearmanr, ("20x", "5x")), ("kendall", scipy.stats.kendalltau, ("30x", "10x"))):
+        for n, target in zip((480, 100_000), targets):
+            g, p = means[n]
+            cases.append((f"{name} n={n}, gold = means of 3", cpu_seconds(lambda: f(g, p)), ours[f"{name}_averaged/{n}"], target))
     start = time.process_time()
     scipy.stats.bootstrap((g480, p480), lambda x, y: scipy.stats.spearmanr(x, y).correlation, paired=True,
                           vectorized=False, n_resamples=10_000, method="BCa", random_state=1)

@@ -4,7 +4,8 @@
 #   a directory whose runs, Table 1 (Markdown and JSON) equal the whole run's; resume and run on the
 #   merged directory find nothing to do;
 # - merge refuses a missing shard (named by index), a shard of another experiment, a shard given
-#   twice, an unfinished shard and an existing output, each with exit 2 and nothing written;
+#   twice, an unfinished shard and an existing output, each with exit 2 and nothing written; onto a
+#   full disk it fails with exit 7 and leaves nothing;
 # - `run --shard` refuses a bad I/N and another shard's directory;
 # - `judgegrad slurm` (not submitted) writes an array script and a merge script that hold no API key
 #   and no LLM configuration; run by hand as Slurm would (SLURM_ARRAY_TASK_ID=1..3, then the merge
@@ -13,7 +14,8 @@
 set -u
 bin=$1
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+mounted=""
+trap '[ -n "$mounted" ] && umount "$mounted" 2>/dev/null; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done; exit 1; }
 . "$(dirname "$0")/../support/expect.sh"
 . "$(dirname "$0")/../support/same_runs.sh"
@@ -62,6 +64,18 @@ expect 2 bad_shard "$bin" run --experiment exp.json --shard 4/3 --out s4 --quiet
 has bad_shard.err "shard 4 of 3 does not exist"
 expect 2 wrong_shard "$bin" run --experiment exp.json --shard 2/3 --out s1 --quiet
 has wrong_shard.err "holds shard 1/3 of this experiment, not shard 2/3"
+
+# A full disk: exit 7 naming the file, and nothing of the merge is left.
+mkdir small
+if mount -t tmpfs -o size=1500k tmpfs "$work/small" 2>/dev/null; then
+  mounted="$work/small"
+  expect 7 full "$bin" merge s1 s2 s3 -o small/merged
+  has full.err "small/merged.merging"  # the file system says why (ENOSPC, or EIO from a copy onto a full tmpfs)
+  [ -z "$(ls -A small)" ] || fail "a merge onto a full disk left $(ls -A small)"
+  umount small; mounted=""
+else
+  echo "SKIP: the full-disk case needs to mount a tmpfs (root)"
+fi
 
 # The merge equals the whole run.
 expect 0 merge "$bin" merge s3 s1 s2 -o merged

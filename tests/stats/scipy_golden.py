@@ -47,6 +47,17 @@ def make_case(rng, kind):
     elif kind == "halves":  # means of two raters: multiples of 0.5, negative offsets
         gold = rng.integers(-4, 5, size=n) / 2.0
         pred = rng.integers(-4, 5, size=n) / 2.0
+    elif kind == "thirds":  # means of three raters (the standard SummEval release): 1, 1.33, 1.67, ...
+        gold = rng.integers(1, 6, size=(n, 3)).mean(axis=1)
+        pred = np.clip(np.round(gold + rng.normal(0, 1, size=n)), 1, 5) if rng.uniform() < 0.5 else rng.integers(1, 6, size=(n, 3)).mean(axis=1)
+    elif kind == "levels":  # a few dozen distinct reals per side, on both sides of 64 distinct values
+        levels_g = rng.normal(0, 3, size=int(rng.integers(40, 90)))
+        levels_p = rng.normal(0, 3, size=int(rng.integers(40, 90)))
+        gold = rng.choice(levels_g, size=n)
+        pred = rng.choice(levels_p, size=n) if rng.uniform() < 0.5 else np.round(gold * 4) / 4
+        if rng.uniform() < 0.3:
+            gold[rng.uniform(size=n) < 0.1] = -0.0
+            pred[rng.uniform(size=n) < 0.1] = 0.0
     elif kind == "constant":  # one or both sides constant
         c = float(rng.integers(1, 6))
         gold = np.full(n, c)
@@ -63,9 +74,12 @@ def make_case(rng, kind):
             pred = gold + rng.normal(0, 1, size=n)
             gold[rng.uniform(size=n) < 0.01] = 0.0
             pred[rng.uniform(size=n) < 0.01] = -0.0
-        else:
+        elif rng.uniform() < 0.5:
             gold = rng.integers(-3000, 3000, size=n).astype(float)
             pred = gold + rng.integers(-2000, 2000, size=n)
+        else:  # means of three raters, long
+            gold = rng.integers(1, 6, size=(n, 3)).mean(axis=1)
+            pred = np.clip(gold + rng.integers(-1, 2, size=(n, 3)).mean(axis=1), 1, 5)
     elif kind == "wide":  # integers too wide for counting, but fine-grained ties
         gold = rng.integers(0, 100000, size=n).astype(float) * 0.25
         pred = np.round(gold + rng.normal(0, 5000, size=n))
@@ -154,7 +168,7 @@ def main():
     if not scipy.__version__.startswith("1.10"):
         print(f"scipy {scipy.__version__} is not 1.10", file=sys.stderr)
     rng = np.random.default_rng(args.seed)
-    kinds = ["likert"] * 5 + ["intensity"] * 2 + ["continuous"] * 2 + ["halves", "constant", "tiny", "wide"]
+    kinds = ["likert"] * 5 + ["intensity"] * 2 + ["continuous"] * 2 + ["halves", "thirds", "levels", "constant", "tiny", "wide"]
     w = sys.stdout.write
     for case in range(args.cases + args.large):
         kind = kinds[case % len(kinds)] if case < args.cases else "large"

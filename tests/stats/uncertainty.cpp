@@ -116,6 +116,11 @@ TEST_CASE("the counts fast paths equal recomputing the metric on each resample")
              st::bootstrap_statistic([](auto a, auto b) { return st::quadratic_weighted_kappa(a, b).value; }, g, p, o));
   check_same(st::bootstrap<metric::accuracy>(g, p, o),
              st::bootstrap_statistic([](auto a, auto b) { return st::accuracy(a, b).value; }, g, p, o));
+  // Means over three raters (1, 4/3, 5/3, ...) take Kendall's contingency-table path too.
+  vec thirds(g.size());
+  for (std::size_t i = 0; i < g.size(); ++i) thirds[i] = (g[i] + p[i] + g[(i * 7) % g.size()]) / 3.0;
+  check_same(st::bootstrap<metric::kendall>(thirds, p, o),
+             st::bootstrap_statistic([](auto a, auto b) { return st::kendall_tau_b(a, b).value; }, thirds, p, o));
   // Continuous data take the other paths (Kendall expands the counts).
   auto [x, y] = correlated(90, 0.4, 6);
   check_same(st::bootstrap<metric::kendall>(x, y, o),

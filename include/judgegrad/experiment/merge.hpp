@@ -153,6 +153,14 @@ inline merge_result merge_shards(std::span<const std::filesystem::path> shards, 
     fs::create_directories(p, ec);
     if (ec) throw storage_error(fmt::format("cannot create {}: {}", p.string(), ec.message()));
   };
+  struct discard {  // a merge that fails leaves nothing of itself
+    const fs::path& dir;
+    bool keep = false;
+    ~discard() {
+      std::error_code ignored;
+      if (!keep) fs::remove_all(dir, ignored);
+    }
+  } partial{tmp};
   made(tmp / "runs");
   made(tmp / "results");
 
@@ -199,6 +207,7 @@ inline merge_result merge_shards(std::span<const std::filesystem::path> shards, 
   if (fs::exists(out, ec)) fs::remove(out, ec);  // the empty directory named
   fs::rename(tmp, out, ec);
   if (ec) throw storage_error(fmt::format("cannot rename {} to {}: {}", tmp.string(), out.string(), ec.message()));
+  partial.keep = true;
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct workspace {
   std::vector<double> gold, pred, a, b;
   rank_scratch ranks;
   std::vector<std::uint64_t> table;
+  std::vector<std::uint8_t> codes_x, codes_y;  ///< each value's level, for data with few distinct values
   struct xy {
     double x, y;
   };
@@ -160,36 +162,86 @@ inline double tau_b(std::uint64_t n, std::uint64_t x_ties, std::uint64_t y_ties,
   return clip_unit(tau);
 }
 
-/// Whole numbers spanning a narrow range: the bounds and width, or false.
-inline bool narrow_integers(std::span<const double> v, double& lo, std::size_t& width, std::size_t limit) {
-  lo = v[0];
-  double hi = v[0];
+/// The most distinct values per side for which Kendall's tau-b is counted from the contingency table.
+inline constexpr std::size_t kendall_table_levels = 64;
+
+/// Codes each value of `v` by its level: its rank among the distinct values (0 the smallest), into
+/// `codes`; returns the number of levels, or 0 when there are more than kendall_table_levels (or a
+/// NaN). Whole numbers in a narrow range (Likert scores) are coded by subtraction; other values
+/// (means over annotators: 1, 1.33, 1.67, ...) through a small open-addressing table of their bits,
+/// then the few distinct values are sorted. O(n) either way.
+inline std::size_t code_levels(std::span<const double> v, std::vector<std::uint8_t>& codes) {
+  constexpr std::size_t limit = kendall_table_levels;
+  const std::size_t n = v.size();
+  codes.resize(n);
+  double lo = v[0], hi = v[0];
+  bool whole = true;
   for (double e : v) {
-    if (!(std::abs(e) < 1e9) || e != std::trunc(e)) return false;
+    if (!(std::abs(e) < 1e9 && e == std::trunc(e))) {
+      whole = false;
+      break;
+    }
     lo = e < lo ? e : lo;
     hi = e > hi ? e : hi;
   }
-  width = static_cast<std::size_t>(hi - lo) + 1;
-  return width <= limit;
+  if (whole && hi - lo < static_cast<double>(limit)) {
+    for (std::size_t i = 0; i < n; ++i) codes[i] = static_cast<std::uint8_t>(v[i] - lo);
+    return static_cast<std::size_t>(hi - lo) + 1;
+  }
+  constexpr std::size_t slots = 4 * limit;  // a power of two, at most a quarter full
+  constexpr std::uint64_t empty = 0x7ff8'dead'beef'0001ull;  // a NaN: no value's bits (NaN is refused below)
+  std::uint64_t key[slots];
+  std::uint8_t id[slots];
+  std::fill(key, key + slots, empty);
+  double distinct[limit];
+  std::size_t levels = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = v[i] + 0.0;  // -0.0 and 0.0 are one level
+    if (e != e) return 0;
+    std::uint64_t bits;
+    std::memcpy(&bits, &e, sizeof bits);
+    std::size_t h = static_cast<std::size_t>((bits * 0x9e37'79b9'7f4a'7c15ull) >> 56) & (slots - 1);
+    while (key[h] != bits && key[h] != empty) h = (h + 1) & (slots - 1);
+    if (key[h] == empty) {
+      if (levels == limit) return 0;
+      key[h] = bits;
+      id[h] = static_cast<std::uint8_t>(levels);
+      distinct[levels++] = e;
+    }
+    codes[i] = id[h];
+  }
+  // Insertion order -> rank order.
+  std::uint8_t order[limit], rank[limit];
+  for (std::size_t k = 0; k < levels; ++k) order[k] = static_cast<std::uint8_t>(k);
+  std::sort(order, order + levels, [&](std::uint8_t a, std::uint8_t b) { return distinct[a] < distinct[b]; });
+  for (std::size_t k = 0; k < levels; ++k) rank[order[k]] = static_cast<std::uint8_t>(k);
+  for (std::size_t i = 0; i < n; ++i) codes[i] = rank[codes[i]];
+  return levels;
 }
 
-/// Kendall's tau-b for scores on small integer scales, from their contingency table in
-/// O(n + levels^2): discordant pairs are cells times the counts above and to the right.
-inline bool small_integer_kendall(std::span<const double> x, std::span<const double> y, workspace& w, double& tau) {
-  double lx, ly;
-  std::size_t wx, wy;
-  if (!narrow_integers(x, lx, wx, 64) || !narrow_integers(y, ly, wy, 64)) return false;
-  const std::size_t n = x.size();
-  w.table.assign(wx * wy + 2 * wy + wx, 0);
-  std::uint64_t* cell = w.table.data();
+/// Kendall's tau-b from the contingency table of level codes (code_levels) `cx` (wx levels) and
+/// `cy` (wy levels), item i counted `counts[i]` times (once each when `counts` is empty), in
+/// O(n + wx wy): discordant pairs are cells times the counts above and to the right. `table` is
+/// scratch. Used directly and for every bootstrap resample (detail/counts.hpp).
+inline double contingency_tau_b(std::span<const std::uint8_t> cx, std::size_t wx, std::span<const std::uint8_t> cy, std::size_t wy,
+                                std::span<const std::uint32_t> counts, std::vector<std::uint64_t>& table) {
+  table.assign(wx * wy + 2 * wy + wx, 0);
+  std::uint64_t* cell = table.data();
   std::uint64_t* above = cell + wx * wy;  // counts per y level in the rows already passed
   std::uint64_t* column = above + wy;
   std::uint64_t* row = column + wy;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto r = static_cast<std::size_t>(x[i] - lx), c = static_cast<std::size_t>(y[i] - ly);
-    ++cell[r * wy + c];
+  std::uint64_t n = 0;
+  if (counts.empty()) {
+    for (std::size_t i = 0; i < cx.size(); ++i) ++cell[std::size_t(cx[i]) * wy + cy[i]];
+    n = cx.size();
+  } else {
+    for (std::size_t i = 0; i < cx.size(); ++i) {
+      cell[std::size_t(cx[i]) * wy + cy[i]] += counts[i];
+      n += counts[i];
+    }
   }
-  const auto pairs = [](std::uint64_t k) { return k * (k - 1) / 2; };
+  if (n < 2) return nan;
+  const auto pairs = [](std::uint64_t k) { return k > 1 ? k * (k - 1) / 2 : 0; };
   std::uint64_t joint = 0, discordant = 0;
   for (std::size_t r = 0; r < wx; ++r) {
     std::uint64_t higher = 0;  // earlier rows (smaller x) with a larger y than the current column
@@ -206,7 +258,17 @@ inline bool small_integer_kendall(std::span<const double> x, std::span<const dou
   std::uint64_t x_ties = 0, y_ties = 0;
   for (std::size_t r = 0; r < wx; ++r) x_ties += pairs(row[r]);
   for (std::size_t c = 0; c < wy; ++c) y_ties += pairs(column[c]);
-  tau = tau_b(n, x_ties, y_ties, joint, discordant);
+  return tau_b(n, x_ties, y_ties, joint, discordant);
+}
+
+/// Kendall's tau-b for data with few distinct values per side (scores on a scale, or means over a
+/// few annotators), from their contingency table. False when a side has too many distinct values.
+inline bool few_levels_kendall(std::span<const double> x, std::span<const double> y, workspace& w, double& tau) {
+  const std::size_t wx = code_levels(x, w.codes_x);
+  if (wx == 0) return false;
+  const std::size_t wy = code_levels(y, w.codes_y);
+  if (wy == 0) return false;
+  tau = contingency_tau_b(w.codes_x, wx, w.codes_y, wy, {}, w.table);
   return true;
 }
 
@@ -216,7 +278,7 @@ inline double kendall_kernel(std::span<const double> x, std::span<const double> 
   const std::size_t n = x.size();
   if (n < 2) return nan;
   double tau;
-  if (small_integer_kendall(x, y, w, tau)) return tau;
+  if (few_levels_kendall(x, y, w, tau)) return tau;
   w.pairs.resize(n);
   if (n >= 4096) {
     // Lexicographic (x, y) order by two stable radix sorts: by y, then by x.

@@ -196,47 +196,22 @@ struct qwk_counts {
   }
 };
 
-/// Kendall's tau-b under counts for scores on small integer scales: the contingency table is
-/// filled with the counts, so a resample costs O(n + levels^2) and sorts nothing. Other data
-/// expand the counts.
+/// Kendall's tau-b under counts for data with few distinct values per side (integer scores, means
+/// over a few annotators): the contingency table of their level codes is filled with the counts, so
+/// a resample costs O(n + levels^2) and sorts nothing. Other data expand the counts.
 struct kendall_counts {
-  std::span<const double> x, y;
-  bool integer = false;
-  double lx = 0, ly = 0;
+  std::vector<std::uint8_t> cx, cy;
   std::size_t wx = 0, wy = 0;
   std::vector<std::uint64_t> table;
   expanded_statistic<metric_kernel<metric::kendall>> fallback;
-  kendall_counts(std::span<const double> g, std::span<const double> p) : x(g), y(p), fallback(g, p, {}) {
-    integer = !g.empty() && narrow_integers(g, lx, wx, 64) && narrow_integers(p, ly, wy, 64);
+  kendall_counts(std::span<const double> g, std::span<const double> p) : fallback(g, p, {}) {
+    if (g.empty()) return;
+    wx = code_levels(g, cx);
+    wy = wx ? code_levels(p, cy) : 0;
   }
   double operator()(std::span<const std::uint32_t> counts) {
-    if (!integer) return fallback(counts);
-    table.assign(wx * wy + 2 * wy + wx, 0);
-    std::uint64_t *cell = table.data(), *above = cell + wx * wy, *column = above + wy, *row = column + wy;
-    std::uint64_t n = 0;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      cell[static_cast<std::size_t>(x[i] - lx) * wy + static_cast<std::size_t>(y[i] - ly)] += counts[i];
-      n += counts[i];
-    }
-    if (n < 2) return nan;
-    const auto pairs = [](std::uint64_t k) { return k * (k - 1) / 2; };
-    std::uint64_t joint = 0, discordant = 0;
-    for (std::size_t r = 0; r < wx; ++r) {
-      std::uint64_t higher = 0;
-      for (std::size_t c = wy; c-- > 0;) {
-        const std::uint64_t k = cell[r * wy + c];
-        discordant += k * higher;
-        higher += above[c];
-        joint += k > 1 ? pairs(k) : 0;
-        row[r] += k;
-        column[c] += k;
-      }
-      for (std::size_t c = 0; c < wy; ++c) above[c] += cell[r * wy + c];
-    }
-    std::uint64_t x_ties = 0, y_ties = 0;
-    for (std::size_t r = 0; r < wx; ++r) x_ties += row[r] > 1 ? pairs(row[r]) : 0;
-    for (std::size_t c = 0; c < wy; ++c) y_ties += column[c] > 1 ? pairs(column[c]) : 0;
-    return tau_b(n, x_ties, y_ties, joint, discordant);
+    if (wx == 0 || wy == 0) return fallback(counts);
+    return contingency_tau_b(cx, wx, cy, wy, counts, table);
   }
 };
 
