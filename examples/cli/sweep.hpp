@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -123,11 +124,7 @@ inline std::string job_id(const std::string& printed) {
 inline bool shard_done(const std::filesystem::path& dir) {
   if (!ex::is_run_directory(dir)) return false;
   auto m = ex::read_manifest(dir);
-  for (const auto& r : m.runs) {
-    auto s = ex::run_standing(dir, r);
-    if (s != "finished" && s != "aborted") return false;
-  }
-  return true;
+  return std::all_of(m.runs.begin(), m.runs.end(), [&](const std::string& r) { return ex::has_ended(ex::run_standing(dir, r)); });
 }
 
 inline std::string directives(const slurm_options& o, const std::string& job_name, const std::filesystem::path& log) {

@@ -53,6 +53,9 @@ inline std::string run_standing(const std::filesystem::path& dir, const std::str
   return in.boolean(in.at(doc, "finished")) ? "finished" : "unfinished";
 }
 
+/// Whether a run of that standing has ended: finished, or aborted (which is final).
+inline bool has_ended(std::string_view standing) { return standing == "finished" || standing == "aborted"; }
+
 namespace merge_detail {
 
 /// Why shard manifest `b` (in `where`) is not of the experiment of `a`, or nothing.
@@ -135,7 +138,7 @@ inline merge_result merge_shards(std::span<const std::filesystem::path> shards, 
   std::vector<std::string> unfinished;
   for (std::size_t k = 0; k < total; ++k) {
     std::string standing = run_standing(*by_index[shard_of[k]], runs[k]);
-    if (standing != "finished" && standing != "aborted")
+    if (!has_ended(standing))
       unfinished.push_back(fmt::format("{} ({}, shard {})", runs[k], standing, manifest_of[shard_of[k]]->shard.name()));
   }
   if (!unfinished.empty())
