@@ -3,6 +3,7 @@
 
 # Area -> the areas it may include (its own and config.hpp always allowed). Dependencies point down:
 # core <- stats, data, llm <- sim, judge <- optim <- experiment <- report; criteria/ sits beside core.
+# bench/ (the microbenchmark kit, which needs Google Benchmark) sits on optim.
 set(allowed_core "")
 set(allowed_criteria core)
 set(allowed_stats core)
@@ -13,6 +14,7 @@ set(allowed_judge core criteria stats llm)
 set(allowed_optim core criteria stats data llm judge)
 set(allowed_experiment core criteria stats data llm sim judge optim)
 set(allowed_report core criteria stats data llm sim judge optim experiment)
+set(allowed_bench core criteria stats judge optim)
 set(allowed_all core criteria stats data llm sim judge optim experiment report)
 
 # judgegrad::core: what a study that brings its own backend includes and links. Every header
