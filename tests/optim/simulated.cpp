@@ -143,7 +143,7 @@ TEST_CASE("determinism: one seed, byte-identical records; a pinned digest holds 
   std::string ra = records_of(sa), rb = records_of(sb);
   CHECK(ra == rb);
   CHECK(ra.size() > 100000);
-  CHECK(fmt::format("{:016x}", jg::text::fnv1a64(ra)) == "1f83b21ae3fd7ad5");
+  CHECK(fmt::format("{:016x}", jg::text::fnv1a64(ra)) == "3e1b2461191b9b93");
   jg::run_settings other;
   other.seed = 43;  // other batches
   auto [c, sc] = run<V>(other);

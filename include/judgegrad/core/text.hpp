@@ -30,6 +30,27 @@ constexpr std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h = fnv1a6
   return h;
 }
 
+/// Continues a 64-bit hash `h` over `bytes` eight at a time (little-endian words, the tail padded
+/// with its length), about eight times faster than FNV-1a on long texts: for fingerprints of
+/// prompts, where FNV-1a's byte-serial chain was the cost. Not FNV-1a: values differ.
+constexpr std::uint64_t word_hash64(std::string_view bytes, std::uint64_t h = fnv1a64_basis) {
+  constexpr std::uint64_t mul = 0x9e3779b97f4a7c15ull;
+  const auto mix = [&](std::uint64_t w) {
+    h = (h ^ w) * mul;
+    h ^= h >> 29;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t w = 0;
+    for (std::size_t k = 0; k < 8; ++k) w |= std::uint64_t(static_cast<unsigned char>(bytes[i + k])) << (8 * k);
+    mix(w);
+  }
+  std::uint64_t tail = std::uint64_t(bytes.size() - i) << 56;
+  for (std::size_t k = 0; i + k < bytes.size(); ++k) tail |= std::uint64_t(static_cast<unsigned char>(bytes[i + k])) << (8 * k);
+  mix(tail);
+  return h;
+}
+
 /// `x` as 16 lower-case hex digits.
 inline std::string hex64(std::uint64_t x) {
   static constexpr char digits[] = "0123456789abcdef";

@@ -158,19 +158,26 @@ class forward_pass {
     out_.layout = one_call_per_criterion ? "per_criterion" : "joint";
     out_.prompt = prompt.fingerprint();
     out_.items.resize(examples.size());
+    // The head of the prompt (everything before the Sample) is the same for every example: render
+    // it once per criterion shown, not once per call.
+    static constexpr auto all = all_criteria<Set>();
+    std::vector<std::string> heads;
+    if (!one_call_per_criterion) heads.push_back(render_head(prompt, std::span<const std::size_t>(all)));
+    else
+      for (std::size_t c = 0; c < Set::size; ++c) heads.push_back(render_head(prompt, std::span<const std::size_t>(&all[c], 1)));
     for (std::size_t i = 0; i < examples.size(); ++i) {
       auto& p = out_.items[i];
       p.id = examples[i].id;
       p.index = i;
       p.scores = per_criterion<Set, score_outcome>::filled(score_outcome{score_status::missing, std::nullopt, "not asked"});
       tag.example = examples[i].id;
+      const std::string sample = render_sample(prompt, examples[i]);
       if (!one_call_per_criterion) {
-        static constexpr auto all = all_criteria<Set>();
-        add(i, std::vector<std::size_t>(all.begin(), all.end()), render(prompt, examples[i]), tag, repeat);
+        add(i, std::vector<std::size_t>(all.begin(), all.end()), heads[0] + sample, tag, repeat);
       } else {
         for (std::size_t c = 0; c < Set::size; ++c) {
           tag.criterion = std::string(Set::names[c]);
-          add(i, std::vector<std::size_t>{c}, render_one(prompt, examples[i], c), tag, repeat);
+          add(i, std::vector<std::size_t>{c}, heads[c] + sample, tag, repeat);
         }
         tag.criterion.clear();
       }

@@ -17,6 +17,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <iterator>
 #include <string_view>
 #include <vector>
 
@@ -28,7 +29,7 @@ inline std::string allowed_values(const score_scale& s) {
   std::string out;
   for (std::size_t i = 0; i < s.levels(); ++i) {
     if (i) out.push_back('|');
-    out += fmt::format("{}", s.value(i));
+    fmt::format_to(std::back_inserter(out), "{}", s.value(i));
   }
   return out;
 }
@@ -102,34 +103,53 @@ std::string render_head(const judge_prompt<Set>& p, std::span<const std::size_t>
   return out;
 }
 
-/// The inputs of `e` as the Sample section shows them, label and text: ordered by the skeleton's
-/// labels, fields the skeleton does not list after them in the example's order, under their names.
-template <criteria_set Set>
-std::vector<protocol::named_text> sample_fields(const judge_prompt<Set>& p, const example<Set>& e) {
-  std::vector<protocol::named_text> out;
+/// Calls `f(label, text)` for each input of `e` as the Sample section shows it: ordered by the
+/// skeleton's labels, fields the skeleton does not list after them in the example's order, under
+/// their names.
+template <criteria_set Set, class F>
+void for_each_sample_field(const judge_prompt<Set>& p, const example<Set>& e, F&& f) {
   std::vector<bool> used(e.inputs.size(), false);
   for (const auto& l : p.skeleton().inputs)
     for (std::size_t j = 0; j < e.inputs.size(); ++j)
       if (!used[j] && e.inputs[j].name == l.field) {
-        out.push_back({l.label, e.inputs[j].text});
+        f(std::string_view(l.label), std::string_view(e.inputs[j].text));
         used[j] = true;
         break;
       }
   for (std::size_t j = 0; j < e.inputs.size(); ++j)
-    if (!used[j]) out.push_back({e.inputs[j].name, e.inputs[j].text});
+    if (!used[j]) f(std::string_view(e.inputs[j].name), std::string_view(e.inputs[j].text));
+}
+
+/// The inputs of `e` as the Sample section shows them, label and text (for_each_sample_field).
+template <criteria_set Set>
+std::vector<protocol::named_text> sample_fields(const judge_prompt<Set>& p, const example<Set>& e) {
+  std::vector<protocol::named_text> out;
+  for_each_sample_field(p, e, [&](std::string_view label, std::string_view text) { out.push_back({std::string(label), std::string(text)}); });
   return out;
 }
 
 /// The Sample and Response sections for `e`: one "<label>: <text>" field per input
-/// (sample_fields), texts escaped as every embedded text is (core/protocol.hpp).
+/// (for_each_sample_field), texts escaped as every embedded text is (core/protocol.hpp).
 template <criteria_set Set>
 std::string render_sample(const judge_prompt<Set>& p, const example<Set>& e) {
-  std::string body;
-  for (const auto& f : sample_fields(p, e)) protocol::write_field(body, f.name, f.text);
-  if (!body.empty()) body.pop_back();  // the last line end
-  if (p.skeleton().style == prompt_style::standard)
-    return fmt::format("\n## {}\n{}\n\n## {}\n", protocol::titles::sample, body, protocol::titles::response);
-  return fmt::format("\n\n## {}:\n{}\n\n## {}:\n", protocol::titles::sample, body, protocol::titles::response);
+  const bool standard = p.skeleton().style == prompt_style::standard;
+  std::size_t size = 64;
+  for (const auto& f : e.inputs) size += f.name.size() + f.text.size() + 8;
+  std::string out;
+  out.reserve(size);
+  out += standard ? "\n## " : "\n\n## ";
+  out += protocol::titles::sample;
+  out += standard ? "\n" : ":\n";
+  bool any = false;
+  for_each_sample_field(p, e, [&](std::string_view label, std::string_view text) {
+    protocol::write_field(out, label, text);
+    any = true;
+  });
+  if (any) out.pop_back();  // the last line end
+  out += "\n\n## ";
+  out += protocol::titles::response;
+  out += standard ? "\n" : ":\n";
+  return out;
 }
 
 /// The whole prompt for `e`, showing the criteria at positions `shown`.

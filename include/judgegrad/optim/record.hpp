@@ -35,7 +35,7 @@ struct call_record {
   llm::role role = llm::role::other;
   std::uint32_t repeat = 0;
   std::string model;        ///< the model that answered (or was asked, when the call failed)
-  std::string prompt_hash;  ///< FNV-1a 64 of the messages, 16 hex digits
+  std::string prompt_hash;  ///< a 64-bit hash of the messages (prompt_hash()), 16 hex digits
   std::string reply;
   std::string error;        ///< "<kind>: <message>" when the call failed
   std::string outcome;      ///< how the reply was used: "ok", a parse problem, "repaired", ...
@@ -166,14 +166,13 @@ inline void check_batch(std::span<const llm::request> requests, std::span<const 
                       first->kind);
 }
 
-/// FNV-1a 64 of a request's messages, as 16 hex digits: equal prompts, equal hashes.
+/// A 64-bit hash of a request's messages (text::word_hash64 over each role and content), as 16 hex
+/// digits: equal prompts, equal hashes.
 inline std::string prompt_hash(const llm::request& r) {
   std::uint64_t h = text::fnv1a64_basis;
   for (const auto& m : r.messages) {
-    h = text::fnv1a64(m.role, h);
-    h = text::fnv1a64(std::string_view("\x1f", 1), h);
-    h = text::fnv1a64(m.content, h);
-    h = text::fnv1a64(std::string_view("\x1e", 1), h);
+    h = text::word_hash64(m.role, h);
+    h = text::word_hash64(m.content, h);
   }
   return text::hex64(h);
 }
