@@ -143,7 +143,8 @@ struct structured {
   static routed route(std::string_view reply, std::span<const std::string_view> names) {
     auto parts = protocol::read_texts_json(reply, names);
     routed out;
-    for (std::size_t i = 0; i < names.size(); ++i) out.texts.push_back(parts.texts[i].value_or(std::string{}));
+    out.texts.reserve(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) out.texts.push_back(std::move(parts.texts[i]).value_or(std::string{}));
     out.missing = std::move(parts.missing);
     return out;
   }
