@@ -9,9 +9,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include "ratio.hpp"
+
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,17 +78,6 @@ void parse_reply_python_dict(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(jg::judge::parse_reply<jg::summeval::all>(python).scores[0].value);
 }
 
-class ratio_reporter : public benchmark::ConsoleReporter {
- public:
-  std::map<std::string, double> seconds;
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs)
-      if (r.run_type == Run::RT_Iteration)
-        seconds[r.benchmark_name()] = r.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(r.time_unit);
-    ConsoleReporter::ReportRuns(runs);
-  }
-};
-
 }  // namespace
 
 BENCHMARK(baseline_jsonl_parse_only)->Unit(benchmark::kMillisecond);
@@ -100,19 +90,10 @@ BENCHMARK(parse_reply_fenced);
 BENCHMARK(parse_reply_python_dict);
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  ratio_reporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  const std::pair<const char*, const char*> pairs[] = {
-      {"load_summeval_test", "baseline_jsonl_parse_only"}, {"load_brighter_csv_test", "baseline_csv_read_only"},
-      {"parse_reply_clean", "baseline_strict_simdjson"},   {"parse_reply_fenced", "baseline_strict_simdjson"},
-      {"parse_reply_python_dict", "baseline_strict_simdjson"}};
-  std::printf("\nratios (measured time / baseline time, same run):\n");
-  for (auto [measured, baseline] : pairs) {
-    auto m = reporter.seconds.find(measured), b = reporter.seconds.find(baseline);
-    if (m != reporter.seconds.end() && b != reporter.seconds.end())
-      std::printf("  %-26s %7.2f x %s\n", measured, m->second / b->second, baseline);
-  }
-  return 0;
+  return ratio_bench::run(argc, argv,
+                          {{"load summeval/paper-test.jsonl vs simdjson parse only", "load_summeval_test", "baseline_jsonl_parse_only"},
+                           {"load brighter test CSV vs reading the file", "load_brighter_csv_test", "baseline_csv_read_only"},
+                           {"parse a clean judge reply vs strict simdjson", "parse_reply_clean", "baseline_strict_simdjson"},
+                           {"parse a fenced judge reply vs strict simdjson", "parse_reply_fenced", "baseline_strict_simdjson"},
+                           {"parse a Python-dict reply vs strict simdjson", "parse_reply_python_dict", "baseline_strict_simdjson"}});
 }
