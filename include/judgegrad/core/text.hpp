@@ -39,15 +39,14 @@ constexpr std::uint64_t word_hash64(std::string_view bytes, std::uint64_t h = fn
     h = (h ^ w) * mul;
     h ^= h >> 29;
   };
-  std::size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
+  const auto word = [&](std::size_t at, std::size_t n) {  // n <= 8 bytes from `at`, little-endian
     std::uint64_t w = 0;
-    for (std::size_t k = 0; k < 8; ++k) w |= std::uint64_t(static_cast<unsigned char>(bytes[i + k])) << (8 * k);
-    mix(w);
-  }
-  std::uint64_t tail = std::uint64_t(bytes.size() - i) << 56;
-  for (std::size_t k = 0; i + k < bytes.size(); ++k) tail |= std::uint64_t(static_cast<unsigned char>(bytes[i + k])) << (8 * k);
-  mix(tail);
+    for (std::size_t k = 0; k < n; ++k) w |= std::uint64_t(static_cast<unsigned char>(bytes[at + k])) << (8 * k);
+    return w;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) mix(word(i, 8));
+  mix(word(i, bytes.size() - i) | std::uint64_t(bytes.size() - i) << 56);
   return h;
 }
 

@@ -14,10 +14,10 @@
 
 #include <array>
 #include <cstddef>
+#include <iterator>
 #include <numeric>
 #include <span>
 #include <string>
-#include <iterator>
 #include <string_view>
 #include <vector>
 
