@@ -93,16 +93,17 @@ inline CLI::App* add_resume(CLI::App& app, run_options& o) {
 }
 
 struct report_options {
-  std::string dir;
+  std::vector<std::string> dirs;
   long long resamples = 1000;
-  std::string json_file;
+  std::string json_file, html_file;
 };
 
 inline CLI::App* add_report(CLI::App& app, report_options& o) {
-  auto* cmd = app.add_subcommand("report", "Make Table 1 of a run directory again, without a model call");
-  cmd->add_option("dir", o.dir, "The run directory")->required();
+  auto* cmd = app.add_subcommand("report", "Write the report of run directories (tables as Markdown, one HTML page with charts), without a model call");
+  cmd->add_option("dirs", o.dirs, "Run directories (several: one HTML page with a section each)")->required();
   cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for the intervals (0: none)")->check(at_least(0))->capture_default_str();
-  cmd->add_option("--json", o.json_file, "Also write Table 1 as JSON here");
+  cmd->add_option("--json", o.json_file, "Also write Table 1 (of the first directory) as JSON here");
+  cmd->add_option("--html", o.html_file, "Write the HTML page here (default: results/report.html of the first directory)");
   return cmd;
 }
 
@@ -449,10 +450,25 @@ inline int run_resume(const run_options& o) {
 
 inline int run_report(const report_options& o) {
   return detail::guarded([&] {
-    std::filesystem::path dir = o.dir;
-    (void)detail::manifest_of(dir);
-    fmt::print("{}\n", detail::write_table(dir, o.resamples, o.json_file));
-    fmt::print("Table 1: {}\n", (dir / "results" / "table1.md").string());
+    output_file html_out(o.html_file, "--html");  // checked before anything is computed
+    std::vector<jg::report::directory_report> reports;
+    for (const auto& d : o.dirs) {
+      std::filesystem::path dir = d;
+      (void)detail::manifest_of(dir);
+      fmt::print("{}\n", detail::write_table(dir, o.resamples, reports.empty() ? o.json_file : std::string()));
+      reports.push_back(jg::report::read_directory_report(dir, {static_cast<std::size_t>(o.resamples), 20260}));
+      ex::files::write_atomic(dir / "results" / "report.md", jg::report::to_markdown(reports.back()));
+      fmt::print("Table 1: {}\nall tables: {}\n", (dir / "results" / "table1.md").string(), (dir / "results" / "report.md").string());
+    }
+    auto html = jg::report::to_html(reports);
+    if (html_out) {
+      html_out.write(html);
+      fmt::print("report: {}\n", o.html_file);
+    } else {
+      auto file = std::filesystem::path(o.dirs.front()) / "results" / "report.html";
+      ex::files::write_atomic(file, html);
+      fmt::print("report: {}\n", file.string());
+    }
     return int(exit_ok);
   });
 }

@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "cache.hpp"
+#include "diagnose.hpp"
 #include "evaluate.hpp"
 #include "experiment.hpp"
 #include "serve.hpp"
@@ -145,6 +146,10 @@ int main(int argc, char** argv) {
   CLI::App *cache_stats = nullptr, *cache_export = nullptr;
   judgegrad_cli::add_cache(app, cache, cache_stats, cache_export);
 
+  judgegrad_cli::diagnose_options diagnose_opts, interference_opts;
+  auto* diagnose_cmd = judgegrad_cli::add_diagnose(app, diagnose_opts);
+  auto* interference_cmd = judgegrad_cli::add_interference(app, interference_opts);
+
   judgegrad_cli::evaluate_options evaluate;
   auto* evaluate_cmd = judgegrad_cli::add_evaluate(app, evaluate);
 
@@ -181,6 +186,8 @@ int main(int argc, char** argv) {
     if (*cache_stats) return judgegrad_cli::run_cache_stats(cache);
     if (*cache_export) return judgegrad_cli::run_cache_export(cache);
     if (*evaluate_cmd) return judgegrad_cli::run_evaluate(evaluate);
+    if (*diagnose_cmd) return judgegrad_cli::run_diagnose(diagnose_opts);
+    if (*interference_cmd) return judgegrad_cli::run_interference(interference_opts);
     if (*serve_cmd) return judgegrad_cli::run_serve(serve);
   } catch (const std::exception& e) {
     return report(command, e);

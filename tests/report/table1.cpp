@@ -107,6 +107,22 @@ TEST_CASE("Table 1 of a hand-made directory") {
   // 1.8 x 0.2 + 1.5 x 1.3 - 1.5 x 0.2 = 0.36 + 1.95 - 0.30 = 2.01.
   REQUIRE(sss.hvi);
   CHECK(*sss.hvi == doctest::Approx(2.01));
+  // The HVI after each step: (0.8, -0.8) alone is 1.8 x 0.2; step 1 adds (0.5, 0.3); step 2 adds nothing.
+  REQUIRE(sss.hvi_curve.size() == 3);
+  CHECK(sss.hvi_curve[0] == doctest::Approx(0.36));
+  CHECK(sss.hvi_curve[1] == doctest::Approx(2.01));
+  CHECK(sss.hvi_curve[2] == doctest::Approx(2.01));
+  // Per criterion and step over the seeds: a at step 1 is 0.6 and 0.4, b is 0.0 and 0.6.
+  REQUIRE(sss.criteria == std::vector<std::string>{"a", "b"});
+  CHECK(sss.criterion_mean[0][1] == doctest::Approx(0.5));
+  CHECK(sss.criterion_min[0][1] == doctest::Approx(0.4));
+  CHECK(sss.criterion_max[0][1] == doctest::Approx(0.6));
+  CHECK(sss.criterion_mean[1][1] == doctest::Approx(0.3));
+  CHECK(sss.criterion_min[1][0] == doctest::Approx(-0.8));
+  // Single-task: one criterion from each run.
+  CHECK(st.criteria == std::vector<std::string>{"a", "b"});
+  CHECK(st.criterion_mean[1][0] == doctest::Approx(0.5));
+  CHECK(st.hvi_curve.empty());
   auto md = jg::report::to_markdown(t);
   CHECK(md.find("SIMULATED") != std::string::npos);
   CHECK(md.find("| SSS") != std::string::npos);

@@ -66,6 +66,10 @@ struct table_row {
   std::int64_t best_step = 0;
   std::optional<double> hvi;  ///< at the last step
   std::vector<double> curve;  ///< mean test Spearman per step
+  std::vector<double> hvi_curve;  ///< the HVI after each step (not for single-task)
+  /// Per criterion (in `criteria` order), per step: the test Spearman's mean, min and max over seeds.
+  std::vector<std::string> criteria;
+  std::vector<std::vector<double>> criterion_mean, criterion_min, criterion_max;
   std::optional<paper_row> paper;
 };
 
@@ -241,6 +245,19 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
     if (!doc["backend"]["simulated"].get_bool().get(sim)) t.simulated = sim;
     if (!doc["backend"]["description"].get_string().get(v)) t.backend = std::string(v);
   }
+  std::vector<std::string> criteria_order;  // the experiment's criteria, in the set's order
+  {
+    auto file = dir / "experiment.json";
+    std::string text = experiment::files::read_all(file);
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    simdjson::dom::array list;
+    if (!parser.parse(text).get(doc) && !doc["criteria"].get_array().get(list))
+      for (auto c : list) {
+        std::string_view name;
+        if (!c.get_string().get(name)) criteria_order.emplace_back(name);
+      }
+  }
   std::map<std::string, std::uint32_t> item_index;
   std::vector<detail::run_data> runs;
   std::error_code ec;
@@ -301,6 +318,36 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
     for (const auto& c : seed_curve)
       for (std::size_t s = 0; s < steps; ++s) row.curve[s] += c[s] / static_cast<double>(seed_curve.size());
     row.best_step = static_cast<std::int64_t>(std::max_element(row.curve.begin(), row.curve.end()) - row.curve.begin());
+    // Per criterion and step over seeds (single-task: each criterion from its own run).
+    for (const auto* r : members)
+      for (std::size_t c = 0; c < r->criteria.size(); ++c) {
+        if (!r->criterion.empty() && r->criteria[c] != r->criterion) continue;
+        auto at = std::find(row.criteria.begin(), row.criteria.end(), r->criteria[c]) - row.criteria.begin();
+        if (at == static_cast<std::ptrdiff_t>(row.criteria.size())) {
+          row.criteria.push_back(r->criteria[c]);
+          row.criterion_mean.emplace_back(steps, 0.0);
+          row.criterion_min.emplace_back(steps, std::numeric_limits<double>::infinity());
+          row.criterion_max.emplace_back(steps, -std::numeric_limits<double>::infinity());
+        }
+        auto k = static_cast<std::size_t>(at);
+        for (std::size_t s = 0; s < steps; ++s) {
+          double v = std::isnan(r->spearman[s][c]) ? 0.0 : r->spearman[s][c];
+          row.criterion_mean[k][s] += v / static_cast<double>(by_seed.size());
+          row.criterion_min[k][s] = std::min(row.criterion_min[k][s], v);
+          row.criterion_max[k][s] = std::max(row.criterion_max[k][s], v);
+        }
+      }
+    // The set's order (a single-task row gathers its criteria run by run).
+    auto rank = [&](const std::string& c) { return std::find(criteria_order.begin(), criteria_order.end(), c) - criteria_order.begin(); };
+    std::vector<std::size_t> perm(row.criteria.size());
+    for (std::size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+    std::stable_sort(perm.begin(), perm.end(), [&](std::size_t a, std::size_t b) { return rank(row.criteria[a]) < rank(row.criteria[b]); });
+    auto permute = [&](auto& v) {
+      std::remove_reference_t<decltype(v)> out;
+      for (auto i : perm) out.push_back(std::move(v[i]));
+      v = std::move(out);
+    };
+    permute(row.criteria), permute(row.criterion_mean), permute(row.criterion_min), permute(row.criterion_max);
     auto cell_at = [&](std::int64_t step) {
       cell out;
       out.mean = row.curve[static_cast<std::size_t>(step)];
@@ -345,7 +392,8 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
           points[s][c] = sum / static_cast<double>(members.size());
         }
       std::vector<double> reference(first->criteria.size(), -1.0);
-      row.hvi = stats::hypervolume_trajectory(points, reference).back();
+      row.hvi_curve = stats::hypervolume_trajectory(points, reference);
+      row.hvi = row.hvi_curve.back();
     }
     t.rows.push_back(std::move(row));
   }
@@ -423,7 +471,19 @@ inline std::string to_json(const table1& t) {
     else w.null();
     w.key("curve").begin_array();
     for (double v : r.curve) w.value(v);
-    w.end_array().key("paper");
+    w.end_array().key("hvi_curve").begin_array();
+    for (double v : r.hvi_curve) w.value(v);
+    w.end_array().key("criteria").begin_object();
+    for (std::size_t c = 0; c < r.criteria.size(); ++c) {
+      w.key(r.criteria[c]).begin_object();
+      for (auto [name, list] : {std::pair{"mean", &r.criterion_mean[c]}, {"min", &r.criterion_min[c]}, {"max", &r.criterion_max[c]}}) {
+        w.key(name).begin_array();
+        for (double v : *list) w.value(v);
+        w.end_array();
+      }
+      w.end_object();
+    }
+    w.end_object().key("paper");
     if (r.paper) {
       w.begin_object().key("initial").value(r.paper->initial).key("best").value(r.paper->best).key("best_step").value(std::int64_t(r.paper->best_step))
           .key("hvi");

@@ -1,0 +1,112 @@
+/// @file
+/// Calls, tokens and cost per mode and gate of a run directory, from the calls its runs recorded
+/// (steps.jsonl): what a real endpoint would have billed, cache answers counted apart.
+#pragma once
+
+#include <judgegrad/config.hpp>
+#include <judgegrad/experiment/files.hpp>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace report {
+
+/// One configuration's spending, summed over its runs (all seeds).
+struct cost_row {
+  std::string mode, gate;
+  std::size_t runs = 0;
+  std::uint64_t calls = 0, cache_hits = 0, failed = 0;
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
+  double usd = 0;  ///< calls not answered by the cache, at the configured prices
+  std::map<std::string, std::uint64_t> calls_by_role;
+};
+
+/// Spending per mode and gate of the runs in `dir`/runs, in the order Table 1 uses.
+inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> runs;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "runs", ec))
+    if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json")) runs.push_back(e.path());
+  std::sort(runs.begin(), runs.end());
+  auto order = [](const std::string& mode) {
+    static constexpr std::string_view modes[] = {"single-task", "SSS", "SSC", "SCC", "CCC", "CSS", "CSC", "CCS", "SCS", "opro", "opro(mae)"};
+    return std::size_t(std::find(std::begin(modes), std::end(modes), mode) - std::begin(modes));
+  };
+  std::map<std::tuple<std::size_t, std::string, std::string>, cost_row> rows;
+  simdjson::dom::parser parser;
+  for (const auto& run : runs) {
+    auto summary_file = run / "summary.json";
+    std::string text = experiment::files::read_all(summary_file);
+    simdjson::dom::element doc;
+    std::string_view mode, gate;
+    if (parser.parse(text).get(doc) || doc["mode"].get_string().get(mode) || doc["gate"].get_string().get(gate))
+      throw experiment::storage_error(fmt::format("{}: not valid JSON, or \"mode\" or \"gate\" missing", summary_file.string()));
+    auto& row = rows[{order(std::string(mode)), std::string(mode), std::string(gate)}];
+    row.mode = std::string(mode), row.gate = std::string(gate);
+    ++row.runs;
+    auto steps_file = run / "steps.jsonl";
+    if (!std::filesystem::exists(steps_file, ec)) continue;
+    std::string lines = experiment::files::read_all(steps_file);
+    std::size_t at = 0, line = 0;
+    while (at < lines.size()) {
+      auto nl = lines.find('\n', at);
+      if (nl == std::string::npos) nl = lines.size();
+      std::string_view one(lines.data() + at, nl - at);
+      at = nl + 1;
+      ++line;
+      if (one.empty()) continue;
+      simdjson::dom::element s;
+      simdjson::dom::array calls;
+      if (parser.parse(one).get(s) || s["calls"].get_array().get(calls))
+        throw experiment::storage_error(fmt::format("{}: line {} is not valid JSON or has no \"calls\"", steps_file.string(), line));
+      for (auto c : calls) {
+        ++row.calls;
+        bool hit = false;
+        std::uint64_t n = 0;
+        double usd = 0;
+        std::string_view role, error;
+        if (c["served"]["cache_hit"].get_bool().get(hit)) hit = false;
+        row.cache_hits += hit;
+        if (!c["error"].get_string().get(error) && !error.empty()) ++row.failed;
+        if (!c["prompt_tokens"].get_uint64().get(n)) row.prompt_tokens += n;
+        if (!c["completion_tokens"].get_uint64().get(n)) row.completion_tokens += n;
+        if (!c["cached_tokens"].get_uint64().get(n)) row.cached_tokens += n;
+        if (!hit && !c["usd"].get_double().get(usd)) row.usd += usd;
+        if (!c["role"].get_string().get(role)) ++row.calls_by_role[std::string(role)];
+      }
+    }
+  }
+  std::vector<cost_row> out;
+  for (auto& [k, r] : rows) out.push_back(std::move(r));
+  return out;
+}
+
+/// The spending table as Markdown.
+inline std::string costs_markdown(const std::vector<cost_row>& rows, bool simulated) {
+  std::string out = fmt::format("Calls, tokens and cost per mode and gate{}\n\n", simulated ? " (SIMULATED: tokens estimated, nothing billed)" : "");
+  out += "| mode | gate | runs | calls | from cache | failed | judge | loss | gradient | optimizer | prompt tokens | completion tokens | cost (USD) |\n"
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  auto role = [](const cost_row& r, const char* name) {
+    auto it = r.calls_by_role.find(name);
+    return it == r.calls_by_role.end() ? std::uint64_t(0) : it->second;
+  };
+  for (const auto& r : rows)
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.4f} |\n", r.mode, r.gate, r.runs, r.calls, r.cache_hits,
+                       r.failed, role(r, "judge"), role(r, "loss"), role(r, "gradient"), role(r, "optimizer"), r.prompt_tokens,
+                       r.completion_tokens, r.usd);
+  out += "\nCalls: every call the runs recorded, seeds summed; from cache: answered by the run directory's response cache (not billed). "
+         "Cost: the calls not answered by the cache at the prices of the LLM configuration (0 without one).\n";
+  return out;
+}
+
+}  // namespace report
+JUDGEGRAD_END_NAMESPACE

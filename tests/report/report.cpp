@@ -1,0 +1,175 @@
+// The whole report of a small fixed run directory: the costs table summed by hand, Table 2 and the
+// diagnostics tables from fixed results, as golden Markdown; the HTML page's structure (one chart
+// per figure with the right number of series, SIMULATED in the title, no script, every chart
+// labelled and followed by its data); the SVG writer's escaping, scales and gaps.
+#include <judgegrad/report/html.hpp>
+
+#include "../support/scratch.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <regex>
+#include <string>
+
+namespace jg = judgegrad;
+namespace dx = judgegrad::experiment::diagnostics;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write(const fs::path& file, const std::string& text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << text;
+}
+
+std::size_t count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+/// SSC over two seeds, two criteria, two steps; each step's calls as a real run records them.
+void write_directory(const fs::path& root) {
+  write(root / "experiment.json",
+        R"({"definition": {"dataset": "summeval", "name": "tiny"}, "criteria": ["a", "b"], "backend": {"simulated": true, "description": "sim"}})");
+  for (int seed : {1, 2}) {
+    auto id = "SSC,gate=mae,seed=" + std::to_string(seed);
+    double b1 = seed == 1 ? 0.5 : 0.3;
+    write(root / "runs" / id / "summary.json",
+          R"({"run": ")" + id + R"(", "mode": "SSC", "gate": "mae", "merge": "labeled_sections", "layout": "joint", "seed": )" + std::to_string(seed) +
+              R"(, "criterion": "", "criteria": ["a", "b"], "finished": true, "steps": [)"
+              R"({"test": {"prompt": "p0", "metrics": {"a": {"spearman": 0.1}, "b": {"spearman": 0.2}}}},)"
+              R"({"test": {"prompt": "p1", "metrics": {"a": {"spearman": 0.4}, "b": {"spearman": )" +
+              std::to_string(b1) + "}}}}]}");
+    // Step 0: two judge calls (one from the cache); step 1: a loss, a gradient, an optimizer call
+    // and a failed judge call.
+    auto call = [](const char* role, int prompt, int completion, double usd, bool hit, const char* error = "") {
+      return std::string(R"({"role":")") + role + R"(","prompt_tokens":)" + std::to_string(prompt) + R"(,"completion_tokens":)" +
+             std::to_string(completion) + R"(,"cached_tokens":0,"usd":)" + std::to_string(usd) + R"(,"error":")" + error +
+             R"(","served":{"cache_hit":)" + (hit ? "true" : "false") + "}}";
+    };
+    write(root / "runs" / id / "steps.jsonl",
+          R"({"step":0,"calls":[)" + call("judge", 100, 10, 0.001, false) + "," + call("judge", 100, 10, 0.001, true) + "]}\n" +
+              R"({"step":1,"calls":[)" + call("loss", 200, 20, 0.002, false) + "," + call("gradient", 300, 30, 0.003, false) + "," +
+              call("optimizer", 400, 40, 0.004, false) + "," + call("judge", 0, 0, 0, false, "transport: refused") + "]}\n");
+  }
+  // Fixed diagnostics and interference results, as the commands write them.
+  dx::diagnostics d;
+  d.simulated = true;
+  d.backend = "sim";
+  d.calls = 8;
+  d.resamples = 0;
+  d.by_mode.push_back({"SSC", "mae", "", {9.0, {8.5, 9.5}, 4}, {8.0, {}, 4}, {7.5, {}, 2}});
+  d.by_mode_criterion.push_back({"SSC", "mae", "a", {9.5, {}, 2}, {8.0, {}, 2}, {7.0, {}, 1}});
+  d.by_mode_criterion.push_back({"SSC", "mae", "b", {8.5, {}, 2}, {8.0, {}, 2}, {8.0, {}, 1}});
+  write(root / "results" / "diagnostics.json", dx::to_json(d));
+  dx::interference x;
+  x.simulated = true;
+  x.backend = "sim";
+  x.gate = "mae";
+  x.selected_on = "10 validation items";
+  x.repeats = 2;
+  x.candidates = 3;
+  x.test_items = 4;
+  x.resamples = 0;
+  x.criteria = {"a", "b"};
+  x.chosen_run = {"st-a", ""};
+  x.chosen_step = {2, -1};
+  x.selection_score = {0.5, 0.1};
+  x.tokens = {120, 5};
+  x.seed_tokens = {5, 5};
+  x.initial = 0.15;
+  x.stitched = {{0.5, 0.3, {}}, {0.2, 0.2, {}}};
+  x.stitched[0].joint_minus_alone.difference = -0.2;
+  x.stitched[0].joint_minus_alone.ci = {-0.3, -0.1};
+  x.stitched[1].joint_minus_alone.difference = 0.0;
+  x.control = {{0.1, 0.1, {}}, {0.2, 0.2, {}}};
+  x.control[0].joint_minus_alone.difference = 0.0;
+  x.control[1].joint_minus_alone.difference = 0.0;
+  write(root / "results" / "interference.json", dx::to_json(x));
+}
+
+}  // namespace
+
+TEST_CASE("the report of a small fixed run directory: golden Markdown tables") {
+  judgegrad_test::temp_dir dir("jg-report");
+  write_directory(dir.path);
+  auto r = jg::report::read_directory_report(dir.path, {0, 1});
+  CHECK(r.name == "tiny");
+  CHECK(r.simulated());
+  REQUIRE(r.costs.size() == 1);
+  const auto& c = r.costs.front();
+  // Two seeds x (2 + 4) calls; one cache answer and one failure per seed; tokens summed by hand:
+  // per seed 100 + 100 + 200 + 300 + 400 prompt tokens, 10 + 10 + 20 + 30 + 40 completion tokens;
+  // cost without the cache answer: 0.001 + 0.002 + 0.003 + 0.004 per seed.
+  CHECK(c.runs == 2);
+  CHECK(c.calls == 12);
+  CHECK(c.cache_hits == 2);
+  CHECK(c.failed == 2);
+  CHECK(c.prompt_tokens == 2200);
+  CHECK(c.completion_tokens == 220);
+  CHECK(c.usd == doctest::Approx(0.020));
+  CHECK(c.calls_by_role.at("judge") == 6);
+
+  auto md = jg::report::to_markdown(r);
+  CHECK(md.find("| SSC | mae | 2 | 12 | 2 | 2 | 6 | 2 | 2 | 2 | 2200 | 220 | 0.0200 |") != std::string::npos);
+  // Table 2: initial 0.15; single-task best = the selected alone (0.5 + 0.2) / 2; stitched
+  // together (0.3 + 0.2) / 2; joint - alone 0.25 - 0.35; the seed's 0.15 - 0.15.
+  CHECK(md.find("| 0.150 | 0.350 | 0.250 | -0.100 | +0.000 | 0.305 | 0.220 |") != std::string::npos);
+  CHECK(md.find("| a | st-a step 2 | 120 (5) | 0.500 | 0.300 | -0.200 [-0.300, -0.100] | 0.100 | 0.100 | +0.000 |") != std::string::npos);
+  CHECK(md.find("| b | the seed | 5 (5) | 0.200 | 0.200 | +0.000 | 0.200 | 0.200 | +0.000 |") != std::string::npos);
+  CHECK(md.find("| SSC | mae | 4 | 9.00 [8.50, 9.50] | 8.00 | 7.50 | 9.0 | 7.8–8.8 |") != std::string::npos);
+  CHECK(md.find("| SSC | mae | a | 2 | 9.50 | 8.00 | 7.00 | 9.0 | 7.8–8.8 |") != std::string::npos);
+  // Table 1's rows: step 1 is the best, (0.4 + 0.5) / 2 and (0.4 + 0.3) / 2 over seeds = 0.4.
+  CHECK(md.find("| SSC | mae | 2 | 0.150 | 0.150–0.150 | 0.400 (1) | 0.350–0.450 | 0.400 | +0.250 |") != std::string::npos);
+}
+
+TEST_CASE("the HTML page: self-contained, labelled SIMULATED, one chart per figure with its series and data") {
+  judgegrad_test::temp_dir dir("jg-report-html");
+  write_directory(dir.path);
+  std::vector<jg::report::directory_report> reports{jg::report::read_directory_report(dir.path, {0, 1})};
+  auto html = jg::report::to_html(reports);
+  CHECK(html.find("<title>judgegrad report: tiny — SIMULATED</title>") != std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  // Nothing to fetch: no link or source but the SVG namespace name.
+  CHECK_FALSE(std::regex_search(html, std::regex(R"re((src|href)=")re")));
+  CHECK(count(html, "http") == count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+  // Charts: the SSC trajectory (a, b and the mean), HVI (one configuration), interference (4),
+  // specificity by mode (3) and by criterion (one mode), calls (4 roles), tokens (2).
+  std::regex chart(R"re(<svg [^>]*class="chart" id="([^"]+)"[^>]*data-series="(\d+)")re");
+  std::map<std::string, int> series;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), chart); it != std::sregex_iterator(); ++it) series[(*it)[1]] = std::stoi((*it)[2]);
+  std::map<std::string, int> expected{{"d0-trajectory-0", 3}, {"d0-hvi", 1},   {"d0-interference", 4}, {"d0-specificity-mode", 3},
+                                      {"d0-specificity-criterion", 1}, {"d0-calls", 4}, {"d0-tokens", 2}};
+  CHECK(series == expected);
+  CHECK(count(html, "<g class=\"series\"") == 3 + 1 + 4 + 3 + 1 + 4 + 2);
+  CHECK(count(html, "<figure>") == 7);
+  CHECK(count(html, "<details><summary>Data behind the figure</summary>") == 7);
+  CHECK(count(html, "<title id=") == 7);
+  CHECK(count(html, "<desc id=") == 7);
+  // The best step of the trajectory is marked (step 1).
+  CHECK(count(html, "class=\"best\"") == 1);
+  CHECK(html.find("best at step 1") != std::string::npos);
+}
+
+TEST_CASE("SVG: escaping, a gap for NaN, bars with whiskers") {
+  using namespace jg::report::svg;
+  CHECK(escape("a < b & \"c\" > d") == "a &lt; b &amp; &quot;c&quot; &gt; d");
+  double nan = std::nan("");
+  auto s = line_chart("x", "T <1>", "D", "step", "y", {{"one", {0.1, nan, 0.3}, {}, {}, 2}, {"two & three", {0.2, 0.2, 0.2}, {0.1, 0.1, 0.1}, {0.3, 0.3, 0.3}, {}}});
+  CHECK(s.find("data-series=\"2\"") != std::string::npos);
+  CHECK(s.find("T &lt;1&gt;") != std::string::npos);
+  CHECK(s.find("two &amp; three") != std::string::npos);
+  CHECK(count(s, "class=\"band\"") == 1);
+  CHECK(count(s, "class=\"best\"") == 1);
+  // The NaN point is left out of the first line: two points, one space between them.
+  std::smatch m;
+  REQUIRE(std::regex_search(s, m, std::regex(R"re(<polyline class="line mark" points="([^"]*)")re")));
+  CHECK(count(m[1], " ") == 1);
+  auto b = bar_chart("y", "T", "D", "v", {{"g1", "n1", 1.0, 0.5, 1.5}, {"g1", "n2", 2.0}, {"g2", "n1", 3.0}, {"g2", "n2", nan}}, {{"ref", 2.5}});
+  CHECK(b.find("data-series=\"2\"") != std::string::npos);
+  CHECK(count(b, "class=\"bar mark\"") == 3);  // the NaN bar is not drawn
+  CHECK(count(b, "class=\"whisker\"") == 1);
+  CHECK(count(b, "class=\"reference\"") == 1);
+}
