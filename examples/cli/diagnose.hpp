@@ -124,12 +124,24 @@ int diagnose_with(const diagnose_options& o, const std::vector<ex::manifest>& ms
   auto be = backend_for(first, ms.front(), o, jg::llm::role::evaluator, "judgegrad diagnose");
   auto& b = *be->b;
   std::vector<jg::llm::result> results;
+  if (b.config()) {  // a dead or misconfigured endpoint fails after one request's retries, not a whole batch
+    auto first_reply = b.complete(std::span<const jg::llm::request>(requests.data(), 1));
+    if (!first_reply[0].ok()) {
+      const auto& e = first_reply[0].error();
+      throw failure(e.kind == jg::llm::error_kind::budget_exhausted ? exit_budget : exit_backend,
+                    fmt::format("the first call to {} failed, so nothing else was sent and no result was written: {}: {}", b.description(),
+                                jg::llm::to_string(e.kind), e.message));
+    }
+  }
   {
     jg::experiment::progress bar(b.activity(), jg::experiment::progress_mode_for(stderr, o.quiet), "diagnose", requests.size());
-    results = b.complete(requests);
+    results = b.complete(requests);  // (the first again: from the cache)
   }
   failure_summary failures;
   for (const auto& r : results) failures.add(r.ok(), r.ok() ? "" : std::string(jg::llm::to_string(r.error().kind)), r.ok() ? "" : r.error().message);
+  if (failures.failed == results.size())
+    throw failure(failures.budget ? exit_budget : exit_backend,
+                  fmt::format("{}\nNo result was written (an earlier results/diagnostics.* is kept)", failures.text("evaluator")));
   auto unreadable = dx::absorb(ratings, results, protocol);
   auto d = dx::summarize(ratings, protocol, static_cast<std::size_t>(o.resamples), 20261);
   d.simulated = b.simulated();
