@@ -9,8 +9,6 @@
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/diagnostics/gradients.hpp>
 #include <judgegrad/experiment/diagnostics/interference.hpp>
-#include <judgegrad/experiment/diagnostics/lexical.hpp>
-#include <judgegrad/experiment/diagnostics/rating.hpp>
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/experiment/merge.hpp>

@@ -9,6 +9,7 @@
 #include <judgegrad/optim/evaluate.hpp>
 #include <judgegrad/optim/gate.hpp>
 #include <judgegrad/optim/grid.hpp>
+#include <judgegrad/optim/lexicon.hpp>
 #include <judgegrad/optim/merge.hpp>
 #include <judgegrad/optim/optimize.hpp>
 #include <judgegrad/optim/prompts/evaluator.hpp>
@@ -16,6 +17,7 @@
 #include <judgegrad/optim/prompts/loss.hpp>
 #include <judgegrad/optim/prompts/opro.hpp>
 #include <judgegrad/optim/prompts/update.hpp>
+#include <judgegrad/optim/rating.hpp>
 #include <judgegrad/optim/record.hpp>
 #include <judgegrad/optim/settings.hpp>
 #include <judgegrad/optim/stage.hpp>

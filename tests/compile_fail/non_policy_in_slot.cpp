@@ -1,4 +1,4 @@
-// expect: every parameter after the criteria must be a decomposition, merge, gate, scalarizer, layout or algorithm policy
+// expect: every parameter after the criteria must be a decomposition, merge, gate, scalarizer, layout, algorithm or length policy
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/optim/variant.hpp>
 

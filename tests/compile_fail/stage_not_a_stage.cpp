@@ -1,4 +1,4 @@
-// expect: each stage must be judgegrad::separate or judgegrad::combined
+// expect: each stage must be judgegrad::separate, judgegrad::combined or judgegrad::grouped<partition<...>>
 #include <judgegrad/optim/decomposition.hpp>
 
 namespace jg = judgegrad;

@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -276,6 +277,81 @@ TEST_CASE("per-criterion layout: K calls per example in one batch, each showing 
     CHECK(p.calls.size() == 4);
     for (std::size_t c = 0; c < se::size; ++c) CHECK(*p.scores[c].score() == 1.0 + static_cast<double>(c));
   }
+}
+
+TEST_CASE("prefix-shared layout: the sample first, one criterion last; the K calls of an example share everything before it") {
+  auto d = small(3);
+  scripted_backend backend([](const llm::request& r) {
+    const std::string& p = r.messages.front().content;
+    for (std::size_t c = 0; c < se::size; ++c)
+      if (p.find(fmt::format("- {}: ", se::names[c])) != std::string::npos) return reply(fmt::format("{{\"{}\": {}}}", se::names[c], 1 + c));
+    return reply("?");
+  });
+  judge::judge_settings s;
+  s.bootstrap.resamples = 0;
+  auto prompt = judge::summeval_prompt();
+  auto ev = judge::evaluate<jg::layout::prefix_shared>(backend, prompt, d, s);
+  REQUIRE(backend.batches.size() == 1);
+  REQUIRE(backend.batches[0].size() == 12);
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    std::string shared = judge::render_shared_prefix(prompt, d.examples[i]);
+    for (std::size_t c = 0; c < se::size; ++c) {
+      const std::string& text = backend.batches[0][i * se::size + c].messages[0].content;
+      std::size_t one[1] = {c};
+      // Exactly: the shared prefix, then what the per-criterion layout shows before the sample
+      // minus the preamble, then the Response section.
+      CHECK(text == shared + judge::render_criteria(prompt, std::span<const std::size_t>(one)) + "\n\n## Response\n");
+      CHECK(text.starts_with(std::string(jg::text::trim(prompt.skeleton().preamble)) + "\n\n## Sample\n"));
+      CHECK(text.find("## Sample") < text.find("## Output format"));
+      for (std::size_t o = 0; o < se::size; ++o) CHECK((text.find(fmt::format("- {}: ", se::names[o])) != std::string::npos) == (o == c));
+    }
+  }
+  CHECK(ev.layout == "prefix_shared");
+  for (const auto& p : ev.items) {
+    CHECK(p.complete());
+    for (std::size_t c = 0; c < se::size; ++c) CHECK(*p.scores[c].score() == 1.0 + static_cast<double>(c));
+  }
+}
+
+TEST_CASE("the simulated provider's prompt cache: K-1 of the K prefix-shared calls of an example are served from it") {
+  auto test = jg::data::summeval_paper(test_data_dir()).test;
+  jg::dataset<se> few;  // 20 distinct inputs (the split repeats some: an identical prompt is cached whole)
+  for (const auto& e : test.examples) {
+    bool seen = std::any_of(few.examples.begin(), few.examples.end(), [&](const auto& x) { return x.inputs == e.inputs; });
+    if (!seen && few.size() < 20) few.examples.push_back(e);
+  }
+  auto knobs = jg::sim::preset("paper");
+  auto off = jg::sim::world::of(knobs, few);
+  knobs.provider.prefix_cache_block = 16;
+  auto on = jg::sim::world::of(knobs, few);
+  auto prompt = judge::summeval_prompt();
+  auto pass = judge::plan<jg::layout::prefix_shared>(prompt, std::span<const jg::example<se>>(few.examples));
+  auto replies = on.complete(pass.pending());
+  auto plain = off.complete(pass.pending());
+  REQUIRE(replies.size() == 80);
+  for (std::size_t i = 0; i < few.size(); ++i) {
+    auto shared = jg::llm::estimate_tokens(std::string("user") + '\x1f' + judge::render_shared_prefix(prompt, few.examples[i]));
+    for (std::size_t c = 0; c < se::size; ++c) {
+      const auto& r = replies[i * se::size + c].value();
+      CHECK(plain[i * se::size + c].value().usage.cached_tokens == 0);  // off by default
+      CHECK(r.content == plain[i * se::size + c].value().content);     // the cache changes no answer
+      if (c == 0 && i == 0) CHECK(r.usage.cached_tokens == 0);
+      if (c == 0) continue;
+      // The shared prefix, in whole blocks of 16.
+      CHECK(r.usage.cached_tokens == shared / 16 * 16);
+      CHECK(r.usage.cached_tokens > 100);  // a SummEval article is hundreds of tokens
+    }
+  }
+  // The joint layout shares its head (preamble and instructions) across examples instead.
+  auto joint = judge::plan<jg::layout::joint>(prompt, std::span<const jg::example<se>>(few.examples));
+  auto jr = on.complete(joint.pending());
+  CHECK(jr[0].value().usage.cached_tokens == 0);
+  CHECK(jr[1].value().usage.cached_tokens > 0);
+  CHECK(jr[1].value().usage.cached_tokens < replies[1].value().usage.cached_tokens);
+  // A minimum above the shared prefix turns it off (OpenAI caches prompts of 1024 tokens or more).
+  knobs.provider.prefix_cache_min = 5000;
+  auto high = jg::sim::world::of(knobs, few);
+  for (const auto& r : high.complete(pass.pending())) CHECK(r.value().usage.cached_tokens == 0);
 }
 
 TEST_CASE("compare: two prompts on the same items, paired") {

@@ -5,12 +5,11 @@
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/optim/merge.hpp>
 
+#include "golden.hpp"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,20 +19,6 @@ using jg::merge::join_context;
 using jg::merge::piece;
 
 namespace {
-
-std::string golden_path(std::string_view name) { return fmt::format("{}/optim/golden/{}.txt", JUDGEGRAD_TEST_SOURCE_DIR, name); }
-
-void check_golden(std::string_view name, const std::string& got) {
-  if (const char* u = std::getenv("JUDGEGRAD_UPDATE_GOLDEN"); u && std::string_view(u) == "1") {
-    std::ofstream(golden_path(name), std::ios::binary) << got;
-    return;
-  }
-  std::ifstream in(golden_path(name), std::ios::binary);
-  REQUIRE_MESSAGE(in, "missing golden file " << golden_path(name));
-  std::stringstream want;
-  want << in.rdbuf();
-  CHECK_MESSAGE(got == want.str(), "golden " << name << " differs; got:\n" << got);
-}
 
 template <class Merge>
 std::string rendered(std::span<const piece> pieces, join_context where) {
@@ -60,26 +45,26 @@ const std::vector<piece> separate_critiques{{"fluency critique", {0}}, {"relevan
 
 TEST_CASE("concatenate: the reference's groups, duplication and labels included") {
   using M = jg::merge::concatenate;
-  check_golden("merge_concatenate_separate_feedback", rendered<M>(separate_gradients, join_context::feedback));
+  golden::check("merge_concatenate_separate_feedback", rendered<M>(separate_gradients, join_context::feedback));
   auto dup = rendered<M>(joint_gradients, join_context::feedback);
-  check_golden("merge_concatenate_joint_feedback", dup);
+  golden::check("merge_concatenate_joint_feedback", dup);
   // Each joint gradient appears once per criterion: K = 4 copies.
   std::size_t copies = 0;
   for (std::size_t at = dup.find("joint gradient on e1"); at != std::string::npos; at = dup.find("joint gradient on e1", at + 1)) ++copies;
   CHECK(copies == 4);
   auto ccc = rendered<M>(joint_critique, join_context::critiques);
-  check_golden("merge_concatenate_joint_critique", ccc);
+  golden::check("merge_concatenate_joint_critique", ccc);
   CHECK(ccc == "### fluency\n- joint critique of e1\n");  // once, under the first criterion's name
-  check_golden("merge_concatenate_separate_critiques", rendered<M>(separate_critiques, join_context::critiques));
+  golden::check("merge_concatenate_separate_critiques", rendered<M>(separate_critiques, join_context::critiques));
 }
 
 TEST_CASE("labeled_sections: each text once, under the criteria it really concerns") {
   using M = jg::merge::labeled_sections;
-  check_golden("merge_labeled_separate_feedback", rendered<M>(separate_gradients, join_context::feedback));
+  golden::check("merge_labeled_separate_feedback", rendered<M>(separate_gradients, join_context::feedback));
   auto joint = rendered<M>(joint_gradients, join_context::feedback);
-  check_golden("merge_labeled_joint_feedback", joint);
+  golden::check("merge_labeled_joint_feedback", joint);
   CHECK(joint == "### fluency, relevance, coherence, consistency\n- joint gradient on e1\n- joint gradient on e2\n");
-  check_golden("merge_labeled_joint_critique", rendered<M>(joint_critique, join_context::critiques));
+  golden::check("merge_labeled_joint_critique", rendered<M>(joint_critique, join_context::critiques));
 }
 
 TEST_CASE("routing a joint reply: broadcast, or each criterion's part of a keyed reply") {

@@ -8,7 +8,7 @@
 #include <judgegrad/optim.hpp>
 #include <judgegrad/sim.hpp>
 
-#include "../data/test_data_dir.hpp"
+#include "paper_fixture.hpp"
 
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
@@ -25,19 +25,7 @@ using se = jg::summeval::all;
 
 namespace {
 
-struct fixture {
-  jg::data::train_test<se> paper = jg::data::summeval_paper<se>(test_data_dir());
-  jg::sim::world world = jg::sim::world::of(jg::sim::preset("paper"), paper.train, paper.test);
-  jg::data::splits<se> data = [&] {
-    // 100 validation rows out of the 160 training rows (by source article), the 480 test rows.
-    auto s = jg::data::split_groups(paper.train, {0.625, 0.0}, 42);
-    return jg::data::splits<se>{std::move(s.train), std::move(s.validation), paper.test};
-  }();
-};
-const fixture& f() {
-  static const fixture x;
-  return x;
-}
+using paper::f;
 
 /// Every step's JSON line with its durations zeroed: what must be identical between two runs.
 std::string records_of(const jg::memory_sink& sink) {

@@ -12,6 +12,7 @@
 #include <judgegrad/optim/prompts/gradient.hpp>
 #include <judgegrad/optim/prompts/loss.hpp>
 #include <judgegrad/optim/prompts/opro.hpp>
+#include <judgegrad/optim/prompts/resolve.hpp>
 #include <judgegrad/optim/prompts/update.hpp>
 #include <judgegrad/sim.hpp>
 #include <judgegrad/stats/correlation.hpp>

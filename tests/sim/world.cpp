@@ -623,3 +623,50 @@ TEST_CASE("downstream: a simulated optimization gains more from per-criterion gr
   CHECK(per > seed + 0.05);
   CHECK(per > joint + 0.04);
 }
+
+TEST_CASE("resolver: a sentence given to one criterion but about another's facet moves to its owner, found at the recall's rate") {
+  const auto& w = paper_world();
+  auto phrase = [&](std::string_view criterion) { return w.criteria()[w.index_of(criterion)].facets[0].phrase; };
+  // Fluency's advice holds one sentence about a coherence facet (misattributed), one of its own and
+  // one that plainly belongs to relevance.
+  std::string misattributed = fmt::format("For fluency, the judge needs to be told about {}.", phrase("coherence"));
+  std::string own = fmt::format("For fluency, add a sentence asking the judge to weigh {}.", phrase("fluency"));
+  std::string others = fmt::format("For relevance, the instruction should tell the judge to look at {}.", phrase("relevance"));
+  std::vector<jg::protocol::group> advice{{"fluency", {misattributed + " " + own + " " + others}},
+                                          {"coherence", {"For coherence, keep what already works."}}};
+  auto instr = simtest::seed_instructions();
+  jg::prompts::resolve_input in{instr, advice};
+  auto ask = [&](const sim::world& world) {
+    auto r = request(role::gradient, jg::prompts::resolve(jg::prompt_style::standard, in));
+    r.format.type = jg::llm::response_format::kind::json_object;
+    return world.respond(r).content;
+  };
+  std::vector<std::string_view> names(simtest::summeval::names.begin(), simtest::summeval::names.end());
+  auto knobs = sim::preset("paper");
+  knobs.resolver.recall = 1;
+  auto found = sim::world::of(knobs, simtest::paper_test());
+  auto reply = ask(found);
+  auto parts = jg::protocol::read_texts_json(reply, names);
+  REQUIRE(parts.missing.empty());
+  CHECK(*parts.texts[0] == own);
+  CHECK(parts.texts[2]->find(phrase("coherence")) != std::string::npos);  // moved to coherence, renamed
+  CHECK(parts.texts[2]->find("For coherence, keep what already works.") != std::string::npos);
+  CHECK(parts.texts[2]->find("For coherence, the judge needs to be told about") != std::string::npos);
+  CHECK(*parts.texts[1] == others);  // relevance's, moved without a conflict
+  CHECK(reply.find(R"("conflicts":["The advice for fluency concerns coherence)") != std::string::npos);
+  knobs.resolver.recall = 0;
+  auto missed = ask(sim::world::of(knobs, simtest::paper_test()));
+  auto kept = jg::protocol::read_texts_json(missed, names);
+  CHECK(kept.texts[0]->find(phrase("coherence")) != std::string::npos);  // left where it was
+  CHECK(missed.find(R"("conflicts":[])") != std::string::npos);
+  // Over many advice texts, recall 0.8 finds about 80% of the misattributed sentences.
+  std::size_t hits = 0, n = 200;
+  for (std::size_t k = 0; k < n; ++k) {
+    std::vector<jg::protocol::group> one{{"fluency", {fmt::format("{} Sample {}.", misattributed, k)}}};
+    jg::prompts::resolve_input each{instr, one};
+    auto r = request(role::gradient, jg::prompts::resolve(jg::prompt_style::standard, each));
+    hits += w.respond(r).content.find("concerns coherence") != std::string::npos;
+  }
+  CHECK(hits > 140);
+  CHECK(hits < 180);
+}

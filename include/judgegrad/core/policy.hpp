@@ -1,7 +1,7 @@
 /// @file
 /// Policy families. A policy is an empty type with a static `name` and a `family` tag saying
 /// which slot of a variant it fills (stage, decomposition, merge, gate, scalarizer, layout,
-/// algorithm). Variants recognise a policy's slot by its family, so they take policies in any order;
+/// algorithm, length). Variants recognise a policy's slot by its family, so they take policies in any order;
 /// the slots and their defaults are one table, in optim/variant.hpp.
 #pragma once
 
@@ -15,7 +15,7 @@ JUDGEGRAD_BEGIN_NAMESPACE
 
 /// The tags naming each family of policies; `label` is how a variant's name shows the slot.
 namespace family {
-struct stage {  ///< how one stage treats the criteria: separate, combined, grouped
+struct stage {  ///< how one stage treats the criteria: separate, combined, grouped, routed
   static constexpr std::string_view label = "stage";
 };
 struct decomposition {  ///< a stage policy for each of loss, gradient and update
@@ -33,8 +33,11 @@ struct scalarizer {  ///< how per-criterion values become one number
 struct layout {  ///< how the judge is asked: one joint call or one call per criterion
   static constexpr std::string_view label = "layout";
 };
-struct algorithm {  ///< the optimizer: TextGrad, OPRO, or one single-criterion run each
+struct algorithm {  ///< the optimizer: TextGrad, OPRO, Pareto search, or one single-criterion run each
   static constexpr std::string_view label = "algorithm";
+};
+struct length {  ///< how long the update may make each instruction
+  static constexpr std::string_view label = "length";
 };
 }  // namespace family
 

@@ -57,6 +57,7 @@ inline constexpr std::string_view target_criterion = "Target criterion";
 inline constexpr std::string_view gradient = "Gradient";
 inline constexpr std::string_view previous_instruction = "Previous instruction";
 inline constexpr std::string_view new_instruction = "New instruction";
+inline constexpr std::string_view advice = "Advice";
 inline constexpr std::string_view task = "Task";
 }  // namespace titles
 

@@ -61,14 +61,15 @@ constexpr std::array<std::string_view, Set::size> definitions() {
 
 }  // namespace detail
 
-/// Everything before the Sample section, showing the criteria at positions `shown` (in that
-/// order). The gradient and optimizer roles see this text as "the judge prompt".
+/// The criteria part of the prompt, showing the criteria at positions `shown` (in that order): the
+/// Output format, the definitions when the skeleton shows them, and the Instructions. It begins
+/// with the blank line that follows the preamble.
 template <criteria_set Set>
-std::string render_head(const judge_prompt<Set>& p, std::span<const std::size_t> shown) {
+std::string render_criteria(const judge_prompt<Set>& p, std::span<const std::size_t> shown) {
   static constexpr auto scales = detail::scales<Set>();
   static constexpr auto defs = detail::definitions<Set>();
   const judge_skeleton& sk = p.skeleton();
-  std::string out(text::trim(sk.preamble));
+  std::string out;
   if (sk.style == prompt_style::standard) {
     out += "\n\n";
     if (sk.show_output_format) {
@@ -103,6 +104,16 @@ std::string render_head(const judge_prompt<Set>& p, std::span<const std::size_t>
   return out;
 }
 
+/// Everything before the Sample section, showing the criteria at positions `shown` (in that
+/// order): the preamble and the criteria part. The gradient and optimizer roles see this text as
+/// "the judge prompt".
+template <criteria_set Set>
+std::string render_head(const judge_prompt<Set>& p, std::span<const std::size_t> shown) {
+  std::string out(text::trim(p.skeleton().preamble));
+  out += render_criteria(p, shown);
+  return out;
+}
+
 /// Calls `f(label, text)` for each input of `e` as the Sample section shows it: ordered by the
 /// skeleton's labels, fields the skeleton does not list after them in the example's order, under
 /// their names.
@@ -128,10 +139,10 @@ std::vector<protocol::named_text> sample_fields(const judge_prompt<Set>& p, cons
   return out;
 }
 
-/// The Sample and Response sections for `e`: one "<label>: <text>" field per input
-/// (for_each_sample_field), texts escaped as every embedded text is (core/protocol.hpp).
+/// The Sample section for `e`: one "<label>: <text>" field per input (for_each_sample_field),
+/// texts escaped as every embedded text is (core/protocol.hpp), without the last line end.
 template <criteria_set Set>
-std::string render_sample(const judge_prompt<Set>& p, const example<Set>& e) {
+std::string render_sample_section(const judge_prompt<Set>& p, const example<Set>& e) {
   const bool standard = p.skeleton().style == prompt_style::standard;
   std::size_t size = 64;
   for (const auto& f : e.inputs) size += f.name.size() + f.text.size() + 8;
@@ -146,9 +157,38 @@ std::string render_sample(const judge_prompt<Set>& p, const example<Set>& e) {
     any = true;
   });
   if (any) out.pop_back();  // the last line end
-  out += "\n\n## ";
-  out += protocol::titles::response;
-  out += standard ? "\n" : ":\n";
+  return out;
+}
+
+/// The Response section that ends every judge prompt.
+inline std::string_view render_response(prompt_style style) { return style == prompt_style::standard ? "\n\n## Response\n" : "\n\n## Response:\n"; }
+
+/// The Sample and Response sections for `e`.
+template <criteria_set Set>
+std::string render_sample(const judge_prompt<Set>& p, const example<Set>& e) {
+  std::string out = render_sample_section(p, e);
+  out += render_response(p.skeleton().style);
+  return out;
+}
+
+/// The shared part of render_prefix_first: the preamble and the Sample section.
+template <criteria_set Set>
+std::string render_shared_prefix(const judge_prompt<Set>& p, const example<Set>& e) {
+  std::string out(text::trim(p.skeleton().preamble));
+  if (p.skeleton().style == prompt_style::standard) out += "\n";
+  out += render_sample_section(p, e);
+  return out;
+}
+
+/// The prompt for `e` with the shared part first: preamble and Sample, then the criteria part for
+/// the criteria at `shown`, then Response. Calls for one example that differ only in the criterion
+/// shown share everything up to the criteria part, so a provider with prompt caching serves that
+/// prefix (the sample, often hundreds of tokens) from its cache for all but the first.
+template <criteria_set Set>
+std::string render_prefix_first(const judge_prompt<Set>& p, const example<Set>& e, std::span<const std::size_t> shown) {
+  std::string out = render_shared_prefix(p, e);
+  out += render_criteria(p, shown);
+  out += render_response(p.skeleton().style);
   return out;
 }
 

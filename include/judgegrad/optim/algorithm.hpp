@@ -40,6 +40,47 @@ struct opro {
   static constexpr std::string_view name = label.view();
 };
 
+/// Pareto search over prompts (in the spirit of GEPA's per-objective frontier): a frontier of
+/// non-dominated prompts over the per-criterion validation values of `Metric`. Each step draws a
+/// parent from the frontier (weighted by the criteria it is best on, seeded), proposes a child with
+/// the variant's TextGrad stages from it, judges the child on validation and adds it when no
+/// member dominates it; every `MergeEvery`-th step instead merges each criterion's best specialist
+/// instruction into one prompt, held to the length balance (the variant's, else
+/// length::balanced<>). The prompt in force is the member the variant's scalarizer ranks first.
+/// The variant's gate is not used. Named "pareto", or "pareto(spearman:3)" off the defaults.
+template <class Metric = metric::mae, int MergeEvery = 4>
+struct pareto {
+  static_assert(metric_type<Metric>, "judgegrad::algorithm::pareto<Metric, MergeEvery>: Metric must be a judgegrad::metric type");
+  static_assert(MergeEvery >= 0, "judgegrad::algorithm::pareto<Metric, MergeEvery>: MergeEvery >= 0 (0: never merge)");
+  using family = judgegrad::family::algorithm;
+  using metric = Metric;
+  static constexpr int merge_every = MergeEvery;
+
+ private:
+  static constexpr auto label = [] {
+    fixed_string<48> s("pareto");
+    if constexpr (metric_type<Metric>)
+      if (!std::is_same_v<Metric, judgegrad::metric::mae> || MergeEvery != 4) {
+        s.append("(").append(Metric::name).append(":");
+        const char digit[2] = {static_cast<char>('0' + MergeEvery % 10), '\0'};
+        if (MergeEvery >= 10) {
+          const char tens[1] = {static_cast<char>('0' + MergeEvery / 10 % 10)};
+          s.append(std::string_view(tens, 1));
+        }
+        s.append(std::string_view(digit, 1)).append(")");
+      }
+    return s;
+  }();
+
+ public:
+  static constexpr std::string_view name = label.view();
+};
+
+template <class T>
+inline constexpr bool is_pareto = false;
+template <class M, int E>
+inline constexpr bool is_pareto<pareto<M, E>> = true;
+
 /// The paper's single-task baseline: one whole TextGrad run per criterion, each with a judge
 /// prompt holding only that criterion and evaluated on it alone.
 struct single_task {

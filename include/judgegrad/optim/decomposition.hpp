@@ -1,14 +1,16 @@
 /// @file
 /// `decomposition<Loss, Gradient, Update>`: the paper's decomposition modes (SSS, SSC, SCC, CCC)
-/// and the four it did not run (CSS, CSC, CCS, SCS).
+/// and the four it did not run (CSS, CSC, CCS, SCS), and any with a grouped stage.
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/fixed_string.hpp>
 #include <judgegrad/core/policy.hpp>
 #include <judgegrad/optim/stage.hpp>
 
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 JUDGEGRAD_BEGIN_NAMESPACE
 
@@ -21,14 +23,19 @@ struct stage_calls {
   friend constexpr bool operator==(const stage_calls&, const stage_calls&) = default;
 };
 
-/// Whether each of the three stages of a TextGrad step runs per criterion or jointly. Every
-/// combination is valid: where a combined stage feeds a separate one, the variant's merge policy
-/// routes the joint text back to each criterion.
+/// Whether each of the three stages of a TextGrad step runs per criterion (S), jointly (C) or per
+/// group of a fixed partition (grouped<...>, G); the gradient stage may also be routed by
+/// specificity (routed<...>, R). Every combination is valid: where a stage covering
+/// several criteria feeds one covering fewer, the variant's merge policy routes the joint text back
+/// to each criterion.
 template <class Loss, class Gradient, class Update>
 struct decomposition {
   static_assert(stage_policy<Loss> && stage_policy<Gradient> && stage_policy<Update>,
                 "judgegrad::decomposition<Loss, Gradient, Update>: each stage must be "
-                "judgegrad::separate or judgegrad::combined");
+                "judgegrad::separate, judgegrad::combined or judgegrad::grouped<partition<...>> "
+                "(or judgegrad::routed<...>, for the gradient)");
+  static_assert(!is_routed<Loss> && !is_routed<Update>,
+                "judgegrad::decomposition<Loss, Gradient, Update>: judgegrad::routed is a gradient stage");
 
   using family = judgegrad::family::decomposition;
   using loss = Loss;
@@ -41,18 +48,44 @@ struct decomposition {
     else return '?';  // the assert above reports the mistake
   }
   static constexpr char letters[4] = {letter_of<Loss>(), letter_of<Gradient>(), letter_of<Update>(), '\0'};
-  /// "SSS", "SSC", ...: loss, gradient, update.
-  static constexpr std::string_view name{letters, 3};
 
-  /// True for the four modes the paper ran, where no stage is separate after a combined one.
-  static constexpr bool in_paper =
-      !(letters[0] == 'C' && letters[1] == 'S') && !(letters[1] == 'C' && letters[2] == 'S');
+ private:
+  template <class Stage>
+  static constexpr void append_stage(fixed_string<400>& s) {
+    constexpr char letter = letter_of<Stage>();
+    if constexpr (letter == 'G' || letter == 'R') {
+      s.append(Stage::name);
+    } else {
+      const char one[1] = {letter};
+      s.append(std::string_view(one, 1));
+    }
+  }
+  static constexpr auto label = [] {
+    fixed_string<400> s;
+    append_stage<Loss>(s);
+    append_stage<Gradient>(s);
+    append_stage<Update>(s);
+    return s;
+  }();
 
-  /// Calls per step for `k` criteria and a batch of `b` examples (one loss and one gradient call
-  /// per example and criterion when separate, per example when combined; one update call per
-  /// criterion when separate, one in all when combined).
+ public:
+  /// "SSS", "SSC", ...: loss, gradient, update; a grouped stage shows its partition,
+  /// "S(fluency+coherence)(consistency+relevance)C".
+  static constexpr std::string_view name = label.view();
+
+  /// True for the four modes the paper ran: separate or combined stages, none separate after a
+  /// combined one.
+  static constexpr bool in_paper = (letters[0] == 'S' || letters[0] == 'C') && (letters[1] == 'S' || letters[1] == 'C') &&
+                                   (letters[2] == 'S' || letters[2] == 'C') &&
+                                   !(letters[0] == 'C' && letters[1] == 'S') && !(letters[1] == 'C' && letters[2] == 'S');
+
+  /// Calls per step for `k` criteria and a batch of `b` examples: per example, one loss and one
+  /// gradient call per group of their stage (k when separate, 1 when combined); one update call
+  /// per group of its stage.
   static constexpr stage_calls calls(std::size_t k, std::size_t b) {
-    return {letters[0] == 'S' ? k * b : b, letters[1] == 'S' ? k * b : b, letters[2] == 'S' ? k : 1};
+    if constexpr (stage_policy<Loss> && stage_policy<Gradient> && stage_policy<Update>)
+      return {Loss::calls(k) * b, Gradient::calls(k) * b, Update::calls(k)};
+    else return {};
   }
 };
 

@@ -12,6 +12,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/criteria.hpp>
+#include <judgegrad/core/fixed_string.hpp>
 #include <judgegrad/core/policy.hpp>
 #include <judgegrad/core/protocol.hpp>
 
@@ -22,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
@@ -155,7 +157,41 @@ struct structured {
   }
 };
 
+/// A textual analogue of PCGrad: before the update, one extra call (the gradient role) reads the
+/// advice each criterion received, names the contradictions between the pieces and the pieces
+/// given to one criterion that concern another, and rewrites the advice so that each criterion's
+/// part is compatible with the others and concerns that criterion alone (optim/prompts/resolve.hpp).
+/// The update reads the rewritten advice; the records keep both (`gradients`, `resolved`,
+/// `conflicts`). Joining and routing as `Base`. Named "conflict_resolving", or
+/// "conflict_resolving(structured)" with another base.
+template <class Base = labeled_sections>
+struct conflict_resolving {
+  using family = judgegrad::family::merge;
+  static constexpr bool keyed = Base::keyed;
+  static constexpr bool resolves_conflicts = true;
+
+ private:
+  static constexpr auto label = [] {
+    fixed_string<64> s("conflict_resolving");
+    if (!std::is_same_v<Base, labeled_sections>) s.append("(").append(Base::name).append(")");
+    return s;
+  }();
+
+ public:
+  static constexpr std::string_view name = label.view();
+
+  static routed route(std::string_view reply, std::span<const std::string_view> names) { return Base::route(reply, names); }
+  template <criteria_set Set>
+  static std::vector<protocol::group> join(std::span<const piece> pieces, join_context where) {
+    return Base::template join<Set>(pieces, where);
+  }
+};
+
 }  // namespace merge
+
+/// Whether merge policy `M` reconciles the gradients before the update.
+template <class M>
+inline constexpr bool resolves_conflicts = requires { requires M::resolves_conflicts; };
 
 /// A merge policy: a `family::merge` policy with `keyed`, `route` and `join`.
 template <class P>

@@ -23,6 +23,7 @@
 #include <judgegrad/optim/algorithm.hpp>
 #include <judgegrad/optim/evaluate.hpp>
 #include <judgegrad/optim/gate.hpp>
+#include <judgegrad/optim/pareto.hpp>
 #include <judgegrad/optim/prompts/opro.hpp>
 #include <judgegrad/optim/record.hpp>
 #include <judgegrad/optim/settings.hpp>
@@ -63,6 +64,8 @@ struct run_state {
   /// OPRO: the scored history, the incumbent's score on the fixed batch.
   std::vector<std::pair<per_criterion<Set, std::string>, double>> history;
   std::optional<double> batch_score;
+  /// Pareto search: the frontier (the prompt in force is one of its members).
+  std::vector<pareto::member<Set>> frontier;
 };
 
 /// One step of a run, summarised.
@@ -155,11 +158,20 @@ void check_failures(const judge::predictions<Set>& p, std::size_t items, const j
 template <criteria_set Set>
 struct run_policies {
   bool joint = true;  ///< the judge layout makes one call for all criteria
+  layout::kind layout = layout::kind::joint;
+  std::optional<length::limits> length_limits;  ///< the length-balanced update's, when bounded
   std::string_view gate_name;
   bool needs_validation = false, rescores_incumbent = false;
   std::function<gate::verdict(const gate::evidence<Set>&)> decide;
   bool opro = false;
   std::function<double(std::span<const example<Set>>, const judge::predictions<Set>&)> opro_score;
+  /// Pareto search: the per-criterion values of a judged prompt, their reference point, the
+  /// scalarizer, and the merge period (0: no Pareto search).
+  bool pareto = false;
+  int merge_every = 0;
+  std::function<std::vector<double>(std::span<const example<Set>>, const judge::predictions<Set>&, bool)> pareto_values;
+  std::vector<double> pareto_reference;
+  std::function<double(const std::vector<double>&)> scalarize;
 };
 
 // The functions below are templates of one policy each, not of the variant, so that a grid of
@@ -174,17 +186,40 @@ double opro_score_with(std::span<const example<Set>> items, const judge::predict
   return mean_score<M>(items, pr);
 }
 
+template <class M, criteria_set Set>
+std::vector<double> pareto_values_with(std::span<const example<Set>> items, const judge::predictions<Set>& pr, bool edge_cases) {
+  return gate::detail::as_vector(gate::detail::values<M>(items, pr, gate::detail::unpaired<Set>, edge_cases));
+}
+
+template <class Scalar, criteria_set Set>
+double scalarize_with(const std::vector<double>& v) {
+  per_criterion<Set, double> p;
+  for (std::size_t c = 0; c < Set::size && c < v.size(); ++c) p[c] = v[c];
+  return Scalar::apply(p);
+}
+
 template <class V>
 run_policies<typename V::criteria> policies_of() {
   using Set = typename V::criteria;
   using G = typename V::gate;
   run_policies<Set> p;
   p.joint = !V::layout::one_call_per_criterion;
+  p.layout = V::layout::form;
+  if constexpr (V::length::bounded) p.length_limits = V::length::value;
   p.gate_name = G::name;
   p.needs_validation = G::needs_validation;
   p.rescores_incumbent = G::rescores_incumbent;
   p.decide = &decide_with<G, typename V::scalarizer, Set>;
-  if constexpr (!std::is_same_v<typename V::algorithm, algorithm::textgrad>) {
+  if constexpr (algorithm::is_pareto<typename V::algorithm>) {
+    using M = typename V::algorithm::metric;
+    static constexpr auto scales = judge::detail::scales<Set>();
+    p.pareto = true;
+    p.merge_every = V::algorithm::merge_every;
+    p.pareto_values = &pareto_values_with<M, Set>;
+    for (std::size_t c = 0; c < Set::size; ++c) p.pareto_reference.push_back(stats::normalized_score<M>(M::worst(scales[c])));
+    p.scalarize = &scalarize_with<typename V::scalarizer, Set>;
+    p.gate_name = "pareto-front";
+  } else if constexpr (!std::is_same_v<typename V::algorithm, algorithm::textgrad>) {
     p.opro = true;
     p.opro_score = &opro_score_with<typename V::algorithm::metric, Set>;
   }
@@ -197,12 +232,17 @@ using stage_chain = std::function<stages::update_result<Set>(const stages::step_
                                                               step_record&)>;
 
 template <criteria_set Set, class M, class Backend>
-stage_chain<Set> stages_with(Backend& backend, stages::partition loss, stages::partition grad, stages::partition upd) {
-  return [&backend, loss = std::move(loss), grad = std::move(grad), upd = std::move(upd)](
+stage_chain<Set> stages_with(Backend& backend, stages::partition loss, stages::partition grad, stages::partition upd,
+                             std::optional<stages::routing> routing = std::nullopt) {
+  std::optional<ratings::lexicon> words;
+  if (routing && !routing->evaluator) words = ratings::lexicon::of<Set>();
+  return [&backend, loss = std::move(loss), grad = std::move(grad), upd = std::move(upd), routing, words = std::move(words)](
              const stages::step_input<Set>& in, const per_criterion<Set, std::string>& seed, step_record& record) {
     stages::recorder<Backend> rec{backend, record};
     auto critiques = stages::loss<M>(rec, in, loss, record);
     auto gradients = stages::gradient<M>(rec, in, grad, critiques, record);
+    if (routing) gradients = stages::route<M>(rec, in, std::move(gradients), critiques, *routing, words ? &*words : nullptr, record);
+    if constexpr (resolves_conflicts<M>) gradients = stages::resolve<Set>(rec, in, std::move(gradients), record);
     return stages::update<M>(rec, in, upd, gradients, seed, record);
   };
 }
@@ -211,9 +251,12 @@ template <class V, class Backend>
 stage_chain<typename V::criteria> stages_of(Backend& backend) {
   using Set = typename V::criteria;
   using D = typename V::decomposition;
+  std::optional<stages::routing> routing;
+  if constexpr (is_routed<typename D::gradient>)
+    routing = stages::routing{D::gradient::scorer::asks_evaluator, static_cast<double>(D::gradient::threshold), D::gradient::scorer::name};
   return stages_with<Set, typename V::merge>(backend, stages::partition(D::loss::template groups<Set>()),
                                              stages::partition(D::gradient::template groups<Set>()),
-                                             stages::partition(D::update::template groups<Set>()));
+                                             stages::partition(D::update::template groups<Set>()), routing);
 }
 
 /// The context of a run: its backend, seed prompt, splits, settings and sink, and its variant's
@@ -233,7 +276,7 @@ struct run_context {
 
   judge::forward_pass<Set> plan(const judge_prompt<Set>& prompt, std::span<const example<Set>> items, const judge::judge_settings& js,
                                 llm::call_tag tag, std::uint32_t repeat = 0) const {
-    return judge::forward_pass<Set>(prompt, items, !policy.joint, js, std::move(tag), repeat);
+    return judge::forward_pass<Set>(prompt, items, policy.layout, js, std::move(tag), repeat);
   }
 
   /// The training batch of `step` (1-based) and the rows it came from.
@@ -343,19 +386,25 @@ struct run_context {
     return prompt_with(incumbent, instructions, incumbent.skeleton().show_output_format && !settings.quirks.drop_output_format);
   }
 
-  /// A TextGrad step: forward pass on the batch, the three stages, the gate.
-  void textgrad_step(run_state<Set>& state, step_record& record, std::int64_t step) {
-    auto incumbent = prompt_of(seed, state);
+  /// What TextGrad proposes from prompt `from` at `step`: the forward pass on the step's batch and
+  /// the three stages.
+  stages::update_result<Set> propose_from(const judge_prompt<Set>& from, step_record& record, std::int64_t step) {
     auto [batch, rows] = this->batch(step);
     std::span<const example<Set>> items(batch);
     auto ids = ids_of(items, step, settings, std::span<const std::size_t>(rows));
     record.batch = ids;
-    auto pass = plan(incumbent, items, settings.judge, {step, "train", {}, {}});
+    auto pass = plan(from, items, settings.judge, {step, "train", {}, {}});
     judge::forward_pass<Set>* one[1] = {&pass};
     judge_together(backend, std::span<judge::forward_pass<Set>* const>(one), record, "the judge on the training batch");
     check_failures(pass.result(), items.size(), settings.judge, "the judge on the training batch");
-    stages::step_input<Set> in{incumbent, items, pass.result(), policy.joint, settings, step, ids};
-    auto update = chain(in, seed.instructions(), record);
+    stages::step_input<Set> in{from, items, pass.result(), policy.joint, settings, step, ids, policy.length_limits};
+    return chain(in, seed.instructions(), record);
+  }
+
+  /// A TextGrad step: forward pass on the batch, the three stages, the gate.
+  void textgrad_step(run_state<Set>& state, step_record& record, std::int64_t step) {
+    auto incumbent = prompt_of(seed, state);
+    auto update = propose_from(incumbent, record, step);
     record.candidate = named<Set>(update.instructions);
     auto candidate = candidate_of(incumbent, update.instructions);
     record.gate = gate(state, incumbent, candidate, record, step);
@@ -363,6 +412,81 @@ struct run_context {
       state.instructions = candidate.instructions();
       state.output_format = candidate.skeleton().show_output_format;
     }
+  }
+
+  /// Judges `prompt` on the validation items (one pass) and returns its per-criterion values.
+  std::vector<double> validation_values(const judge_prompt<Set>& prompt, step_record& record, std::int64_t step, std::string_view role) {
+    if (validation.empty())
+      throw std::invalid_argument("judgegrad::optimize: Pareto search needs validation items, and the run has none (give data::splits a "
+                                  "validation part, or set quirks.validation_from_train)");
+    std::span<const example<Set>> items(validation);
+    auto pass = plan(prompt, items, settings.judge, {step, "validation", {}, {}});
+    judge::forward_pass<Set>* one[1] = {&pass};
+    judge_together(backend, std::span<judge::forward_pass<Set>* const>(one), record, "validation");
+    check_failures(pass.result(), items.size(), settings.judge, fmt::format("validation ({})", role));
+    record.evaluations.push_back(record_evaluation("validation", std::string(role), items, pass.result(), validation_ids, false, 0));
+    return policy.pareto_values(items, pass.result(), settings.quirks.undefined_metrics_zero);
+  }
+
+  /// A Pareto search step: a child of a parent drawn from the frontier (or, every merge_every-th
+  /// step, the merge of the specialists), judged on validation, added when not dominated; the
+  /// prompt in force becomes the member the scalarizer ranks first.
+  void pareto_step(run_state<Set>& state, step_record& record, std::int64_t step) {
+    auto& front = state.frontier;
+    if (front.empty()) {  // the seed prompt founds the frontier
+      auto first = prompt_of(seed, state);
+      front.push_back({first.instructions(), first.skeleton().show_output_format, validation_values(first, record, step, "incumbent"), 0});
+    }
+    frontier_record fr;
+    fr.merge = policy.merge_every > 0 && step % policy.merge_every == 0 && front.size() >= 2;
+    judge_prompt<Set> parent = prompt_of(seed, state);
+    per_criterion<Set, std::string> proposed;
+    if (fr.merge) {
+      proposed = pareto::merged(front);
+      auto limits = policy.length_limits.value_or(length::balanced<>::value);
+      auto cuts = length::enforce(std::span<std::string>(proposed.values), std::span<const std::string_view>(Set::names), limits);
+      auto best = pareto::specialists(front);
+      for (std::size_t c = 0; c < Set::size; ++c)
+        record.notes.push_back(fmt::format("merge: {} from the member of step {}", Set::names[c], front[best[c]].step));
+      for (const auto& c : cuts) record.notes.push_back(fmt::format("length: cut at a sentence boundary, {}", c));
+    } else {
+      std::size_t at = pareto::pick(front, settings.seed * 1000003ull + static_cast<std::uint64_t>(step));
+      fr.parent = front[at].step;
+      parent = prompt_with(seed, front[at].instructions, front[at].output_format);
+      proposed = propose_from(parent, record, step).instructions;
+      record.notes.push_back(fmt::format("parent: the member of step {}", fr.parent));
+    }
+    record.candidate = named<Set>(proposed);
+    auto child = candidate_of(parent, proposed);
+    record.gate.gate = std::string(policy.gate_name);
+    bool known = std::any_of(front.begin(), front.end(), [&](const auto& m) {
+      return m.instructions == child.instructions() && m.output_format == child.skeleton().show_output_format;
+    });
+    if (known) {
+      record.gate.reason = "the candidate is on the frontier already";
+    } else {
+      auto values = validation_values(child, record, step, "candidate");
+      int displaced = pareto::add(front, pareto::member<Set>{child.instructions(), child.skeleton().show_output_format, values, step});
+      record.gate.evaluated = true;
+      record.gate.accepted = displaced >= 0;
+      record.gate.candidate = policy.scalarize(values);
+      record.gate.candidate_by_criterion = values;
+      record.gate.reason = displaced < 0 ? std::string("a member of the frontier dominates it")
+                                         : fmt::format("joins the frontier ({} member{}{})", front.size(), front.size() == 1 ? "" : "s",
+                                                       displaced > 0 ? fmt::format(", {} displaced", displaced) : std::string());
+    }
+    // The prompt in force: the member the scalarizer ranks first (the earliest on a tie).
+    std::size_t chosen = 0;
+    for (std::size_t i = 1; i < front.size(); ++i)
+      if (policy.scalarize(front[i].values) > policy.scalarize(front[chosen].values)) chosen = i;
+    record.gate.incumbent = policy.scalarize(front[chosen].values);
+    record.gate.incumbent_by_criterion = front[chosen].values;
+    state.instructions = front[chosen].instructions;
+    state.output_format = front[chosen].output_format;
+    for (std::size_t i = 0; i < front.size(); ++i)
+      fr.frontier.push_back({front[i].step, front[i].values, policy.scalarize(front[i].values), i == chosen});
+    fr.hypervolume = pareto::hypervolume(front, std::span<const double>(policy.pareto_reference));
+    record.pareto = std::move(fr);
   }
 
   /// An OPRO step: the incumbent scored on the fixed batch, candidates proposed from the scored
@@ -537,6 +661,7 @@ struct run_context {
       run_state<Set> before = state;
       bool ok = attempt(step, [&](step_record& record) {
         if (policy.opro) opro_step(state, record, step);
+        else if (policy.pareto) pareto_step(state, record, step);
         else textgrad_step(state, record, step);
         if (test_due(step)) test(state, prompt_of(seed, state), record, step);
       });
@@ -585,7 +710,7 @@ template <class Set, class... Ps, class C>
 struct single_criterion_variant<variant<Set, Ps...>, C> {
   // The same policies over the one criterion, run as TextGrad; the layout is moot with one criterion.
   using type = variant<criteria<C>, typename variant<Set, Ps...>::decomposition, typename variant<Set, Ps...>::merge,
-                       typename variant<Set, Ps...>::gate, typename variant<Set, Ps...>::scalarizer>;
+                       typename variant<Set, Ps...>::gate, typename variant<Set, Ps...>::scalarizer, typename variant<Set, Ps...>::length>;
 };
 
 }  // namespace optim_detail

@@ -58,6 +58,33 @@ struct text_record {
   std::string source;     ///< "own" (a call for this criterion), "joint" (broadcast), "part" (its part of a keyed reply), "whole" (a keyed reply lacking it)
 };
 
+/// A routed gradient stage's decision for one criterion on one example: its share of the joint
+/// gradient rated for specificity, and whether it got a gradient call of its own.
+struct routing_record {
+  std::string criterion;
+  std::string example;
+  std::string scorer;  ///< "lexical" or "evaluator"
+  double specificity = std::numeric_limits<double>::quiet_NaN();  ///< 1-10; NaN when there is no rating
+  double threshold = 0;
+  bool routed = false;  ///< it received a separate gradient instead of its share
+  std::string reason;   ///< "4.6 < 6", "7.2 >= 6", "no rating: ...", "no share of the joint gradient"
+};
+
+/// Pareto search's frontier after a step: each member's step, values and scalarized value, the
+/// member in force, the hypervolume, and what the step proposed.
+struct frontier_record {
+  struct entry {
+    std::int64_t step = 0;         ///< the step that proposed it (0: the seed prompt)
+    std::vector<double> values;    ///< per criterion, direction-normalised (higher is better)
+    double scalar = 0;             ///< the variant's scalarizer over `values`
+    bool chosen = false;           ///< the prompt in force
+  };
+  std::vector<entry> frontier;
+  double hypervolume = 0;          ///< of the frontier's values against the metric's worst point
+  std::int64_t parent = -1;        ///< the step of the parent the child came from (-1: a merge)
+  bool merge = false;              ///< the step merged the specialists instead of proposing a child
+};
+
 /// One criterion's point metrics on one evaluation.
 struct criterion_metrics {
   std::string criterion;
@@ -107,6 +134,10 @@ struct step_record {
   std::int64_t step = 0;
   std::vector<std::string> batch;                  ///< ids of the training examples
   std::vector<text_record> critiques, gradients;
+  std::vector<routing_record> routing;             ///< a routed gradient stage's decisions (else empty)
+  std::vector<text_record> resolved;               ///< the conflict-resolving merge's rewritten advice, per criterion
+  std::vector<std::string> conflicts;              ///< the contradictions it named
+  std::optional<frontier_record> pareto;           ///< Pareto search's frontier after the step
   std::vector<protocol::named_text> incumbent;     ///< instructions before the step
   std::vector<protocol::named_text> candidate;     ///< instructions the update proposed
   std::vector<protocol::named_text> accepted;      ///< instructions after the gate
@@ -235,6 +266,30 @@ inline void write_json(json_writer& w, const step_record& r, bool with_items = t
   };
   texts("critiques", r.critiques);
   texts("gradients", r.gradients);
+  if (!r.resolved.empty() || !r.conflicts.empty()) {
+    texts("resolved", r.resolved);
+    w.key("conflicts").begin_array();
+    for (const auto& c : r.conflicts) w.value(c);
+    w.end_array();
+  }
+  if (r.pareto) {
+    w.key("pareto").begin_object().key("hypervolume").value(r.pareto->hypervolume).key("parent").value(r.pareto->parent)
+        .key("merge").value(r.pareto->merge).key("frontier").begin_array();
+    for (const auto& e : r.pareto->frontier) {
+      w.begin_object().key("step").value(e.step).key("values");
+      detail::write_numbers(w, e.values);
+      w.key("scalar").value(e.scalar).key("chosen").value(e.chosen).end_object();
+    }
+    w.end_array().end_object();
+  }
+  if (!r.routing.empty()) {
+    w.key("routing").begin_array();
+    for (const auto& x : r.routing)
+      w.begin_object().key("criterion").value(x.criterion).key("example").value(x.example).key("scorer").value(x.scorer)
+          .key("specificity").value(x.specificity).key("threshold").value(x.threshold).key("routed").value(x.routed)
+          .key("reason").value(x.reason).end_object();
+    w.end_array();
+  }
   w.key("incumbent");
   detail::write_texts(w, r.incumbent);
   w.key("candidate");

@@ -20,16 +20,23 @@
 #include <judgegrad/judge/forward.hpp>
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/llm/types.hpp>
+#include <judgegrad/optim/length.hpp>
+#include <judgegrad/optim/lexicon.hpp>
 #include <judgegrad/optim/merge.hpp>
+#include <judgegrad/optim/prompts/evaluator.hpp>
 #include <judgegrad/optim/prompts/gradient.hpp>
 #include <judgegrad/optim/prompts/loss.hpp>
+#include <judgegrad/optim/prompts/resolve.hpp>
 #include <judgegrad/optim/prompts/update.hpp>
+#include <judgegrad/optim/rating.hpp>
 #include <judgegrad/optim/record.hpp>
 #include <judgegrad/optim/settings.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -53,6 +60,7 @@ struct step_input {
   const run_settings& settings;
   std::int64_t step = 0;
   std::span<const std::string> ids;  ///< the batch's example ids as the records name them
+  std::optional<length::limits> length_limits;  ///< a length-balanced update's limits
 };
 
 /// Sends batches to a backend and keeps a record of every call in the step's record.
@@ -252,42 +260,232 @@ std::vector<pieces> loss(recorder<Backend>& rec, const step_input<Set>& in, cons
                                         record.critiques, in.ids, record);
 }
 
-/// The gradient stage: one call per group and example, each showing the judge prompt (filtered to
-/// the group), the example, the judge's output, the critiques concerning the group (joined by the
-/// merge policy when the group has several criteria) and the group's instructions. Returns the
+/// One call of the gradient stage: the criteria it is for and the example.
+struct gradient_job {
+  std::vector<std::size_t> group;
+  std::size_t example = 0;
+};
+
+/// Gradient calls for `jobs`, in their order, as one batch: each shows the judge prompt (filtered to
+/// the job's criteria), the example, the judge's output, the critiques concerning the criteria
+/// (joined by the merge policy when there are several) and their instructions. Returns the
 /// gradients per example.
 template <class Merge, criteria_set Set, class Backend>
-std::vector<pieces> gradient(recorder<Backend>& rec, const step_input<Set>& in, const partition& groups,
-                             const std::vector<pieces>& critiques, step_record& record) {
+std::vector<pieces> gradient_calls(recorder<Backend>& rec, const step_input<Set>& in, const std::vector<gradient_job>& jobs,
+                                   const std::vector<pieces>& critiques, step_record& record) {
   std::vector<llm::request> requests;
   std::vector<detail::text_call> calls;
-  for (const auto& group : groups) {
+  const std::vector<std::size_t>* head_of = nullptr;
+  std::string head;
+  for (const auto& job : jobs) {
+    const auto& group = job.group;
     bool keyed = Merge::keyed && group.size() > 1;
-    std::string head = judge::render_head(in.prompt, std::span<const std::size_t>(group));
+    if (!head_of || *head_of != group) head = judge::render_head(in.prompt, std::span<const std::size_t>(group));
+    head_of = &group;
     std::vector<protocol::named_text> instructions;
     for (std::size_t c : group) instructions.push_back({std::string(Set::names[c]), in.prompt.instructions()[c]});
-    for (std::size_t i = 0; i < in.batch.size(); ++i) {
-      pieces mine;
-      for (const auto& p : critiques[i])
-        if (detail::concerns(p, group)) mine.push_back(p);
-      std::vector<protocol::group> critique;
-      if (group.size() == 1) {
-        critique.push_back({{}, {}});
-        for (const auto& p : mine) critique.back().items.push_back(p.text);
-      } else {
-        critique = Merge::template join<Set>(mine, merge::join_context::critiques);
-      }
-      auto sample = judge::sample_fields(in.prompt, in.batch[i]);
-      std::string output = detail::judge_output(in, i, group);
-      prompts::gradient_input gi{head, sample, output, critique, instructions, keyed};
-      llm::call_tag tag{in.step, "gradient", group.size() == 1 ? std::string(Set::names[group[0]]) : std::string(), in.ids[i]};
-      requests.push_back(detail::make_request(llm::role::gradient, prompts::gradient(in.settings.style, gi), in.settings.gradient,
-                                              std::move(tag), keyed));
-      calls.push_back({group, i, keyed});
+    std::size_t i = job.example;
+    pieces mine;
+    for (const auto& p : critiques[i])
+      if (detail::concerns(p, group)) mine.push_back(p);
+    std::vector<protocol::group> critique;
+    if (group.size() == 1) {
+      critique.push_back({{}, {}});
+      for (const auto& p : mine) critique.back().items.push_back(p.text);
+    } else {
+      critique = Merge::template join<Set>(mine, merge::join_context::critiques);
     }
+    auto sample = judge::sample_fields(in.prompt, in.batch[i]);
+    std::string output = detail::judge_output(in, i, group);
+    prompts::gradient_input gi{head, sample, output, critique, instructions, keyed};
+    llm::call_tag tag{in.step, "gradient", group.size() == 1 ? std::string(Set::names[group[0]]) : std::string(), in.ids[i]};
+    requests.push_back(detail::make_request(llm::role::gradient, prompts::gradient(in.settings.style, gi), in.settings.gradient,
+                                            std::move(tag), keyed));
+    calls.push_back({group, i, keyed});
   }
   return detail::texts_from<Merge, Set>(rec, std::move(requests), calls, in.batch.size(), "gradient", in.settings.repair_rounds,
                                         record.gradients, in.ids, record);
+}
+
+/// The gradient stage: one call per group of the partition and example (gradient_calls).
+template <class Merge, criteria_set Set, class Backend>
+std::vector<pieces> gradient(recorder<Backend>& rec, const step_input<Set>& in, const partition& groups,
+                             const std::vector<pieces>& critiques, step_record& record) {
+  std::vector<gradient_job> jobs;
+  for (const auto& group : groups)
+    for (std::size_t i = 0; i < in.batch.size(); ++i) jobs.push_back({group, i});
+  return gradient_calls<Merge, Set>(rec, in, jobs, critiques, record);
+}
+
+/// How a routed gradient stage decides (routed<Scorer, Threshold>, as values).
+struct routing {
+  bool evaluator = false;  ///< rate with the evaluator role, else with the lexical proxy
+  double threshold = 6;
+  std::string_view scorer = "lexical";
+};
+
+/// Specificity-aware routing after a combined gradient round: rates each criterion's share of the
+/// joint gradient of each example (`how`), and gives every criterion rated below the threshold, or
+/// without a share, a separate gradient call for that example (one batch). Returns the gradients
+/// per example with the routed criteria's shares replaced (`words`: the lexical proxy's criterion
+/// words, unused when the evaluator rates) by their own gradients; the records keep
+/// both (the joint text in the calls, its remaining criteria in `gradients`) and say per criterion
+/// and example what was decided and why (`routing`).
+template <class Merge, criteria_set Set, class Backend>
+std::vector<pieces> route(recorder<Backend>& rec, const step_input<Set>& in, std::vector<pieces> gradients,
+                          const std::vector<pieces>& critiques, const routing& how, const ratings::lexicon* words, step_record& record) {
+  struct share {
+    std::size_t example, criterion;
+    std::string text;
+  };
+  std::vector<share> shares;
+  for (std::size_t i = 0; i < gradients.size(); ++i)
+    for (std::size_t c = 0; c < Set::size; ++c) {
+      std::string text;
+      for (const auto& p : gradients[i])
+        if (std::find(p.criteria.begin(), p.criteria.end(), c) != p.criteria.end()) text += (text.empty() ? "" : "\n\n") + p.text;
+      shares.push_back({i, c, std::move(text)});
+    }
+  std::vector<double> score(shares.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<std::string> why(shares.size());
+  if (how.evaluator) {
+    std::vector<llm::request> requests;
+    std::vector<std::size_t> asked;
+    std::vector<std::string_view> names(Set::names.begin(), Set::names.end());
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+      if (shares[k].text.empty()) continue;
+      auto name = Set::names[shares[k].criterion];
+      llm::call_tag tag{in.step, "routing", std::string(name), in.ids[shares[k].example]};
+      requests.push_back(detail::make_request(llm::role::evaluator, prompts::specificity(in.settings.style, name, shares[k].text, names),
+                                              in.settings.evaluator, std::move(tag), false));
+      asked.push_back(k);
+    }
+    if (!requests.empty()) {
+      auto [results, first] = rec.send(requests, "the routing stage's ratings");
+      for (std::size_t j = 0; j < asked.size(); ++j) {
+        std::size_t k = asked[j];
+        if (!results[j].ok()) {
+          why[k] = "no rating: the evaluator's call failed";
+          continue;
+        }
+        if (auto r = ratings::parse_rating(results[j].value().content)) score[k] = *r;
+        else {
+          why[k] = "no rating: the evaluator's reply held none";
+          record.calls[first + j].outcome = "no rating";
+        }
+      }
+    }
+  } else {
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+      if (shares[k].text.empty()) continue;
+      score[k] = words ? words->specificity(shares[k].criterion, shares[k].text) : std::numeric_limits<double>::quiet_NaN();
+      if (std::isnan(score[k])) why[k] = "no rating: the text names no criterion's words";
+    }
+  }
+  std::vector<gradient_job> jobs;
+  std::vector<std::vector<bool>> routed(gradients.size(), std::vector<bool>(Set::size, false));
+  for (std::size_t k = 0; k < shares.size(); ++k) {
+    const auto& x = shares[k];
+    routing_record r{std::string(Set::names[x.criterion]), in.ids[x.example], std::string(how.scorer), score[k], how.threshold, false, {}};
+    if (x.text.empty()) r.reason = "no share of the joint gradient";
+    else if (std::isnan(score[k])) r.reason = why[k];
+    else r.reason = fmt::format("{:.2g} {} {:g}", score[k], score[k] < how.threshold ? "<" : ">=", how.threshold);
+    r.routed = x.text.empty() || std::isnan(score[k]) || score[k] < how.threshold;
+    if (r.routed) {
+      jobs.push_back({{x.criterion}, x.example});
+      routed[x.example][x.criterion] = true;
+    }
+    record.routing.push_back(std::move(r));
+  }
+  if (jobs.empty()) return gradients;
+  // The joint texts stand for the criteria that kept them; the records say so.
+  for (std::size_t i = 0; i < gradients.size(); ++i) {
+    auto& list = gradients[i];
+    for (auto& p : list) std::erase_if(p.criteria, [&](std::size_t c) { return routed[i][c]; });
+    std::erase_if(list, [](const merge::piece& p) { return p.criteria.empty(); });
+  }
+  std::vector<text_record> kept;
+  for (auto& t : record.gradients) {
+    std::size_t i = std::find(in.ids.begin(), in.ids.end(), t.example) - in.ids.begin();
+    if (i >= gradients.size()) {
+      kept.push_back(std::move(t));
+      continue;
+    }
+    std::vector<std::size_t> left;  // the record's criteria ("a, b"; "" for all) that kept it
+    for (std::size_t c = 0; c < Set::size; ++c) {
+      bool named = t.criterion.empty();
+      for (std::string_view rest = t.criterion; !rest.empty() && !named;) {
+        auto comma = rest.find(", ");
+        named = rest.substr(0, comma) == Set::names[c];
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+      }
+      if (named && !routed[i][c]) left.push_back(c);
+    }
+    if (left.empty()) continue;
+    t.criterion = detail::label_of<Set>(left);
+    kept.push_back(std::move(t));
+  }
+  record.gradients = std::move(kept);
+  auto own = gradient_calls<Merge, Set>(rec, in, jobs, critiques, record);
+  for (std::size_t i = 0; i < gradients.size(); ++i)
+    for (auto& p : own[i]) gradients[i].push_back(std::move(p));
+  return gradients;
+}
+
+/// The conflict-resolving merge's call between the gradient and update stages: one call (the
+/// gradient role, stage "resolve") shows every criterion's instruction and the advice it received
+/// over the batch, and asks for the contradictions and for mutually compatible advice per
+/// criterion. Returns the advice the update reads: the rewritten part of each criterion, or, for a
+/// criterion the reply leaves out (or when the call fails), what it received before. The records
+/// keep the gradients as they were and add `resolved` and `conflicts`.
+template <criteria_set Set, class Backend>
+std::vector<pieces> resolve(recorder<Backend>& rec, const step_input<Set>& in, std::vector<pieces> gradients, step_record& record) {
+  std::vector<protocol::named_text> instructions;
+  std::vector<protocol::group> advice;
+  for (std::size_t c = 0; c < Set::size; ++c) {
+    instructions.push_back({std::string(Set::names[c]), in.prompt.instructions()[c]});
+    protocol::group g{std::string(Set::names[c]), {}};
+    for (const auto& per_example : gradients)
+      for (const auto& p : per_example)
+        if (std::find(p.criteria.begin(), p.criteria.end(), c) != p.criteria.end() &&
+            std::find(g.items.begin(), g.items.end(), p.text) == g.items.end())
+          g.items.push_back(p.text);
+    advice.push_back(std::move(g));
+  }
+  prompts::resolve_input ri{instructions, advice};
+  std::vector<llm::request> one{detail::make_request(llm::role::gradient, prompts::resolve(in.settings.style, ri), in.settings.gradient,
+                                                     {in.step, "resolve", {}, {}}, true)};
+  auto [results, first] = rec.send(one, "the conflict-resolving merge");
+  if (!results[0].ok()) {
+    record.notes.push_back(fmt::format("resolve: the call failed ({}); the update reads the gradients as they were", record.calls[first].error));
+    return gradients;
+  }
+  const std::string& reply = results[0].value().content;
+  std::vector<std::string_view> names(Set::names.begin(), Set::names.end());
+  auto parsed = protocol::read_texts_json(reply, names);
+  if (auto v = find_json(reply, [](const json_value& j) { return j.is_object() && j.find("conflicts") && j.find("conflicts")->type == json_value::kind::array; }))
+    for (const auto& c : v->find("conflicts")->values)
+      if (c.is_string() && !text::trim(c.text).empty()) record.conflicts.emplace_back(text::trim(c.text));
+  std::vector<bool> resolved(Set::size, false);
+  for (std::size_t c = 0; c < Set::size; ++c) resolved[c] = parsed.texts[c].has_value();
+  if (!parsed.missing.empty()) {
+    record.calls[first].outcome = fmt::format("missing {}", fmt::join(parsed.missing, ", "));
+    record.notes.push_back(fmt::format("resolve: the reply had no advice for {}; {} the gradients as they were",
+                                       fmt::join(parsed.missing, ", "), parsed.missing.size() == 1 ? "it keeps" : "they keep"));
+  }
+  std::vector<pieces> out(gradients.size());
+  for (std::size_t i = 0; i < gradients.size(); ++i)
+    for (auto& p : gradients[i]) {
+      std::erase_if(p.criteria, [&](std::size_t c) { return resolved[c]; });
+      if (!p.criteria.empty()) out[i].push_back(std::move(p));
+    }
+  if (out.empty()) out.resize(1);
+  for (std::size_t c = 0; c < Set::size; ++c) {
+    if (!resolved[c]) continue;
+    out[0].push_back({*parsed.texts[c], {c}});
+    record.resolved.push_back({std::string(Set::names[c]), {}, *parsed.texts[c], "resolved"});
+  }
+  return out;
 }
 
 /// The update's result: the candidate instructions.
@@ -295,6 +493,64 @@ template <criteria_set Set>
 struct update_result {
   per_criterion<Set, std::string> instructions;
 };
+
+/// The length-balanced update's check of the candidate instructions (length::limits): when some
+/// are over their limit, the update calls of their groups are asked once to shorten them
+/// (repair_rounds permitting), and whatever is still over is cut at a sentence boundary. Every
+/// repair and cut is in the notes; no instruction leaves over its limit.
+template <criteria_set Set, class Backend, class Read>
+void balance_lengths(recorder<Backend>& rec, const step_input<Set>& in, const partition& groups, const std::vector<llm::request>& requests,
+                     const std::vector<std::string>& replies, const Read& read, update_result<Set>& out, step_record& record) {
+  const length::limits& l = *in.length_limits;
+  auto over = length::over_limit(std::span<const std::string>(out.instructions.values), l);
+  if (over.empty()) return;
+  std::vector<std::size_t> tokens;
+  for (const auto& i : out.instructions.values) tokens.push_back(length::tokens_of(i));
+  if (in.settings.repair_rounds > 0) {
+    std::vector<llm::request> repairs;
+    std::vector<std::size_t> asked;
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      std::vector<std::string> told;
+      for (std::size_t c : groups[k])
+        if (std::find(over.begin(), over.end(), c) != over.end())
+          told.push_back(fmt::format("{} has about {} tokens, its limit is {}", Set::names[c], tokens[c], l.limit_for(c, tokens)));
+      if (told.empty() || replies[k].empty()) continue;
+      llm::request r = requests[k];
+      r.messages.push_back({"assistant", replies[k]});
+      r.messages.push_back({"user", fmt::format("Too long: {}. No instruction may exceed {} tokens (about {} words) or {:g} times the mean "
+                                                "length of the others. Answer again in the same form, with the instruction{} shortened "
+                                                "to its most important points.",
+                                                fmt::join(told, "; "), l.budget, l.budget * 3 / 4, l.ratio, groups[k].size() > 1 ? "s" : "")});
+      repairs.push_back(std::move(r));
+      asked.push_back(k);
+    }
+    if (!repairs.empty()) {
+      auto [fixed, at] = rec.send(repairs, "the update stage's length repairs");
+      for (std::size_t j = 0; j < asked.size(); ++j) {
+        std::size_t k = asked[j];
+        if (!fixed[j].ok()) continue;
+        auto second = read(groups[k], fixed[j].value().content);
+        std::vector<std::string> took;
+        for (std::size_t g = 0; g < groups[k].size(); ++g) {
+          std::size_t c = groups[k][g];
+          if (std::find(over.begin(), over.end(), c) == over.end() || !second.texts[g]) continue;
+          out.instructions[c] = *second.texts[g];
+          took.emplace_back(Set::names[c]);
+        }
+        record.calls[at + j].outcome = took.empty() ? "no usable instruction" : fmt::format("answered for {}", fmt::join(took, ", "));
+      }
+      auto still = length::over_limit(std::span<const std::string>(out.instructions.values), l);
+      for (std::size_t c : over) {
+        bool fits = std::find(still.begin(), still.end(), c) == still.end();
+        record.notes.push_back(fmt::format("length: {} was over its limit ({} tokens); {} {} tokens", Set::names[c], tokens[c],
+                                           fits ? "the optimizer shortened it to" : "after the repair it still has",
+                                           length::tokens_of(out.instructions[c])));
+      }
+    }
+  }
+  auto cuts = length::enforce(std::span<std::string>(out.instructions.values), std::span<const std::string_view>(Set::names), l);
+  for (const auto& c : cuts) record.notes.push_back(fmt::format("length: cut at a sentence boundary, {}", c));
+}
 
 /// The update stage: one call per group, each rewriting the group's instructions from the
 /// gradients concerning it (joined by the merge policy when the group has several criteria).
@@ -324,7 +580,11 @@ update_result<Set> update(recorder<Backend>& rec, const step_input<Set>& in, con
     } else {
       feedback = Merge::template join<Set>(mine, merge::join_context::feedback);
     }
-    prompts::update_input ui{instructions, head, context, feedback, 0};
+    prompts::update_input ui{instructions, head, context, feedback};
+    if (in.length_limits) {
+      ui.max_tokens_per_instruction = in.length_limits->budget;
+      ui.max_ratio = in.length_limits->ratio;
+    }
     llm::call_tag tag{in.step, "update", group.size() == 1 ? std::string(Set::names[group[0]]) : std::string(), {}};
     requests.push_back(detail::make_request(llm::role::optimizer, prompts::update(in.settings.style, ui), in.settings.update,
                                             std::move(tag), group.size() > 1));
@@ -414,6 +674,7 @@ update_result<Set> update(recorder<Backend>& rec, const step_input<Set>& in, con
       record.notes.push_back(fmt::format("update: no usable instruction for {}; it keeps its {} instruction", Set::names[c],
                                          to_seed ? "seed" : "current"));
     }
+  if (in.length_limits) balance_lengths(rec, in, groups, requests, replies, read, out, record);
   return out;
 }
 

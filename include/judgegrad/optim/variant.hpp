@@ -12,6 +12,7 @@
 #include <judgegrad/optim/algorithm.hpp>
 #include <judgegrad/optim/decomposition.hpp>
 #include <judgegrad/optim/gate.hpp>
+#include <judgegrad/optim/length.hpp>
 #include <judgegrad/optim/merge.hpp>
 #include <judgegrad/stats/scalarizer.hpp>
 
@@ -80,7 +81,8 @@ struct slot_table {
 /// is one line here and one alias in `variant`.
 using slots = detail::slot_table<detail::slot<family::decomposition, sss>, detail::slot<family::algorithm, algorithm::textgrad>,
                                  detail::slot<family::merge, merge::labeled_sections>, detail::slot<family::gate, gate::always>,
-                                 detail::slot<family::scalarizer, scalar::mean>, detail::slot<family::layout, layout::joint>>;
+                                 detail::slot<family::scalarizer, scalar::mean>, detail::slot<family::layout, layout::joint>,
+                                 detail::slot<family::length, length::unbounded>>;
 
 namespace detail {
 template <class Table>
@@ -117,7 +119,7 @@ struct variant {
                 "judgegrad::variant<Criteria, Policies...>: the first parameter must be a judgegrad::criteria<...> set");
   static_assert((slots::fills_a_slot<Policies> && ...),
                 "judgegrad::variant<Criteria, Policies...>: every parameter after the criteria must be a "
-                "decomposition, merge, gate, scalarizer, layout or algorithm policy");
+                "decomposition, merge, gate, scalarizer, layout, algorithm or length policy");
   static_assert(slots::one_per_slot<Policies...>, "judgegrad::variant<Criteria, Policies...>: two policies fill the same slot");
 
   using criteria = Criteria;
@@ -130,6 +132,7 @@ struct variant {
   using gate = policy<family::gate>;
   using scalarizer = policy<family::scalarizer>;
   using layout = policy<family::layout>;
+  using length = policy<family::length>;
 
   // Each family's operations, checked once here with one message each (a policy of the right family
   // that lacks an operation fails to compile at its variant, not deep inside the loop).
@@ -138,8 +141,15 @@ struct variant {
   static_assert(!(slots::fills_a_slot<Policies> && ...) || gate_policy<gate>,
                 "judgegrad::variant: the gate policy must provide `needs_validation`, `rescores_incumbent` and "
                 "`decide<Scalarizer>(evidence)`");
+  static_assert(!(slots::fills_a_slot<Policies> && ...) || !judgegrad::algorithm::is_pareto<algorithm> ||
+                    std::is_same_v<gate, judgegrad::gate::always>,
+                "judgegrad::variant: algorithm::pareto keeps a frontier instead of a gate; leave the gate slot at its default");
   static_assert(!(slots::fills_a_slot<Policies> && ...) || scalarizer_policy<scalarizer>,
                 "judgegrad::variant: the scalarizer must provide `apply(per_criterion<Set, double>)`");
+  static_assert(!(slots::fills_a_slot<Policies> && ...) || !is_decomposition<decomposition> ||
+                    (stage_partitions<typename decomposition::loss, Criteria> && stage_partitions<typename decomposition::gradient, Criteria> &&
+                     stage_partitions<typename decomposition::update, Criteria>),
+                "judgegrad::variant: a grouped stage's partition must name every criterion of the variant's set exactly once");
 
  private:
   static constexpr fixed_string<160> label = detail::slots_of<slots>::template name<Policies...>();

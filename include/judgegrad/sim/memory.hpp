@@ -72,7 +72,7 @@ class memory {
   /// Salts that keep the random streams of different purposes apart.
   enum salt : std::uint64_t {
     salt_opinion = 1, salt_sampling, salt_format, salt_loss, salt_gradient, salt_optimizer, salt_opro, salt_rater,
-    salt_unknown
+    salt_unknown, salt_resolver
   };
 
   /// A world over these criteria, with no known examples yet. A criterion given without facets

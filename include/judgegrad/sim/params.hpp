@@ -101,6 +101,25 @@ struct evaluator_knobs {
   double noise = 0.5;
 };
 
+/// The simulated conflict resolver (merge::conflict_resolving).
+struct resolver_knobs {
+  /// Probability that a sentence given to one criterion but about another's facet is found (and
+  /// moved); a guess, not calibrated on any model.
+  double recall = 0.8;
+};
+
+/// The simulated provider's prompt cache (off by default). When on, a request whose prompt starts
+/// with a prefix of an earlier request of the same batch — cut at a section boundary, as the
+/// shared parts of judgegrad's prompts are — reports that prefix's tokens as `cached_tokens`,
+/// rounded down to whole blocks, when it reaches the minimum. OpenAI: block 128, minimum 1024;
+/// vLLM's prefix caching: block 16, no minimum.
+struct provider_knobs {
+  /// Tokens per cached block; 0 turns the prompt cache off.
+  double prefix_cache_block = 0;
+  /// The shortest prefix served from the cache, in tokens.
+  double prefix_cache_min = 0;
+};
+
 /// All knobs of the simulated world.
 struct params {
   /// World seed: replies are a function of (seed, request content, repeat index).
@@ -112,6 +131,8 @@ struct params {
   optimizer_knobs optimizer;
   opro_knobs opro;
   evaluator_knobs evaluator;
+  resolver_knobs resolver;
+  provider_knobs provider;
 };
 
 /// A bad configuration: names the knob (dotted path) and what is wrong.
@@ -149,12 +170,15 @@ void for_each_knob(P& p, F&& f) {
   f("evaluator.specificity_floor", p.evaluator.specificity_floor);
   f("evaluator.adherence_floor", p.evaluator.adherence_floor);
   f("evaluator.noise", p.evaluator.noise);
+  f("resolver.recall", p.resolver.recall);
+  f("provider.prefix_cache_block", p.provider.prefix_cache_block);
+  f("provider.prefix_cache_min", p.provider.prefix_cache_min);
 }
 
 inline bool is_probability_knob(std::string_view path) {
   for (std::string_view k : {"judge.persistent_share", "judge.lapse", "judge.format_fault_rate", "gradient.generic_base",
                              "gradient.leak_rate", "optimizer.adherence", "optimizer.generic_adoption",
-                             "optimizer.cross_adoption", "opro.explore", "opro.confuse", "judge.coverage_gain"})
+                             "optimizer.cross_adoption", "opro.explore", "opro.confuse", "judge.coverage_gain", "resolver.recall"})
     if (k == path) return true;
   return false;
 }

@@ -18,13 +18,16 @@
 #include <judgegrad/sim/roles/loss.hpp>
 #include <judgegrad/sim/roles/opro.hpp>
 #include <judgegrad/sim/roles/optimizer.hpp>
+#include <judgegrad/sim/roles/resolver.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -32,13 +35,14 @@ JUDGEGRAD_BEGIN_NAMESPACE
 namespace sim {
 
 /// The role a prompt plays, told by its sections, for requests that do not carry one: Past
-/// instructions or Feedback -> optimizer; Scores -> loss; Critique -> gradient; Target criterion ->
-/// evaluator; Instructions with a Sample or an Output format -> judge.
+/// instructions or Feedback -> optimizer; Scores -> loss; Critique or Advice -> gradient (Advice:
+/// the conflict resolver); Target criterion -> evaluator; Instructions with a Sample or an Output
+/// format -> judge.
 inline std::optional<llm::role> infer_role(std::span<const section> sections) {
   auto has = [&](std::string_view t) { return find_section(sections, t) != nullptr; };
   if (has(titles::past_instructions) || has(titles::feedback)) return llm::role::optimizer;
   if (has(titles::scores)) return llm::role::loss;
-  if (has(titles::critique)) return llm::role::gradient;
+  if (has(titles::critique) || has(titles::advice)) return llm::role::gradient;
   if (has(titles::target_criterion)) return llm::role::evaluator;
   if (has(titles::instructions) && (has(titles::sample) || has(titles::output_format))) return llm::role::judge;
   return std::nullopt;
@@ -70,7 +74,13 @@ class world : public memory {
   std::vector<llm::result> complete(std::span<const llm::request> batch) const {
     std::vector<llm::result> out;
     out.reserve(batch.size());
-    for (const auto& r : batch) out.emplace_back(respond(r));
+    const auto& cache = parameters().provider;
+    std::unordered_set<std::uint64_t> seen;  // the batch's prefixes so far (provider.prefix_cache_block)
+    for (const auto& r : batch) {
+      llm::response reply = respond(r);
+      if (cache.prefix_cache_block > 0) reply.usage.cached_tokens = cached_prefix_tokens(r, seen);
+      out.emplace_back(std::move(reply));
+    }
     return out;
   }
 
@@ -87,7 +97,9 @@ class world : public memory {
     switch (role) {
       case llm::role::judge: content = roles::judge(*this, sections, digest, json); break;
       case llm::role::loss: content = roles::loss(*this, sections, digest, json); break;
-      case llm::role::gradient: content = roles::gradient(*this, sections, digest, json); break;
+      case llm::role::gradient:
+        content = find_section(sections, titles::advice) ? roles::resolver(*this, sections, digest) : roles::gradient(*this, sections, digest, json);
+        break;
       case llm::role::optimizer:
         content = find_section(sections, titles::past_instructions) ? roles::opro(*this, sections, digest)
                                                                      : roles::optimizer(*this, sections, digest, request.format.type);
@@ -123,6 +135,24 @@ class world : public memory {
       out += m.content;
     }
     return out;
+  }
+
+  /// The tokens of the longest section-aligned prefix of `request` that an earlier request of the
+  /// batch had (in whole blocks, zero below the minimum); records this request's prefixes in `seen`.
+  std::uint64_t cached_prefix_tokens(const llm::request& request, std::unordered_set<std::uint64_t>& seen) const {
+    std::string text;
+    for (const auto& m : request.messages) text += m.role + '\x1f' + m.content + '\x1e';
+    std::size_t longest = 0;
+    for (std::size_t at = text.find("\n## "); at != std::string::npos; at = text.find("\n## ", at + 1)) {
+      std::uint64_t h = fnv1a64(std::string_view(text).substr(0, at));
+      if (!seen.insert(h).second) longest = at;
+    }
+    if (!seen.insert(fnv1a64(text)).second) longest = text.size();
+    const auto& knobs = parameters().provider;
+    auto tokens = static_cast<double>(llm::estimate_tokens(std::string_view(text).substr(0, longest)));
+    if (tokens < knobs.prefix_cache_min) return 0;
+    tokens = std::floor(tokens / knobs.prefix_cache_block) * knobs.prefix_cache_block;
+    return std::min<std::uint64_t>(static_cast<std::uint64_t>(tokens), llm::estimate_prompt_tokens(request));
   }
 
   std::uint64_t request_digest(const llm::request& request) const {

@@ -3,7 +3,7 @@
 /// every gradient of every run of run directories: which ratings to ask for, the evaluator role's
 /// requests, the replies read back, and the means per mode, per mode and criterion and per step,
 /// each with a percentile bootstrap interval over rated units (one unit: a run, a step and a target
-/// criterion). Beside each specificity rating stands the lexical proxy (diagnostics/lexical.hpp).
+/// criterion). Beside each specificity rating stands the lexical proxy (optim/lexicon.hpp).
 ///
 /// judgegrad's protocol (standard) rates each distinct gradient a criterion received in a step on
 /// its own, with a prompt that names the judge's criteria, and averages them into the unit; the
@@ -16,11 +16,11 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/core/judge_prompt.hpp>
-#include <judgegrad/experiment/diagnostics/lexical.hpp>
-#include <judgegrad/experiment/diagnostics/rating.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/llm/types.hpp>
+#include <judgegrad/optim/lexicon.hpp>
 #include <judgegrad/optim/prompts/evaluator.hpp>
+#include <judgegrad/optim/rating.hpp>
 #include <judgegrad/stats/bootstrap.hpp>
 
 #include <fmt/format.h>
@@ -41,6 +41,11 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace experiment::diagnostics {
+
+// The evaluator's reading and the lexical proxy, shared with the optimizer's routing.
+using ratings::lexicon;
+using ratings::parse_rating;
+using ratings::protocol;
 
 /// One rating asked of the evaluator role.
 struct rating {

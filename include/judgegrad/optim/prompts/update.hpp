@@ -32,8 +32,10 @@ struct update_input {
   std::string_view judge_prompt;                       ///< the judge prompt before its sample (filtered when separate)
   std::span<const context_example> examples;           ///< the batch's forward passes
   std::span<const protocol::group> feedback;           ///< the gradients, grouped by the merge policy
-  /// Length bounds told to the optimizer, in tokens (0: none): the length-balanced update.
+  /// Length bounds told to the optimizer (0: none): the length-balanced update's budget in tokens
+  /// and its ratio to the mean length of the other instructions.
   std::size_t max_tokens_per_instruction = 0;
+  double max_ratio = 0;
 };
 
 /// The update prompt.
@@ -67,8 +69,9 @@ inline std::string update(prompt_style style, const update_input& in) {
   protocol::write_section(out, t::task);
   std::string bound;
   if (in.max_tokens_per_instruction > 0)
-    bound = fmt::format(" Keep each instruction under about {} words, and no instruction much longer than the others.",
-                        in.max_tokens_per_instruction * 3 / 4);
+    bound = fmt::format(" Keep each instruction under about {} words ({} tokens){}.", in.max_tokens_per_instruction * 3 / 4,
+                        in.max_tokens_per_instruction,
+                        in.max_ratio > 0 ? fmt::format(", and none more than {:g} times as long as the others on average", in.max_ratio) : std::string());
   if (in.instructions.size() > 1) {
     out += fmt::format(
         "Answer with one JSON object and nothing else: {{\"instructions\": {{\"<criterion>\": \"<new instruction>\", "

@@ -22,7 +22,7 @@
 #include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
-namespace experiment::diagnostics {
+namespace ratings {
 
 /// Criterion words: the stems of each criterion, and which criterion owns each stem.
 class lexicon {
@@ -98,5 +98,5 @@ class lexicon {
   std::map<std::string, std::size_t> owner_;
 };
 
-}  // namespace experiment::diagnostics
+}  // namespace ratings
 JUDGEGRAD_END_NAMESPACE

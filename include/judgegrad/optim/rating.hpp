@@ -17,7 +17,7 @@
 #include <string_view>
 
 JUDGEGRAD_BEGIN_NAMESPACE
-namespace experiment::diagnostics {
+namespace ratings {
 
 /// How the diagnostics rate: judgegrad's protocol, or the reference's (one call per run, step and
 /// criterion over the step's gradients joined, its reading of the reply).
@@ -99,5 +99,5 @@ inline std::optional<double> parse_rating(std::string_view reply, protocol p = p
   return std::nullopt;
 }
 
-}  // namespace experiment::diagnostics
+}  // namespace ratings
 JUDGEGRAD_END_NAMESPACE
