@@ -62,7 +62,10 @@ inline void add_experiment_flags(CLI::App* cmd, run_options& o) {
 inline CLI::App* add_run(CLI::App& app, run_options& o) {
   auto* cmd = app.add_subcommand("run", "Run an experiment (a preset, an experiment file, or flags) into a run directory; "
                                         "on an existing run directory, continue it");
-  cmd->add_option("--preset", o.preset, "paper (SummEval, the paper's study) or brighter")->check(CLI::IsMember({"paper", "brighter"}))->capture_default_str();
+  cmd->add_option("--preset", o.preset, "paper (SummEval, the paper's study), brighter, remedies (the paper's study beside its section 5's "
+                                        "remedies, docs/remedies.md) or remedies-brighter")
+      ->check(CLI::IsMember({"paper", "brighter", "remedies", "remedies-brighter"}))
+      ->capture_default_str();
   cmd->add_option("--experiment", o.experiment_file, "An experiment file: judgegrad's format or the reference's (docs/experiments.md)");
   cmd->add_option("--out", o.out_dir, "The run directory (default: judgegrad-runs/<name>, or the reference file's output_dir)");
   cmd->add_flag("--faithful", o.faithful, "The reference implementation's behaviour throughout (docs/optimizing.md)");
@@ -372,7 +375,8 @@ inline ex::definition_file definition_from(const run_options& o) {
   ex::definition_file f;
   try {
     if (!o.experiment_file.empty()) f = ex::load_definition(o.experiment_file);
-    else f.experiment = *ex::preset(o.preset, o.faithful);
+    else if (auto p = ex::preset(o.preset, o.faithful)) f.experiment = *p;
+    else throw ex::definition_error(fmt::format("--preset {} --faithful: the remedies presets have no faithful form (the reference has no remedies)", o.preset));
     auto& d = f.experiment;
     if (o.faithful && !d.faithful) {
       d.faithful = true;

@@ -1,6 +1,7 @@
 // The catalog: every name a definition can give finds its compiled variant, and variant_spec::name()
 // spells it exactly as the variant's type does; jobs_of expands a definition in its order, with a
 // single-task job per criterion and no merge or layout copies where the mode has none.
+#include <judgegrad/criteria/brighter.hpp>
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/experiment/catalog.hpp>
 #include <judgegrad/experiment/runner.hpp>
@@ -110,4 +111,59 @@ TEST_CASE("run_jobs: runs in flight at once, outcomes in the jobs' order; an abo
   CHECK(stopped[5].state == ex::run_outcome::status::stopped);
   CHECK(stopped[6].state == ex::run_outcome::status::not_started);
   CHECK(stopped[11].state == ex::run_outcome::status::not_started);
+}
+
+TEST_CASE("the remedies presets: every variant they name parses, spells its own name, and is compiled") {
+  for (std::string dataset : {"summeval", "brighter"}) {
+    auto d = ex::remedies_preset(dataset);
+    CAPTURE(dataset);
+    REQUIRE(d.variants.size() == 15);
+    for (const auto& v : d.variants) {
+      CAPTURE(v);
+      auto spec = ex::variant_spec::parse(v);
+      REQUIRE(spec);
+      CHECK(spec->name() == v);
+      if (dataset == "summeval") {
+        std::string found;
+        REQUIRE(ex::catalog<set>::visit(*spec, [&](auto t) { found = std::string(decltype(t)::type::name()); }));
+        CHECK(found == v);
+      } else {
+        CHECK(jg::find_variant(ex::catalog<jg::brighter::all>::remedies, v).has_value());
+      }
+    }
+  }
+  auto d = ex::remedies_preset();
+  CHECK(d.name == "remedies");
+  CHECK(*ex::preset("remedies") == d);
+  CHECK_FALSE(ex::preset("remedies", true));
+  auto jobs = ex::jobs_of<set>(d);
+  CHECK(jobs.size() == 48 + 15 * 3);
+  CHECK(jobs[48].id == "S(fluency+coherence)(consistency+relevance)C,seed=1");
+  CHECK(jobs.back().id == "SSC,algorithm=pareto,seed=3");
+  CHECK(jobs.back().spec.mode == "pareto");
+  CHECK(jobs.back().spec.gate == "none");
+  CHECK(ex::variant_spec::parse("SSC/length=balanced(200:3:32)")->length == "balanced(200:3:32)");
+  CHECK(ex::variant_spec::parse("SSC/gate=mae/layout=prefix_shared")->layout == "prefix_shared");
+  CHECK(ex::variant_spec::parse("CCC/algorithm=single_task/gate=mae")->mode == "single-task");
+}
+
+TEST_CASE("variants named in full: misspellings and repeats are refused with the key that holds them") {
+  for (std::string bad : {"SSC/gate", "SSC/colour=red", "SSC/layout=prefix_shared/gate=mae", "SSC/gate=none", "SSS/algorithm=pareto"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ex::variant_spec::parse(bad));
+    ex::definition d;
+    d.variants = {bad};
+    CHECK_THROWS_WITH_AS(ex::jobs_of<set>(d), doctest::Contains("variants[0]"), ex::definition_error);
+  }
+  ex::definition d;
+  d.variants = {"SSC/gate=mae"};  // the paper preset's grid has it
+  CHECK_THROWS_WITH_AS(ex::jobs_of<set>(d), doctest::Contains("is in the grid"), ex::definition_error);
+  d.variants = {"SR(lexical:6)C", "SR(lexical:6)C"};
+  CHECK_THROWS_WITH_AS(ex::check(d), doctest::Contains("listed twice"), ex::definition_error);
+  // Read from a file, and written back.
+  auto f = ex::parse_definition(R"({"preset": "paper", "variants": ["SR(lexical:6)C", "SSC/algorithm=pareto"]})", "test.json");
+  CHECK(f.experiment.variants == std::vector<std::string>{"SR(lexical:6)C", "SSC/algorithm=pareto"});
+  jg::json_writer w;
+  ex::write_json(w, f.experiment);
+  CHECK(std::move(w).str().find(R"("variants":["SR(lexical:6)C","SSC/algorithm=pareto"])") != std::string::npos);
 }

@@ -42,6 +42,18 @@ inline constexpr std::string_view known_gates[] = {"none", "mae", "spearman", "o
 inline constexpr std::string_view known_merges[] = {"labeled_sections", "concatenate", "structured"};
 inline constexpr std::string_view known_layouts[] = {"joint", "per_criterion"};
 
+/// How reports name a run's configuration: its mode, and the remedies that modify a mode — a
+/// conflict-resolving merge, a layout other than joint, a length policy — spelt as in variant names
+/// ("SSC/merge=conflict_resolving", "SSC/layout=prefix_shared"). Other merges and the gate have
+/// columns of their own.
+inline std::string configuration_label(std::string_view mode, std::string_view merge, std::string_view layout, std::string_view length) {
+  std::string out(mode);
+  if (merge.starts_with("conflict_resolving")) out += fmt::format("/merge={}", merge);
+  if (!layout.empty() && layout != "joint") out += fmt::format("/layout={}", layout);
+  if (!length.empty() && length != "unbounded") out += fmt::format("/length={}", length);
+  return out;
+}
+
 /// One experiment.
 struct definition {
   std::string name = "paper";
@@ -52,6 +64,10 @@ struct definition {
   std::vector<std::string> gates = {"none", "mae"};
   std::vector<std::string> merges = {"labeled_sections"};
   std::vector<std::string> layouts = {"joint"};
+  /// Variants named in full (as variant::name() spells them, e.g. "SSC/merge=conflict_resolving"),
+  /// run beside the grid above with the same seeds: the remedies (docs/remedies.md) and any
+  /// other variant of the catalog.
+  std::vector<std::string> variants;
   std::vector<std::uint32_t> seeds = {1, 2, 3};
   /// The reference's behaviour (run_settings::faithful(), merge concatenate unless merges says
   /// otherwise); else judgegrad's.
@@ -83,10 +99,35 @@ inline definition brighter_preset(bool faithful = false) {
   return d;
 }
 
-/// A preset by name ("paper", "brighter"); nothing for another name.
+/// The paper's study beside the remedies of its section 5 (docs/remedies.md), same steps, batch
+/// and seeds: grouped and routed gradients, the conflict-resolving merge, the length-balanced
+/// update, the prefix-shared judge layout (each with the gates none and mae) and Pareto search.
+inline definition remedies_preset(std::string_view dataset = "summeval") {
+  definition d = dataset == "brighter" ? brighter_preset() : paper_preset();
+  d.name = dataset == "brighter" ? "remedies-brighter" : "remedies";
+  d.source = fmt::format("preset {}", d.name);
+  std::string grouped = dataset == "brighter" ? "S(joy+surprise)(anger+fear+sadness)C" : "S(fluency+coherence)(consistency+relevance)C";
+  for (std::string gate : {"", "/gate=mae"})
+    for (std::string v : {grouped, std::string("SR(lexical:6)C"), std::string("SR(evaluator:6)C"), std::string("SSC/merge=conflict_resolving"),
+                          std::string("SSC/length=balanced(200:3:32)"), std::string("SSC/layout=prefix_shared"),
+                          std::string("CCC/layout=prefix_shared")}) {
+      // The slots after the merge come in name order: gate before layout and length.
+      auto cut = v.find("/layout=") != std::string::npos ? v.find("/layout=") : v.find("/length=");
+      d.variants.push_back(cut == std::string::npos ? v + gate : v.substr(0, cut) + gate + v.substr(cut));
+    }
+  d.variants.push_back("SSC/algorithm=pareto");
+  return d;
+}
+
+/// The names of the presets `preset` knows.
+inline constexpr std::string_view known_presets[] = {"paper", "brighter", "remedies", "remedies-brighter"};
+
+/// A preset by name ("paper", "brighter", "remedies", "remedies-brighter"); nothing for another name.
 inline std::optional<definition> preset(std::string_view name, bool faithful = false) {
   if (name == "paper") return paper_preset(faithful);
   if (name == "brighter") return brighter_preset(faithful);
+  if (name == "remedies" && !faithful) return remedies_preset("summeval");
+  if (name == "remedies-brighter" && !faithful) return remedies_preset("brighter");
   return std::nullopt;
 }
 
@@ -134,6 +175,11 @@ inline void check(const definition& d) {
   list("gates", d.gates, known_gates);
   list("merges", d.merges, known_merges);
   list("layouts", d.layouts, known_layouts);
+  for (std::size_t i = 0; i < d.variants.size(); ++i) {
+    if (d.variants[i].empty()) fail(fmt::format("variants[{}]", i), "an empty name");
+    for (std::size_t j = 0; j < i; ++j)
+      if (d.variants[j] == d.variants[i]) fail(fmt::format("variants[{}]", i), fmt::format("\"{}\" is listed twice", d.variants[i]));
+  }
   if (d.seeds.empty()) fail("seeds", "give at least one");
   for (std::size_t i = 0; i < d.seeds.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
@@ -157,6 +203,7 @@ inline void write_json(json_writer& w, const definition& d) {
   strings("gates", d.gates);
   strings("merges", d.merges);
   strings("layouts", d.layouts);
+  if (!d.variants.empty()) strings("variants", d.variants);
   w.key("seeds").begin_array();
   for (auto s : d.seeds) w.value(std::uint64_t(s));
   w.end_array().key("faithful").value(d.faithful).key("steps").value(std::uint64_t(d.steps)).key("batch").value(std::uint64_t(d.batch))
@@ -249,13 +296,15 @@ inline definition_file parse_definition(std::string_view json, const std::string
       if (!top["preset"].get(p)) {
         std::string name = in.text(p, "preset");
         auto chosen = preset(name, faithful);
-        if (!chosen) in.fail("preset", fmt::format("unknown preset \"{}\" (known: paper, brighter)", name));
+        if (!chosen)
+          in.fail("preset", fmt::format("unknown preset \"{}\" (known: {}; the remedies presets have no faithful form)", name,
+                                        fmt::join(known_presets, ", ")));
         d = *chosen;
       } else {
         d = paper_preset(faithful);
       }
-      for (auto [k, v] : in.object(doc, "", {"preset", "name", "dataset", "split", "modes", "gates", "merges", "layouts", "seeds", "faithful", "steps",
-                                             "batch", "test_every", "validation", "parallel_runs", "llm"})) {
+      for (auto [k, v] : in.object(doc, "", {"preset", "name", "dataset", "split", "modes", "gates", "merges", "layouts", "variants", "seeds", "faithful",
+                                             "steps", "batch", "test_every", "validation", "parallel_runs", "llm"})) {
         std::string key(k);
         if (k == "name") d.name = in.text(v, key);
         else if (k == "dataset") d.dataset = in.text(v, key);
@@ -264,6 +313,7 @@ inline definition_file parse_definition(std::string_view json, const std::string
         else if (k == "gates") d.gates = detail::strings(in, v, key);
         else if (k == "merges") d.merges = detail::strings(in, v, key);
         else if (k == "layouts") d.layouts = detail::strings(in, v, key);
+        else if (k == "variants") d.variants = detail::strings(in, v, key);
         else if (k == "seeds") {
           simdjson::dom::array a;
           if (v.get_array().get(a)) in.fail(key, "expected an array of seeds (whole numbers)");

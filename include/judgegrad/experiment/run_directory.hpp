@@ -316,7 +316,7 @@ class run_writer {
     json_writer w;
     w.begin_object().key("run").value(job_.id).key("variant").value(job_.variant).key("mode").value(job_.spec.mode)
         .key("gate").value(job_.spec.gate).key("merge").value(job_.spec.merge).key("layout").value(job_.spec.layout)
-        .key("seed").value(std::uint64_t(job_.seed)).key("criterion").value(job_.criterion).key("criteria").begin_array();
+        .key("length").value(job_.spec.length).key("seed").value(std::uint64_t(job_.seed)).key("criterion").value(job_.criterion).key("criteria").begin_array();
     for (auto n : Set::names) w.value(n);
     w.end_array().key("steps_total").value(std::uint64_t(total_)).key("finished").value(finished_).key("aborted");
     if (aborted_.empty()) w.null();

@@ -74,32 +74,49 @@ struct experiment_input {
 };
 
 /// The jobs of `d` over criteria set `Set`, in the definition's order: modes, then gates, merges,
-/// layouts, seeds; a single-task job per criterion. Merges do not multiply OPRO or single-task
-/// jobs, nor layouts single-task ones (variant_spec::has_merge, has_layout).
+/// layouts, seeds; a single-task job per criterion; then the variants named in full, each with
+/// every seed. Merges do not multiply OPRO or single-task jobs, nor layouts single-task ones, nor
+/// gates Pareto search (variant_spec::has_merge, has_layout, has_gate).
 template <criteria_set Set>
 std::vector<job> jobs_of(const definition& d) {
   std::vector<job> out;
+  auto add = [&](const variant_spec& spec) {
+    std::string name = spec.name();
+    std::string base = name;
+    for (char& ch : base)
+      if (ch == '/') ch = ',';
+    for (auto seed : d.seeds) {
+      if (spec.mode == "single-task") {
+        for (auto c : Set::names) out.push_back({fmt::format("{},seed={},criterion={}", base, seed, c), spec, name, seed, std::string(c)});
+      } else {
+        out.push_back({fmt::format("{},seed={}", base, seed), spec, name, seed, {}});
+      }
+    }
+  };
   for (const auto& mode : d.modes)
     for (const auto& gate : d.gates)
       for (std::size_t m = 0; m < d.merges.size(); ++m)
         for (const auto& layout : d.layouts) {
           variant_spec spec{mode, gate, d.merges[m], layout};
-          if ((!spec.has_merge() && m > 0) || (!spec.has_layout() && layout != d.layouts.front())) continue;
+          if ((!spec.has_merge() && m > 0) || (!spec.has_layout() && layout != d.layouts.front()) || (!spec.has_gate() && gate != d.gates.front()))
+            continue;
+          if (!spec.has_gate()) spec.gate = "none";
           if (!spec.has_merge()) spec.merge = "labeled_sections";
           if (!spec.has_layout()) spec.layout = "joint";
-          std::string name = spec.name();
-          std::string base = name;
-          for (char& ch : base)
-            if (ch == '/') ch = ',';
-          for (auto seed : d.seeds) {
-            if (mode == "single-task") {
-              for (auto c : Set::names)
-                out.push_back({fmt::format("{},seed={},criterion={}", base, seed, c), spec, name, seed, std::string(c)});
-            } else {
-              out.push_back({fmt::format("{},seed={}", base, seed), spec, name, seed, {}});
-            }
-          }
+          add(spec);
         }
+  for (std::size_t i = 0; i < d.variants.size(); ++i) {
+    auto spec = variant_spec::parse(d.variants[i]);
+    if (!spec)
+      throw definition_error(fmt::format("{}: variants[{}]: \"{}\" is not a variant name as judgegrad spells them (the decomposition, "
+                                         "then /slot=policy in name order; docs/remedies.md)",
+                                         d.source, i, d.variants[i]));
+    for (const auto& j : out)
+      if (j.variant == d.variants[i])
+        throw definition_error(fmt::format("{}: variants[{}]: \"{}\" is in the grid of modes, gates, merges and layouts already", d.source, i,
+                                           d.variants[i]));
+    add(*spec);
+  }
   return out;
 }
 

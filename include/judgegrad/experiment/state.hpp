@@ -142,6 +142,15 @@ std::string to_json(const run_state<Set>& s) {
   }
   w.end_array();
   detail::optional_number(w, "batch_score", s.batch_score);
+  w.key("frontier").begin_array();
+  for (const auto& m : s.frontier) {
+    w.begin_object().key("instructions");
+    detail::write_instructions<Set>(w, m.instructions);
+    w.key("output_format").value(m.output_format).key("step").value(m.step).key("values").begin_array();
+    for (double v : m.values) w.value(v);
+    w.end_array().end_object();
+  }
+  w.end_array();
   w.end_object();
   return std::move(w).str();
 }
@@ -183,6 +192,17 @@ run_state<Set> state_from(simdjson::dom::element e, const std::string& file) {
   }
   for (auto h : in.array(in.at(e, "history"))) s.history.emplace_back(in.instructions<Set>(in.at(h, "instructions")), in.number(in.at(h, "score")));
   s.batch_score = in.optional_number(in.at(e, "batch_score"));
+  simdjson::dom::element frontier;
+  if (!e["frontier"].get(frontier))  // absent in the states of older versions
+    for (auto m : in.array(frontier)) {
+      pareto::member<Set> x;
+      x.instructions = in.instructions<Set>(in.at(m, "instructions"));
+      x.output_format = in.boolean(in.at(m, "output_format"));
+      x.step = in.integer(in.at(m, "step"));
+      for (auto v : in.array(in.at(m, "values"))) x.values.push_back(in.number(v));
+      if (x.values.size() != Set::size) in.fail(fmt::format("a frontier member has {} values, not {}", x.values.size(), Set::size));
+      s.frontier.push_back(std::move(x));
+    }
   return s;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
 
 #include <fmt/format.h>
@@ -30,7 +31,8 @@ struct cost_row {
   std::map<std::string, std::uint64_t> calls_by_role;
 };
 
-/// Spending per mode and gate of the runs in `dir`/runs, in the order Table 1 uses.
+/// Spending per mode and gate of the runs in `dir`/runs, in the order Table 1 uses; a remedy that
+/// modifies a mode (merge, layout, length) has a row of its own, "SSC/layout=prefix_shared".
 inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> runs;
   std::error_code ec;
@@ -50,8 +52,15 @@ inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
     std::string_view mode, gate;
     if (parser.parse(text).get(doc) || doc["mode"].get_string().get(mode) || doc["gate"].get_string().get(gate))
       throw experiment::storage_error(fmt::format("{}: not valid JSON, or \"mode\" or \"gate\" missing", summary_file.string()));
-    auto& row = rows[{order(std::string(mode)), std::string(mode), std::string(gate)}];
-    row.mode = std::string(mode), row.gate = std::string(gate);
+    // Remedies apart from the mode they modify: a conflict-resolving merge, a layout other than
+    // joint, a length policy (fields absent in older directories).
+    std::string_view merge, layout, length;
+    if (doc["merge"].get_string().get(merge)) merge = {};  // absent in older directories
+    if (doc["layout"].get_string().get(layout)) layout = {};
+    if (doc["length"].get_string().get(length)) length = {};
+    std::string label = experiment::configuration_label(mode, merge, layout, length);
+    auto& row = rows[{order(std::string(mode)), label, std::string(gate)}];
+    row.mode = label, row.gate = std::string(gate);
     ++row.runs;
     auto steps_file = run / "steps.jsonl";
     if (!std::filesystem::exists(steps_file, ec)) continue;

@@ -10,6 +10,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/stats/bootstrap.hpp>
 #include <judgegrad/stats/detail/counts.hpp>
@@ -59,7 +60,7 @@ inline std::optional<paper_row> paper_value(std::string_view mode, std::string_v
 
 /// One row: a configuration (mode, gate, merge, layout) over its seeds.
 struct table_row {
-  std::string mode, gate, merge, layout;
+  std::string mode, gate, merge, layout, length = "unbounded";
   std::size_t seeds = 0;      ///< seeds with every run finished
   std::int64_t last_step = 0;
   cell initial, best, final;
@@ -97,7 +98,7 @@ struct item_pairs {
 
 /// One run's data, as the directory holds it.
 struct run_data {
-  std::string id, mode, gate, merge, layout, criterion;
+  std::string id, mode, gate, merge, layout, length, criterion;
   std::uint32_t seed = 0;
   bool finished = false;
   bool aborted = false;
@@ -129,6 +130,8 @@ inline run_data read_run(const std::filesystem::path& dir, std::map<std::string,
   r.gate = str("gate");
   r.merge = str("merge");
   r.layout = str("layout");
+  std::string_view length;
+  r.length = doc["length"].get_string().get(length) ? std::string("unbounded") : std::string(length);  // absent before the length slot
   r.criterion = str("criterion");
   std::uint64_t seed = 0;
   if (doc["seed"].get_uint64().get(seed)) bad(summary_file, "\"seed\" is missing");
@@ -272,7 +275,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
     static constexpr std::string_view modes[] = {"single-task", "SSS", "SSC", "SCC", "CCC", "CSS", "CSC", "CCS", "SCS", "opro", "opro(mae)"};
     return std::size_t(std::find(std::begin(modes), std::end(modes), mode) - std::begin(modes));
   };
-  using key = std::tuple<std::size_t, std::string, std::string, std::string, std::string>;
+  using key = std::tuple<std::size_t, std::string, std::string, std::string, std::string, std::string>;
   std::map<key, std::vector<const detail::run_data*>> configs;
   for (const auto& r : runs) {
     if (r.aborted) {
@@ -283,7 +286,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
       t.incomplete.push_back(r.id);
       continue;
     }
-    configs[{order(r.mode), r.mode, r.gate, r.merge, r.layout}].push_back(&r);
+    configs[{order(r.mode), r.mode, r.gate, r.merge, r.layout, r.length}].push_back(&r);
   }
   for (const auto& [k, members] : configs) {
     table_row row;
@@ -291,7 +294,9 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
     row.gate = std::get<2>(k);
     row.merge = std::get<3>(k);
     row.layout = std::get<4>(k);
-    row.paper = paper_value(row.mode, row.gate);
+    row.length = std::get<5>(k);
+    // The paper's values stand beside its own configurations only: not beside a remedy.
+    if (experiment::configuration_label(row.mode, row.merge, row.layout, row.length) == row.mode) row.paper = paper_value(row.mode, row.gate);
     // Seeds, each with the runs that make it up (one, or one per criterion for single-task).
     std::map<std::uint32_t, std::vector<const detail::run_data*>> by_seed;
     for (const auto* r : members) by_seed[r->seed].push_back(r);
@@ -411,6 +416,7 @@ inline std::string config_name(const table_row& r, bool merges, bool layouts) {
   std::string s = r.mode;
   if (merges) s += "/" + r.merge;
   if (layouts) s += "/" + r.layout;
+  if (r.length != "unbounded") s += "/" + r.length;
   return s;
 }
 }  // namespace detail
@@ -460,7 +466,7 @@ inline std::string to_json(const table1& t) {
   w.begin_object().key("dataset").value(t.dataset).key("simulated").value(t.simulated).key("backend").value(t.backend)
       .key("resamples").value(std::uint64_t(t.resamples)).key("rows").begin_array();
   for (const auto& r : t.rows) {
-    w.begin_object().key("mode").value(r.mode).key("gate").value(r.gate).key("merge").value(r.merge).key("layout").value(r.layout)
+    w.begin_object().key("mode").value(r.mode).key("gate").value(r.gate).key("merge").value(r.merge).key("layout").value(r.layout).key("length").value(r.length)
         .key("seeds").value(std::uint64_t(r.seeds)).key("last_step").value(r.last_step);
     write_cell("initial", r.initial);
     write_cell("best", r.best);

@@ -16,6 +16,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/core/judge_prompt.hpp>
+#include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/optim/lexicon.hpp>
@@ -131,7 +132,11 @@ inline std::vector<rating> collect(std::span<const std::filesystem::path> dirs, 
       if (parser.parse(text).get(doc)) detail::bad_file(summary_file, "not valid JSON");
       rating base;
       base.run = detail::string_at(doc, "run", summary_file);
-      base.mode = detail::string_at(doc, "mode", summary_file);
+      std::string_view merge, layout, length;  // absent in older directories
+      if (doc["merge"].get_string().get(merge)) merge = {};
+      if (doc["layout"].get_string().get(layout)) layout = {};
+      if (doc["length"].get_string().get(length)) length = {};
+      base.mode = configuration_label(detail::string_at(doc, "mode", summary_file), merge, layout, length);
       base.gate = detail::string_at(doc, "gate", summary_file);
       std::uint64_t seed = 0;
       if (doc["seed"].get_uint64().get(seed)) detail::bad_file(summary_file, "\"seed\" is missing");
