@@ -30,16 +30,12 @@ std::optional<jg::experiment::run_outcome> run_brighter_textgrad(backend&, const
                                                                  const jg::experiment::job&, jg::experiment::grid_progress*);
 std::optional<jg::experiment::run_outcome> run_brighter_baselines(backend&, const jg::experiment::experiment_input<brighter_set>&,
                                                                   const jg::experiment::job&, jg::experiment::grid_progress*);
-std::optional<jg::experiment::run_outcome> run_summeval_remedies(backend&, const jg::experiment::experiment_input<summeval_set>&,
-                                                                 const jg::experiment::job&, jg::experiment::grid_progress*);
-std::optional<jg::experiment::run_outcome> run_brighter_remedies(backend&, const jg::experiment::experiment_input<brighter_set>&,
-                                                                 const jg::experiment::job&, jg::experiment::grid_progress*);
 
 /// The grids' job functions of criteria set `Set`.
 template <jg::criteria_set Set>
-std::array<job_function<Set>, 3> job_functions() {
-  if constexpr (std::is_same_v<Set, summeval_set>) return {&run_summeval_textgrad, &run_summeval_baselines, &run_summeval_remedies};
-  else return {&run_brighter_textgrad, &run_brighter_baselines, &run_brighter_remedies};
+std::array<job_function<Set>, 2> job_functions() {
+  if constexpr (std::is_same_v<Set, summeval_set>) return {&run_summeval_textgrad, &run_summeval_baselines};
+  else return {&run_brighter_textgrad, &run_brighter_baselines};
 }
 
 }  // namespace judgegrad_cli

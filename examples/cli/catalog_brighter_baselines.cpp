@@ -1,4 +1,6 @@
-// The single-task baseline and OPRO under every gate (and layout) over the brighter criteria.
+// The single-task baseline and OPRO under every gate (and layout), and the remedies
+// (docs/remedies.md), over the brighter criteria: one translation unit, so that the run loop they
+// share is compiled once.
 #include "catalog.hpp"
 
 namespace judgegrad_cli {
@@ -7,7 +9,8 @@ std::optional<jg::experiment::run_outcome> run_brighter_baselines(backend& b, co
                                                                           const jg::experiment::job& j, jg::experiment::grid_progress* p) {
   using catalog = jg::experiment::catalog<brighter_set>;
   if (auto out = jg::experiment::run_in(catalog::single_task, b, in, j, p)) return out;
-  return jg::experiment::run_in(catalog::opro, b, in, j, p);
+  if (auto out = jg::experiment::run_in(catalog::opro, b, in, j, p)) return out;
+  return jg::experiment::run_in(catalog::remedies, b, in, j, p);
 }
 
 }  // namespace judgegrad_cli
