@@ -100,6 +100,16 @@ std::vector<std::string_view> names_of(const std::vector<std::size_t>& group) {
   return out;
 }
 
+/// The texts of `mine` as a call for `group` shows them: one unlabelled group when the call is for
+/// one criterion, else as the merge policy joins them.
+template <class Merge, criteria_set Set>
+std::vector<protocol::group> shown_texts(const std::vector<merge::piece>& mine, const std::vector<std::size_t>& group, merge::join_context where) {
+  if (group.size() > 1) return Merge::template join<Set>(mine, where);
+  std::vector<protocol::group> out{{{}, {}}};
+  for (const auto& p : mine) out.back().items.push_back(p.text);
+  return out;
+}
+
 inline bool concerns(const merge::piece& p, const std::vector<std::size_t>& group) {
   for (std::size_t c : p.criteria)
     if (std::find(group.begin(), group.end(), c) != group.end()) return true;
@@ -288,13 +298,7 @@ std::vector<pieces> gradient_calls(recorder<Backend>& rec, const step_input<Set>
     pieces mine;
     for (const auto& p : critiques[i])
       if (detail::concerns(p, group)) mine.push_back(p);
-    std::vector<protocol::group> critique;
-    if (group.size() == 1) {
-      critique.push_back({{}, {}});
-      for (const auto& p : mine) critique.back().items.push_back(p.text);
-    } else {
-      critique = Merge::template join<Set>(mine, merge::join_context::critiques);
-    }
+    auto critique = detail::shown_texts<Merge, Set>(mine, group, merge::join_context::critiques);
     auto sample = judge::sample_fields(in.prompt, in.batch[i]);
     std::string output = detail::judge_output(in, i, group);
     prompts::gradient_input gi{head, sample, output, critique, instructions, keyed};
@@ -573,13 +577,7 @@ update_result<Set> update(recorder<Backend>& rec, const step_input<Set>& in, con
     for (const auto& per_example : gradients)
       for (const auto& p : per_example)
         if (detail::concerns(p, group)) mine.push_back(p);
-    std::vector<protocol::group> feedback;
-    if (group.size() == 1) {
-      feedback.push_back({{}, {}});
-      for (const auto& p : mine) feedback.back().items.push_back(p.text);
-    } else {
-      feedback = Merge::template join<Set>(mine, merge::join_context::feedback);
-    }
+    auto feedback = detail::shown_texts<Merge, Set>(mine, group, merge::join_context::feedback);
     prompts::update_input ui{instructions, head, context, feedback};
     if (in.length_limits) {
       ui.max_tokens_per_instruction = in.length_limits->budget;
