@@ -1,7 +1,7 @@
 // Loading the shared data files and parsing judge replies, each beside its baseline from the same
 // run: simdjson parsing every line of the file without building examples (JSON Lines), reading the
 // file into memory (CSV), and strict simdjson on a clean reply (the reply parser).
-// The data directory is $JUDGEGRAD_DATA, else ../shared/data next to the repository.
+// The data directory is $JUDGEGRAD_DATA, else the data judgegrad ships.
 #include <judgegrad/criteria/brighter.hpp>
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/data.hpp>
@@ -23,7 +23,7 @@ namespace data = jg::data;
 namespace {
 
 std::filesystem::path dir() {
-  return data::data_directory(std::nullopt, std::filesystem::path(__FILE__).parent_path() / "../../shared/data");
+  return data::data_directory();
 }
 
 void baseline_jsonl_parse_only(benchmark::State& state) {

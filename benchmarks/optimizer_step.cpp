@@ -8,7 +8,7 @@
 // Baseline in the same run: the same variant chosen at run time by name (variant_handle::visit,
 // what `judgegrad run` does), against calling optimize<V> with the type written out.
 //
-// Needs the data: $JUDGEGRAD_DATA, else ../shared/data next to the repository.
+// Needs the data: $JUDGEGRAD_DATA, else the data judgegrad ships.
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/data.hpp>
 #include <judgegrad/judge.hpp>
@@ -85,7 +85,7 @@ struct fixture {
   jg::judge_prompt<se> prompt = jg::judge::summeval_prompt<se>();
   jg::data::splits<se> data = [] {
     auto paper = jg::data::summeval_paper<se>(
-        jg::data::data_directory(std::nullopt, std::filesystem::path(__FILE__).parent_path() / "../../shared/data"));
+        jg::data::data_directory());
     auto s = jg::data::split_groups(paper.train, {0.625, 0.0}, 42);
     return jg::data::splits<se>{std::move(s.train), std::move(s.validation), paper.test};
   }();

@@ -7,7 +7,7 @@
 // concurrency (a listen backlog of 5, or fewer workers than kept-alive connections, made it 30x
 // slower at 64). Its items_per_second is the server's throughput under that load.
 //
-// Needs the data (JUDGEGRAD_DATA, else ../shared/data) and the judgegrad binary (JUDGEGRAD_BIN,
+// Needs the data (JUDGEGRAD_DATA, else the data judgegrad ships) and the judgegrad binary (JUDGEGRAD_BIN,
 // else ../examples/cli/judgegrad next to this program's directory).
 #include <judgegrad/data/summeval.hpp>
 #include <judgegrad/judge/prompts.hpp>
@@ -48,7 +48,7 @@ struct fixture {
   int port = 0;
 
   static jg::sim::world load(std::vector<std::string>& prompts, std::vector<std::string>& bodies) {
-    auto data = jg::data::summeval_paper<summeval>(jg::data::data_directory(std::nullopt, "../shared/data"));
+    auto data = jg::data::summeval_paper<summeval>(jg::data::data_directory());
     auto p = jg::judge::summeval_prompt<summeval>();
     std::vector<jg::example<summeval>> rows(data.train.begin(), data.train.end());
     rows.insert(rows.end(), data.test.begin(), data.test.begin() + 40);

@@ -23,7 +23,7 @@ struct majority {
 
 int main() {
   using set = jg::summeval::all;
-  auto paper = jg::data::summeval_paper<set>(jg::data::data_directory(std::nullopt, "../shared/data"));
+  auto paper = jg::data::summeval_paper<set>(jg::data::data_directory());
   auto world = jg::sim::world::of(jg::sim::preset("paper"), paper.train, paper.test);
   auto split = jg::data::split_groups(paper.train, {0.5, 0.0}, 42);
   jg::data::splits<set> data{split.train, split.validation, paper.test};

@@ -1,7 +1,7 @@
-// Loading the shared data sets and splitting them: the SummEval paper split, a document-disjoint
+// Loading the data sets judgegrad ships and splitting them: the SummEval paper split, a document-disjoint
 // validation part carved from a training file, and the reference's row orders.
 //
-//     example.data_load [data-directory]     (else $JUDGEGRAD_DATA, else ../shared/data)
+//     example.data_load [data-directory]     (else $JUDGEGRAD_DATA, else the data judgegrad ships)
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/data.hpp>
 
@@ -14,7 +14,7 @@ namespace jg = judgegrad;
 namespace data = jg::data;
 
 int main(int argc, char** argv) try {
-  auto dir = data::data_directory(argc > 1 ? std::optional<std::filesystem::path>(argv[1]) : std::nullopt, "../shared/data");
+  auto dir = data::data_directory(argc > 1 ? std::optional<std::filesystem::path>(argv[1]) : std::nullopt);
 
   auto paper = data::summeval_paper(dir);  // 160 train / 480 test rows
   fmt::print("{}: {} rows, {}: {} rows\n", paper.train.name, paper.train.size(), paper.test.name, paper.test.size());

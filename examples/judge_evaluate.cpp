@@ -2,7 +2,7 @@
 // replies, and read per-criterion coverage and metrics with bootstrap intervals. Any
 // llm::chat_backend works; this one answers from a rule so the program runs offline.
 //
-//     example.judge_evaluate [data-directory]     (else $JUDGEGRAD_DATA, else ../shared/data)
+//     example.judge_evaluate [data-directory]     (else $JUDGEGRAD_DATA, else the data judgegrad ships)
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/data.hpp>
 #include <judgegrad/judge.hpp>
@@ -36,7 +36,7 @@ struct rule_backend {
 };
 
 int main(int argc, char** argv) try {
-  auto dir = jg::data::data_directory(argc > 1 ? std::optional<std::filesystem::path>(argv[1]) : std::nullopt, "../shared/data");
+  auto dir = jg::data::data_directory(argc > 1 ? std::optional<std::filesystem::path>(argv[1]) : std::nullopt);
   auto test = jg::data::summeval_paper(dir).test;
 
   auto prompt = judge::summeval_prompt();  // seed instructions: "Rate from 1 to 5."

@@ -20,8 +20,8 @@ namespace jg = judgegrad;
 using summeval = jg::summeval::all;
 
 int main() try {
-  // A world that knows the paper split's gold labels (JUDGEGRAD_DATA, else ../shared/data).
-  auto data = jg::data::summeval_paper<summeval>(jg::data::data_directory(std::nullopt, "../shared/data"));
+  // A world that knows the paper split's gold labels (JUDGEGRAD_DATA, else the data judgegrad ships).
+  auto data = jg::data::summeval_paper<summeval>(jg::data::data_directory());
   jg::sim::world world = jg::sim::world::of(jg::sim::preset("paper"), data.train, data.test);
 
   auto ask = [&](jg::llm::role role, std::string prompt) {

@@ -1,4 +1,4 @@
-// Where the tests find the shared data sets: JUDGEGRAD_DATA when set, else the build's default.
+// Where the tests find the data sets: JUDGEGRAD_DATA when set, else the build's default.
 #pragma once
 #include <judgegrad/data/source.hpp>
 
