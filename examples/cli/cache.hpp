@@ -39,17 +39,34 @@ inline std::filesystem::path cache_file(const std::string& given) {
   if (!std::filesystem::exists(p)) throw failure(exit_usage, fmt::format("{}: no response cache there", p.string()));
   return p;
 }
+
+/// Runs `f` on the cache `given` names; a file that is not a response cache is a data error (exit 3)
+/// saying what it is.
+template <class F>
+int with_cache(const std::string& given, F&& f) {
+  auto file = cache_file(given);
+  try {
+    jg::llm::response_store store(file);
+    return f(store);
+  } catch (const failure&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw failure(exit_data, fmt::format("{} is not a judgegrad response cache (an SQLite file with its table of replies): {}", file.string(),
+                                         e.what()));
+  }
+}
 }  // namespace detail
 
-inline int run_cache_stats(const cache_options& o) {
-  jg::llm::response_store store(detail::cache_file(o.path));
+inline int stats_of(jg::llm::response_store& store) {
   struct totals {
     std::uint64_t entries = 0, prompt = 0, completion = 0, bytes = 0;
   };
   std::map<std::string, totals> by_model;
   totals all;
   store.for_each([&](const jg::llm::response_store::entry& e) {
-    for (auto* t : {&all, &by_model[e.model]}) {
+    // The simulator's requests name no model: its replies say which (simulated:<preset's model>).
+    std::string model = !e.model.empty() ? e.model : !e.answered_by.empty() ? e.answered_by : std::string("(no model named)");
+    for (auto* t : {&all, &by_model[model]}) {
       ++t->entries;
       t->prompt += e.prompt_tokens;
       t->completion += e.completion_tokens;
@@ -63,9 +80,11 @@ inline int run_cache_stats(const cache_options& o) {
   return exit_ok;
 }
 
-inline int run_cache_export(const cache_options& o) {
-  jg::llm::response_store store(detail::cache_file(o.path));
-  output_file out(o.out, "--out");
+inline int run_cache_stats(const cache_options& o) {
+  return detail::with_cache(o.path, [&](jg::llm::response_store& store) { return stats_of(store); });
+}
+
+inline int export_of(jg::llm::response_store& store, output_file& out, const cache_options& o) {
   std::uint64_t n = 0;
   store.for_each([&](const jg::llm::response_store::entry& e) {
     jg::json_writer w;
@@ -80,6 +99,11 @@ inline int run_cache_export(const cache_options& o) {
   });
   if (out) fmt::print(stderr, "judgegrad cache export: {} entries to {}\n", n, o.out);
   return exit_ok;
+}
+
+inline int run_cache_export(const cache_options& o) {
+  output_file out(o.out, "--out");
+  return detail::with_cache(o.path, [&](jg::llm::response_store& store) { return export_of(store, out, o); });
 }
 
 }  // namespace judgegrad_cli

@@ -9,6 +9,8 @@
 #include "common.hpp"
 
 #include <array>
+#include <string_view>
+#include <vector>
 #include <optional>
 #include <type_traits>
 
@@ -30,6 +32,27 @@ std::optional<jg::experiment::run_outcome> run_brighter_textgrad(backend&, const
                                                                  const jg::experiment::job&, jg::experiment::grid_progress*);
 std::optional<jg::experiment::run_outcome> run_brighter_baselines(backend&, const jg::experiment::experiment_input<brighter_set>&,
                                                                   const jg::experiment::job&, jg::experiment::grid_progress*);
+// The names of the variants each of them runs, as variant::name() spells them.
+std::vector<std::string_view> summeval_textgrad_names();
+std::vector<std::string_view> summeval_baselines_names();
+std::vector<std::string_view> brighter_textgrad_names();
+std::vector<std::string_view> brighter_baselines_names();
+
+/// Every variant the tool compiled over criteria set `Set`, grid by grid.
+template <jg::criteria_set Set>
+std::vector<std::string_view> compiled_variants() {
+  auto out = std::is_same_v<Set, summeval_set> ? summeval_textgrad_names() : brighter_textgrad_names();
+  auto more = std::is_same_v<Set, summeval_set> ? summeval_baselines_names() : brighter_baselines_names();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+/// The names of `g` (a grid of the catalog) as a list.
+template <class Grid>
+std::vector<std::string_view> names_of(const Grid& g) {
+  const auto& names = jg::variant_names(g);
+  return {names.begin(), names.end()};
+}
 
 /// The grids' job functions of criteria set `Set`.
 template <jg::criteria_set Set>

@@ -8,4 +8,6 @@ std::optional<jg::experiment::run_outcome> run_brighter_textgrad(backend& b, con
   return jg::experiment::run_in(jg::experiment::catalog<brighter_set>::textgrad, b, in, j, p);
 }
 
+std::vector<std::string_view> brighter_textgrad_names() { return names_of(jg::experiment::catalog<brighter_set>::textgrad); }
+
 }  // namespace judgegrad_cli

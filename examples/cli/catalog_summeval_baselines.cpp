@@ -13,4 +13,11 @@ std::optional<jg::experiment::run_outcome> run_summeval_baselines(backend& b, co
   return jg::experiment::run_in(catalog::remedies, b, in, j, p);
 }
 
+std::vector<std::string_view> summeval_baselines_names() {
+  using catalog = jg::experiment::catalog<summeval_set>;
+  auto out = names_of(catalog::single_task);
+  for (const auto& more : {names_of(catalog::opro), names_of(catalog::remedies)}) out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 }  // namespace judgegrad_cli

@@ -8,4 +8,6 @@ std::optional<jg::experiment::run_outcome> run_summeval_textgrad(backend& b, con
   return jg::experiment::run_in(jg::experiment::catalog<summeval_set>::textgrad, b, in, j, p);
 }
 
+std::vector<std::string_view> summeval_textgrad_names() { return names_of(jg::experiment::catalog<summeval_set>::textgrad); }
+
 }  // namespace judgegrad_cli

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <judgegrad/data.hpp>
+#include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/progress.hpp>
 #include <judgegrad/llm.hpp>
 #include <judgegrad/sim.hpp>
@@ -11,7 +12,15 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <cstdlib>
@@ -21,6 +30,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 #include <variant>
 
 #ifndef JUDGEGRAD_SOURCE_DATA
@@ -49,20 +59,79 @@ struct failure : std::runtime_error {
   exit_code code;
 };
 
-/// The data directory: --data, else $JUDGEGRAD_DATA, else the shared data beside the source tree
-/// this tool was built from (so the tool works from any directory). Missing: a data error saying how
-/// to name one.
+/// Ctrl-C (SIGINT) and SIGTERM during a command that calls models. The first stops new calls (the
+/// backend answers them `cancelled` without sending them), lets those in flight finish for up to
+/// `grace_seconds`, then abandons them; the command commits what finished, says how to go on and
+/// exits 130 (SIGINT) or 143 (SIGTERM). A second Ctrl-C ends the process at once, with exit 130:
+/// what was committed stays, the step in progress is lost.
+namespace interrupts {
+inline std::atomic<int> received{0};  ///< the first signal, 0 before one
+inline constexpr double grace_seconds = 5;
+
+extern "C" inline void on_signal(int signal) {
+  int none = 0;
+  if (!received.compare_exchange_strong(none, signal)) ::_exit(128 + SIGINT);  // the second: at once
+}
+
+/// Whether a stop was asked for.
+inline bool requested() { return received.load() != 0; }
+
+/// The exit code of the stop asked for: 130 for SIGINT, 143 for SIGTERM.
+inline exit_code code() { return static_cast<exit_code>(128 + received.load()); }
+
+/// Installs the handlers for the life of a command; `abandon` (called from a watcher thread once
+/// the grace period has passed after the first signal) abandons the calls in flight.
+class guard {
+ public:
+  explicit guard(std::function<void()> abandon = {}) : abandon_(std::move(abandon)) {
+    struct sigaction action {};
+    action.sa_handler = &on_signal;
+    sigemptyset(&action.sa_mask);
+    for (int s : {SIGINT, SIGTERM}) ::sigaction(s, &action, &previous_[s == SIGINT ? 0 : 1]);
+    watcher_ = std::thread([this] {
+      std::unique_lock lock(mutex_);
+      while (!done_ && !requested()) wake_.wait_for(lock, std::chrono::milliseconds(50));
+      if (done_) return;
+      if (!wake_.wait_for(lock, std::chrono::duration<double>(grace_seconds), [&] { return done_; }) && abandon_) abandon_();
+    });
+  }
+  guard(const guard&) = delete;
+  guard& operator=(const guard&) = delete;
+  ~guard() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    watcher_.join();
+    ::sigaction(SIGINT, &previous_[0], nullptr);
+    ::sigaction(SIGTERM, &previous_[1], nullptr);
+  }
+
+ private:
+  std::function<void()> abandon_;
+  struct sigaction previous_[2] {};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread watcher_;
+};
+}  // namespace interrupts
+
+/// The data directory: --data, else $JUDGEGRAD_DATA, else the data judgegrad ships, found from this
+/// executable (installed, or built inside a source tree) or the source tree it was built from, so
+/// the tool works from any directory. Missing: a data error saying how to name one.
 inline std::filesystem::path data_dir(const std::string& given) {
   std::filesystem::path dir;
   std::string from;
   if (!given.empty()) dir = given, from = "--data";
   else if (const char* env = std::getenv("JUDGEGRAD_DATA"); env && *env) dir = env, from = "JUDGEGRAD_DATA";
-  else dir = JUDGEGRAD_SOURCE_DATA, from = "the default beside judgegrad's source tree";
+  else dir = jg::data::shipped_data_directory(), from = "judgegrad's own data/ folder";
   std::error_code ec;
   if (dir.empty() || !std::filesystem::is_directory(dir, ec))
     throw failure(exit_data, fmt::format("no data directory at '{}' ({}); pass --data DIR or set JUDGEGRAD_DATA to the directory "
                                          "holding summeval/ and brighter/",
-                                         dir.string(), from));
+                                         dir.empty() ? std::string("<none found>") : dir.string(), from));
   return dir;
 }
 
@@ -98,6 +167,48 @@ class output_file {
   std::string path_;
   std::unique_ptr<std::ofstream> stream_;
 };
+
+/// Whether `program` is an executable file in a directory of $PATH.
+inline bool on_path(std::string_view program) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "";
+  while (!dirs.empty()) {
+    auto colon = dirs.find(':');
+    std::filesystem::path dir(std::string(dirs.substr(0, colon)));
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    if (!dir.empty() && ::access((dir / program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+/// "1 run", "3 runs": a count with its noun.
+inline std::string counted(std::size_t n, std::string_view noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
+/// The `n` names of `candidates` nearest to `name` (edit distance, letters compared without case),
+/// nearest first: what a message suggests for a misspelt name.
+inline std::vector<std::string> nearest_names(std::string_view name, const std::vector<std::string_view>& candidates, std::size_t n = 3) {
+  auto distance = [&](std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= name.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        std::size_t up = row[j];
+        bool same = std::tolower(static_cast<unsigned char>(name[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::vector<std::pair<std::size_t, std::string_view>> scored;
+  for (auto c : candidates) scored.emplace_back(distance(c), c);
+  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < std::min(n, scored.size()); ++i) out.emplace_back(scored[i].second);
+  return out;
+}
 
 /// A CLI11 check: an integer of at least `low`, in the tool's words.
 inline CLI::Validator at_least(long long low) {
@@ -164,24 +275,56 @@ class backend {
   backend() = default;
   backend(backend&& o) noexcept
       : activity_(std::move(o.activity_)), config_(std::move(o.config_)), stack_(std::move(o.stack_)), world_(std::move(o.world_)),
-        description_(std::move(o.description_)), simulated_(o.simulated_.load()) {}
+        spent_before_(std::move(o.spent_before_)), description_(std::move(o.description_)), simulated_(o.simulated_.load()) {}
 
   using configured = jg::llm::configured_backend;
   using in_process = jg::llm::role_defaults<jg::llm::cached<jg::llm::counted<const jg::sim::world&>>>;
 
   /// The stack of `config_file` (roles the command needs: `roles`); `cache`, when given, is the
-  /// response cache in place of the file's.
+  /// response cache in place of the file's. With `ledger`, a run directory: what earlier processes
+  /// spent there (its spend.json) counts against the budgets, and every batch's spending is
+  /// written back to it.
   static backend from_config(const std::string& config_file, std::initializer_list<jg::llm::role> roles, std::string_view command,
-                             std::optional<std::filesystem::path> cache = std::nullopt) {
-    backend b;
+                             std::optional<std::filesystem::path> cache = std::nullopt,
+                             std::optional<std::filesystem::path> ledger = std::nullopt, const jg::llm::budget& raised = {}) {
+    return from_config(load_config(config_file, roles, command, raised), config_file, cache, ledger);
+  }
+  /// The configuration `config_file` holds, checked for the roles a command needs, with the
+  /// limits given on the command line in place of the file's; exit 4 naming the file and key.
+  static jg::llm::llm_config load_config(const std::string& config_file, std::initializer_list<jg::llm::role> roles, std::string_view command,
+                                         const jg::llm::budget& raised = {}) {
     try {
-      b.config_ = jg::llm::load_llm_config(config_file);
-      jg::llm::require_roles(*b.config_, roles, command);
+      auto config = jg::llm::load_llm_config(config_file);
+      auto& limits = config.meter.budget;
+      if (raised.max_usd) limits.max_usd = raised.max_usd, config.budget_key = "--budget-usd";
+      if (raised.max_calls) limits.max_calls = raised.max_calls;
+      if (raised.max_tokens) limits.max_tokens = raised.max_tokens;
+      jg::llm::require_roles(config, roles, command);
+      return config;
     } catch (const jg::llm::config_error& e) {
       throw failure(exit_configuration, e.what());
     }
+  }
+  /// The stack of a loaded configuration (see above).
+  static backend from_config(jg::llm::llm_config loaded, const std::string& config_file, std::optional<std::filesystem::path> cache = std::nullopt,
+                             std::optional<std::filesystem::path> ledger = std::nullopt) {
+    backend b;
+    b.config_ = std::move(loaded);
+    for (const auto& note : b.config_->notes) fmt::print(stderr, "judgegrad: {}: {}\n", config_file, note);
     if (cache && !b.config_->cache) b.config_->cache = jg::llm::cache_options{*cache};  // a cache the file names is kept
-    b.stack_ = jg::llm::make_backend(*b.config_, b.activity_.get());
+    auto config = *b.config_;
+    if (ledger) {
+      try {
+        b.spent_before_ = jg::experiment::read_spend(*ledger);
+      } catch (const jg::experiment::storage_error& e) {
+        throw failure(exit_storage, e.what());
+      }
+      config.meter.on_spend = [dir = *ledger](const jg::llm::meter_report& r, bool end_of_batch) {
+        jg::experiment::write_spend(dir, r, end_of_batch);
+      };
+    }
+    b.stack_ = jg::llm::make_backend(config, b.activity_.get());
+    b.stack_->inner().carry(b.spent_before_);
     b.description_ = fmt::format("the endpoints of {}", config_file);
     return b;
   }
@@ -191,45 +334,71 @@ class backend {
     jg::llm::cache_options c{cache.value_or(std::filesystem::path()), cache ? jg::llm::cache_mode::read_write : jg::llm::cache_mode::off};
     c.activity = b.activity_.get();
     c.keep_requests = false;  // the simulator's replies cost nothing to make again: keep the cache small
-    b.world_ = std::make_unique<in_process>(std::array<std::optional<jg::llm::role_settings>, jg::llm::all_roles.size()>{}, std::move(c),
-                                            *b.activity_, world);
+    // Every role asks for the simulator's model by name, as a configuration naming it for
+    // `judgegrad serve` does: the records then say the same in process and over HTTP (the model
+    // asked for, and the simulated one that answered).
+    std::array<std::optional<jg::llm::role_settings>, jg::llm::all_roles.size()> roles;
+    for (auto& r : roles) {
+      r.emplace();
+      r->model = std::string(world.parameters().model);
+    }
+    b.world_ = std::make_unique<in_process>(roles, std::move(c), *b.activity_, world);
     b.description_ = fmt::format("SIMULATED LLM (judgegrad's simulator, preset '{}'): not a language model; see docs/simulator.md", preset);
     b.simulated_ = true;
     return b;
   }
 
   std::vector<jg::llm::result> complete(std::span<const jg::llm::request> batch) {
+    if (interrupts::requested()) {  // Ctrl-C: no new call goes out
+      std::vector<jg::llm::result> out;
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        out.emplace_back(jg::llm::error{jg::llm::error_kind::cancelled, 0, "interrupted (Ctrl-C or SIGTERM): the call was not sent", {}, 0});
+      return out;
+    }
     std::vector<jg::llm::result> out = world_ ? world_->complete(batch) : stack_->complete(batch);
     for (const auto& r : out)
       if (r.ok() && r.value().model.starts_with("simulated:")) simulated_ = true;
     return out;
   }
 
+  /// Abandons the calls in flight to endpoints (their results come back `cancelled`).
+  void abandon() {
+    if (stack_) stack_->inner().inner().inner().cancel();
+  }
+
   /// True once any reply came from a simulated model (through the in-process world or any server).
   bool simulated() const { return simulated_; }
-  /// The prices of the configured stack (none for the simulator).
-  std::map<std::string, jg::llm::price> prices() const {
-    std::map<std::string, jg::llm::price> out;
-    if (config_) out.insert(config_->meter.prices.begin(), config_->meter.prices.end());
-    return out;
-  }
   const std::string& description() const { return description_; }
   const jg::llm::activity& activity() const { return *activity_; }
   const std::optional<jg::llm::llm_config>& config() const { return config_; }
-  /// The meter's report (configured stacks only).
+  /// The meter's report (configured stacks only): with a ledger, what every process spent.
   std::optional<jg::llm::meter_report> meter() const {
     if (!stack_) return std::nullopt;
     return stack_->inner().report();
   }
+  /// What earlier processes had spent, from the ledger (empty without one).
+  const jg::llm::meter_report& spent_before() const { return spent_before_; }
 
  private:
   std::unique_ptr<jg::llm::activity> activity_ = std::make_unique<jg::llm::activity>();
   std::optional<jg::llm::llm_config> config_;
   std::unique_ptr<configured> stack_;
   std::unique_ptr<in_process> world_;
+  jg::llm::meter_report spent_before_;
   std::string description_;
   std::atomic<bool> simulated_{false};  // set by whichever run's thread sees a simulated reply first
 };
+
+/// Where a budget stands: "spent $0.0123 of $25.0000, 120 of 10000 calls, 0.1M of 5.0M tokens"
+/// for the limits `b` sets; empty when it sets none.
+inline std::string budget_standing(const jg::llm::budget& b, const jg::llm::tally& spent) {
+  std::string out;
+  auto add = [&](std::string part) { out += (out.empty() ? "spent " : ", ") + std::move(part); };
+  if (b.max_usd) add(fmt::format("${:.4f} of ${:.4f}", spent.usd, *b.max_usd));
+  if (b.max_calls) add(fmt::format("{} of {} calls", spent.calls, *b.max_calls));
+  if (b.max_tokens) add(fmt::format("{} of {} tokens", spent.used.total(), *b.max_tokens));
+  return out;
+}
 
 /// A configured endpoint gets one call first: the judge's request for the first of `items` under
 /// `prompt`. A dead or misconfigured endpoint then fails after one request's retries, not after a

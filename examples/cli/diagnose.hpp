@@ -52,7 +52,8 @@ inline CLI::App* add_diagnose(CLI::App& app, diagnose_options& o) {
 inline CLI::App* add_interference(CLI::App& app, diagnose_options& o) {
   auto* cmd = app.add_subcommand("interference", "Judge each criterion's best single-task instruction alone and together (controlled)");
   cmd->add_option("dirs", o.dirs, "Run directories holding single-task runs (results go to the first)")->required();
-  cmd->add_option("--gate", o.gate, "The single-task runs' gate (default: mae when there are such runs, else the first gate)");
+  cmd->add_option("--gate", o.gate, "The single-task runs' gate (default: mae when there are such runs, else the first gate)")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(jg::experiment::known_gates), std::end(jg::experiment::known_gates))));
   cmd->add_option("--repeats", o.repeats, "Fresh evaluations per layout and prompt (default: 3; with --faithful 1, as the reference)")->check(at_least(1));
   add_diagnostic_flags(cmd, o);
   return cmd;
@@ -105,6 +106,15 @@ inline std::unique_ptr<diagnostic_backend> backend_for(const std::filesystem::pa
   return out;
 }
 
+/// After Ctrl-C or SIGTERM: nothing written over earlier results; the replies that came back are in
+/// the cache, so the same command asks only for the rest.
+inline int interrupted(std::string_view command, const std::filesystem::path& dir) {
+  fmt::print(stderr, "interrupted: no result was written (earlier results/ are kept); the replies that came back are in the cache of {}, "
+                     "so `judgegrad {} ...` run again asks only for the rest\n",
+             dir.string(), command);
+  return interrupts::code();
+}
+
 inline void write_results(const std::filesystem::path& dir, std::string_view name, const std::string& md, const std::string& json) {
   std::error_code ec;
   std::filesystem::create_directories(dir / "results", ec);
@@ -134,9 +144,11 @@ int diagnose_with(const diagnose_options& o, const std::vector<ex::manifest>& ms
     }
   }
   {
+    interrupts::guard on_interrupt([&] { b.abandon(); });
     jg::experiment::progress bar(b.activity(), jg::experiment::progress_mode_for(stderr, o.quiet), "diagnose", requests.size());
     results = b.complete(requests);  // (the first again: from the cache)
   }
+  if (interrupts::requested()) return interrupted("diagnose", first);
   failure_summary failures;
   for (const auto& r : results) failures.add(r.ok(), r.ok() ? "" : std::string(jg::llm::to_string(r.error().kind)), r.ok() ? "" : r.error().message);
   if (failures.failed == results.size())
@@ -209,9 +221,11 @@ int interference_with(const diagnose_options& o, const std::vector<ex::manifest>
                            (o.faithful ? slots * test.size() * Set::size : 0);
   dx::interference r;
   {
+    interrupts::guard on_interrupt([&] { b.abandon(); });
     jg::experiment::progress bar(b.activity(), jg::experiment::progress_mode_for(stderr, o.quiet), "interference", expected);
     r = dx::measure_interference(b, seed, candidates, validation, test, repeats, o.faithful ? dx::protocol::faithful : dx::protocol::standard, settings);
   }
+  if (interrupts::requested()) return interrupted("interference", first);
   r.simulated = b.simulated();
   r.backend = b.description();
   r.gate = gate;

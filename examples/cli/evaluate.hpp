@@ -44,7 +44,7 @@ struct evaluate_options {
 
 inline CLI::App* add_evaluate(CLI::App& app, evaluate_options& o) {
   auto* cmd = app.add_subcommand("evaluate", "Score a test split with the seed judge prompt and report agreement with humans");
-  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the shared data beside the source tree)");
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
   cmd->add_option("--dataset", o.dataset, "Data set")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
   cmd->add_option("--split", o.split, "SummEval: paper or docsplit; BRIGHTER: paper or official")
       ->check(CLI::IsMember({"paper", "docsplit", "official"}))->capture_default_str();
@@ -190,7 +190,10 @@ int evaluate_with(backend& b, const jg::judge_prompt<Set>& prompt, std::span<con
   if (joint) add_failures(failures, *joint);
   if (per_criterion) add_failures(failures, *per_criterion);
   if (failures.failed) fmt::print(stderr, "judgegrad evaluate: {}\n", failures.text("judge"));
-  if (auto m = b.meter()) fmt::print("\n{}\n", m->to_json());
+  if (auto m = b.meter())
+    fmt::print(stderr, "judgegrad evaluate: {} calls to the endpoints ({} answered from the cache, {} failed), {} prompt + {} completion tokens, "
+                       "${:.4f} at the configured prices\n",
+               m->total.calls, m->total.cache_hits, m->total.failures, m->total.used.prompt_tokens, m->total.used.completion_tokens, m->total.usd);
 
   if (json) {
     jg::json_writer w;
@@ -243,7 +246,6 @@ int evaluate_split(const jg::data::train_test<Set>& data, const jg::judge_prompt
   if (o.limit > 0 && static_cast<std::size_t>(o.limit) < test.size()) test = test.first(static_cast<std::size_t>(o.limit));
   if (!o.config_file.empty()) {
     auto b = backend::from_config(o.config_file, {jg::llm::role::judge}, "judgegrad evaluate");
-    if (!b.config()->price_note.empty()) fmt::print(stderr, "judgegrad evaluate: {}\n", b.config()->price_note);
     return evaluate_with(b, prompt, test, o, predictions, json);
   }
   jg::sim::params p;

@@ -16,10 +16,12 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,8 @@ struct run_options {
   std::vector<std::uint32_t> seeds;
   std::optional<std::size_t> steps, batch, test_every, parallel;
   long long resamples = 1000;
+  jg::llm::budget raised_budget;  ///< resume: limits that replace the run's (--budget-usd, --budget-calls, --budget-tokens)
+  bool allow_change = false;      ///< resume: go on through a backend that answers otherwise, recorded as such
 };
 
 /// The LLM configuration named by --config, else by $JUDGEGRAD_LLM_CONFIG; empty: the simulator.
@@ -54,7 +58,7 @@ inline std::string config_file_of(const std::string& given) {
 
 inline void add_experiment_flags(CLI::App* cmd, run_options& o) {
   cmd->add_option("--config", o.config_file, "LLM configuration (docs/backends.md; default: $JUDGEGRAD_LLM_CONFIG); without one the simulator answers");
-  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the shared data beside the source tree)");
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
   cmd->add_flag("--quiet", o.quiet, "No progress line");
   cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for Table 1's intervals (0: none)")->check(at_least(0))->capture_default_str();
 }
@@ -91,6 +95,13 @@ inline CLI::App* add_resume(CLI::App& app, run_options& o) {
   auto* cmd = app.add_subcommand("resume", "Continue a run directory from the last finished step of each run; finished runs are kept");
   cmd->add_option("dir", o.out_dir, "The run directory")->required();
   cmd->add_option("--parallel", o.parallel, "Runs at once")->check(at_least(1));
+  cmd->add_option("--budget-usd", o.raised_budget.max_usd, "Raise (or set) the run's USD budget to this total; what was spent still counts")
+      ->check(between(0, 1e12));
+  cmd->add_option("--budget-calls", o.raised_budget.max_calls, "Raise (or set) the run's budget of calls to this total")->check(at_least(1));
+  cmd->add_option("--budget-tokens", o.raised_budget.max_tokens, "Raise (or set) the run's budget of tokens to this total")->check(at_least(1));
+  cmd->add_flag("--allow-change", o.allow_change,
+                "Go on through a --config whose models, endpoints or sampling differ from the run's; the change is recorded and the runs "
+                "it touches are marked in every report");
   add_experiment_flags(cmd, o);
   return cmd;
 }
@@ -163,7 +174,7 @@ inline std::string tokens(std::uint64_t n) {
 }
 
 /// Writes results/table1.{md,json} of `dir` and returns the Markdown.
-inline std::string write_table(const std::filesystem::path& dir, long long resamples, const std::string& json_file = {}) {
+inline std::string write_table(const std::filesystem::path& dir, long long resamples) {
   auto t = jg::report::compute_table1(dir, {static_cast<std::size_t>(resamples), 20260});
   std::string md = jg::report::to_markdown(t);
   std::string json = jg::report::to_json(t);
@@ -171,8 +182,91 @@ inline std::string write_table(const std::filesystem::path& dir, long long resam
   std::filesystem::create_directories(dir / "results", ec);
   ex::files::write_atomic(dir / "results" / "table1.md", md);
   ex::files::write_atomic(dir / "results" / "table1.json", json);
-  if (!json_file.empty()) ex::files::write_atomic(json_file, json);
   return md;
+}
+
+/// Every variant `d` names is one the tool compiled: before anything is created, exit 4 naming the
+/// key (variants[i], or the grid of modes, gates, merges and layouts) and the nearest compiled names.
+template <jg::criteria_set Set>
+std::vector<ex::job> compiled_jobs(const ex::definition& d) {
+  auto names = compiled_variants<Set>();
+  std::set<std::string_view> known(names.begin(), names.end());
+  auto refuse = [&](const std::string& key, const std::string& spelled, std::string_view canonical) {
+    throw failure(exit_configuration,
+                  fmt::format("{}: {}: \"{}\" is not a variant judgegrad compiled{}; nearest: {} (`judgegrad variants --all` lists all {} of {})",
+                              d.source, key, spelled, canonical.empty() || canonical == spelled ? "" : fmt::format(" (read as \"{}\")", canonical),
+                              fmt::join(nearest_names(spelled, names), ", "), names.size(), d.dataset));
+  };
+  for (std::size_t i = 0; i < d.variants.size(); ++i) {
+    auto spec = ex::variant_spec::parse(d.variants[i]);
+    std::string canonical = spec ? spec->name() : std::string();
+    if (!spec || !known.count(canonical)) refuse(fmt::format("variants[{}]", i), d.variants[i], canonical);
+  }
+  auto jobs = ex::jobs_of<Set>(d);
+  for (const auto& j : jobs)
+    if (!known.count(j.variant)) refuse("modes, gates, merges and layouts", j.variant, {});
+  return jobs;
+}
+
+/// Writes the configuration in force to DIR/llm.json, which a resume reads. The directory's own
+/// response cache is left out of it (every command finds that one by the directory), so that the
+/// file stays right when the directory is moved or named by another path.
+inline void keep_configuration(const std::filesystem::path& dir, const ex::manifest& m, jg::llm::llm_config config) {
+  if (config.cache && m.cache_file.empty() && std::filesystem::weakly_canonical(config.cache->path) == std::filesystem::weakly_canonical(m.cache_in(dir)))
+    config.cache.reset();
+  ex::files::write_atomic(dir / "llm.json", jg::llm::to_json(config) + "\n");
+}
+
+/// A resume goes on through the backend the run began with. Through one that answers otherwise
+/// (another model, endpoint, temperature, max_tokens or seed for a role; endpoints for a simulated
+/// run): exit 4 naming the differences, unless `allow`, which records the change in the manifest
+/// (with the runs it touches, marked in every report) and in events.jsonl.
+inline void check_same_backend(const std::filesystem::path& dir, ex::manifest& m, const backend& b, const std::string& config_file, bool allow,
+                               bool budget_raised) {
+  static constexpr std::initializer_list<jg::llm::role> roles = {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient,
+                                                                 jg::llm::role::optimizer};
+  std::vector<std::string> differences;
+  auto kept = dir / "llm.json";
+  if (m.backend_kind == "simulator" && b.config()) {
+    differences.push_back(fmt::format("backend: judgegrad's simulator (preset {}) -> the endpoints of {}", m.simulator_preset, config_file));
+  } else if (std::error_code ec; b.config() && std::filesystem::exists(kept, ec) && !std::filesystem::equivalent(kept, config_file, ec)) {
+    jg::llm::llm_config before;
+    try {
+      before = jg::llm::load_llm_config(kept.string());
+    } catch (const jg::llm::config_error& e) {
+      throw failure(exit_configuration, fmt::format("the run's own configuration cannot be read to compare with {}: {}", config_file, e.what()));
+    }
+    differences = jg::llm::answering_differences(before, *b.config(), roles);
+    const auto &was = before.meter.budget, &now = b.config()->meter.budget;
+    if (!budget_raised && (was.max_usd != now.max_usd || was.max_calls != now.max_calls || was.max_tokens != now.max_tokens))
+      throw failure(exit_configuration, fmt::format("{} sets another budget than the run's ({}): the budget is the run's; keep it, or change "
+                                                    "it explicitly with --budget-usd, --budget-calls or --budget-tokens",
+                                                    config_file, kept.string()));
+  }
+  if (differences.empty()) return;
+  std::string listed;
+  for (const auto& d : differences) listed += "\n  " + d;
+  if (!allow)
+    throw failure(exit_configuration, fmt::format("{} would answer the rest of {} otherwise than it began:{}\nResume without --config to go on "
+                                                  "as it began, or pass --allow-change to go on anyway (recorded in experiment.json and "
+                                                  "events.jsonl; the runs it touches are marked in every report)",
+                                                  config_file, dir.string(), listed));
+  ex::backend_change change{ex::now_utc(), differences, {}};
+  for (const auto& run : m.runs)
+    if (!ex::has_ended(ex::run_standing(dir, run))) change.runs.push_back(run);
+  m.changes.push_back(change);
+  m.backend_kind = "endpoints";
+  for (auto r : roles) {
+    const auto& s = b.config()->settings(r);
+    m.models[std::string(jg::llm::to_string(r))] = s ? s->model : std::string();
+  }
+  m.backend = b.description();
+  ex::files::write_atomic(dir / "experiment.json", ex::to_json(m));
+  keep_configuration(dir, m, *b.config());
+  ex::log_event(dir, "backend_change", fmt::format("--allow-change: {}; {} not finished go on through it", fmt::join(differences, "; "),
+                                                   counted(change.runs.size(), "run")));
+  fmt::print("the backend changed (--allow-change):{}\n{} not finished will mix the two; every report marks them\n", listed,
+             counted(change.runs.size(), "run"));
 }
 
 /// Runs the jobs of `m`'s experiment over criteria set Set in `dir` (created or continued),
@@ -183,6 +277,17 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   ex::definition& d = m.experiment;
   std::string validation_from;
   auto data = experiment_data<Set>(d, data_dir, validation_from);
+  std::map<std::string, std::string> digests{{"train", jg::data::digest(data.train)},
+                                             {"validation", jg::data::digest(data.validation)},
+                                             {"test", jg::data::digest(data.test)}};
+  if (!fresh && !m.data_digests.empty() && m.data_digests != digests) {
+    std::string parts;
+    for (const auto& [part, digest] : digests)
+      if (m.data_digests[part] != digest) parts += fmt::format("{}{} (digest {}, began with {})", parts.empty() ? "" : ", ", part, digest, m.data_digests[part]);
+    throw failure(exit_data, fmt::format("the data in {} differ from those the experiment began with: {}; pass --data with the directory it "
+                                         "used ({})",
+                                         data_dir.string(), parts, m.data_directory.string()));
+  }
   if (!fresh && (data.train.size() != m.train || data.validation.size() != m.validation || data.test.size() != m.test))
     throw failure(exit_data, fmt::format("the data in {} ({} train / {} validation / {} test) differ from those the experiment began with "
                                          "({} / {} / {}); pass --data with the directory it used ({})",
@@ -199,19 +304,32 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     }
     world.emplace(simulated_world(d.dataset, data_dir, p, d.split));
   }
-  if (fresh) {
-    std::error_code ec;
-    if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec))
-      throw failure(exit_usage, fmt::format("{} exists and is not a judgegrad run directory; name an empty or new directory with --out", dir.string()));
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw failure(exit_storage, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-  }
-  backend b = world ? backend::from_world(*world, m.simulator_preset, cache)
-                    : backend::from_config(config_file, {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient, jg::llm::role::optimizer},
-                                           "judgegrad run", cache);
-  ex::files::directory_lock lock(dir);  // before anything is written: a second process is refused here
-  auto all_jobs = ex::jobs_of<Set>(d);
+  // Whatever can be refused is refused before anything is created: the data (above), the
+  // configuration, the variants.
+  std::optional<jg::llm::llm_config> loaded;
+  if (!config_file.empty())
+    loaded = backend::load_config(config_file, {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient, jg::llm::role::optimizer},
+                                  "judgegrad run", o.raised_budget);
+  auto all_jobs = compiled_jobs<Set>(d);
   auto jobs = ex::in_shard<ex::job>(all_jobs, m.shard);
+  // Then the directory is claimed (a new one) or locked (one to continue): a second process is
+  // refused here, before either writes anything.
+  std::optional<ex::claimed_directory> claim;
+  std::optional<ex::files::directory_lock> lock;
+  try {
+    if (fresh) claim.emplace(dir);
+    else lock.emplace(dir);
+  } catch (const ex::occupied_error& e) {
+    if (ex::is_run_directory(dir))  // another process made it one while this one started
+      throw failure(exit_storage, fmt::format("{} became the run directory of another judgegrad process while this one started (its "
+                                              "events.jsonl says which); `judgegrad resume {}` continues it",
+                                              dir.string(), dir.string()));
+    throw failure(exit_usage, e.what());
+  }
+  backend b = world ? backend::from_world(*world, m.simulator_preset, cache) : backend::from_config(std::move(*loaded), config_file, cache, dir);
+  if (!fresh)
+    check_same_backend(dir, m, b, config_file, o.allow_change,
+                       o.raised_budget.max_usd || o.raised_budget.max_calls || o.raised_budget.max_tokens);
   if (fresh) {
     m.created_at = ex::now_utc();
     m.data_directory = std::filesystem::absolute(data_dir);
@@ -219,6 +337,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     m.validation = data.validation.size();
     m.test = data.test.size();
     m.validation_from = validation_from;
+    m.data_digests = digests;
     m.backend_kind = config_file.empty() ? "simulator" : "endpoints";
     m.simulated = config_file.empty();
     m.backend = b.description();
@@ -233,24 +352,40 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     m.criteria.assign(Set::names.begin(), Set::names.end());
     for (const auto& j : jobs) m.runs.push_back(j.id);
     ex::create_run_directory(dir, m);
+    claim->keep();
   }
-  if (fresh && b.config()) ex::files::write_atomic(dir / "llm.json", jg::llm::to_json(*b.config()) + "\n");
-  std::string shard = m.shard.whole() ? std::string() : fmt::format(" of shard {} ({} runs in all)", m.shard.name(), all_jobs.size());
-  ex::log_event(dir, fresh ? "start" : "resume", fmt::format("{} runs{}, {}", jobs.size(), shard, b.description()));
+  bool raised = o.raised_budget.max_usd || o.raised_budget.max_calls || o.raised_budget.max_tokens;
+  if (raised && !b.config()) throw failure(exit_usage, "--budget-usd, --budget-calls and --budget-tokens apply to runs answered by endpoints, not the simulator");
+  if ((fresh || raised) && b.config()) keep_configuration(dir, m, *b.config());
+  if (raised && !fresh) ex::log_event(dir, "budget", fmt::format("raised on the command line; the run's budget now stands at: {}",
+                                                       budget_standing(b.config()->meter.budget, b.spent_before().total)));
+  std::string shard = m.shard.whole() ? std::string() : fmt::format(" of shard {} ({} in all)", m.shard.name(), counted(all_jobs.size(), "run"));
+  ex::log_event(dir, fresh ? "start" : "resume", fmt::format("{}{}, {}", counted(jobs.size(), "run"), shard, b.description()));
 
   if (b.simulated()) fmt::print("{}\n", b.description());
-  fmt::print("judgegrad run: {} — {} runs{} on {} ({} split), {} steps each{}\n", d.name, jobs.size(), shard, d.dataset, d.split, d.steps,
+  fmt::print("judgegrad {}: {} — {}{} on {} ({} split), {} each{}\n", fresh ? "run" : "resume", d.name, counted(jobs.size(), "run"), shard,
+             d.dataset, d.split, counted(d.steps, "step"),
              d.faithful ? ", faithful to the reference" : "");
   if (!b.simulated()) fmt::print("backend: {}\n", b.description());
+  if (b.config()) {
+    if (auto standing = budget_standing(b.config()->meter.budget, b.spent_before().total); !standing.empty())
+      fmt::print("budget of the whole run: {}{}\n", standing, fresh ? "" : " by earlier processes");
+  }
   fmt::print("run directory: {}\n", dir.string());
   std::fflush(stdout);
 
   auto seed = seed_prompt<Set>(d);
   first_call(b, seed, std::span<const jg::example<Set>>(data.test.examples), ex::settings_of(d).judge);
-  ex::experiment_input<Set> in{d, data, seed, dir, ex::price_table(b.prices())};
+  ex::experiment_input<Set> in{d, data, seed, dir};
   ex::grid_progress counts;
   auto functions = job_functions<Set>();
+  interrupts::guard on_interrupt([&] { b.abandon(); });
   auto run_job = [&](const ex::job& j) {
+    if (interrupts::requested()) {  // not started: Ctrl-C came first
+      ex::run_outcome not_started;
+      not_started.id = j.id;
+      return not_started;
+    }
     for (auto f : functions)
       if (auto out = f(b, in, j, &counts)) return *out;
     throw ex::definition_error(fmt::format("run {}: variant {} is not in the tool's catalog", j.id, j.variant));
@@ -276,6 +411,11 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     ex::files::write_atomic(dir / "experiment.json", ex::to_json(m));
   }
 
+  for (const auto& r : outcomes)
+    for (const auto& repair : r.repairs) {
+      fmt::print(stderr, "repaired: {}\n", repair);
+      ex::log_event(dir, "repair", repair);
+    }
   std::size_t finished = 0, aborted = 0, stopped = 0, not_started = 0, failed = 0;
   const ex::run_outcome* first_problem = nullptr;
   bool budget = false;
@@ -291,10 +431,18 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     if (!ended && r.state != ex::run_outcome::status::not_started && !first_problem) first_problem = &r;
     if (r.stopped_by == jg::llm::error_kind::budget_exhausted) budget = true;
   }
-  std::string spent = fmt::format("{} calls ({} answered from the cache), {} tokens, {}", b.activity().answered.load(), b.activity().cache_hits.load(),
+  const auto& calls = b.activity();
+  std::string spent = fmt::format("{} replies ({} from the cache){}, {} tokens in finished steps, {}", calls.answered.load() - calls.failed.load(),
+                                  calls.cache_hits.load(), calls.failed.load() ? fmt::format(", {} calls failed or refused", calls.failed.load()) : "",
                                   tokens(counts.prompt_tokens.load() + counts.completion_tokens.load()), money(counts.microdollars.load()));
-  ex::log_event(dir, first_problem ? "stopped" : "finished",
-                fmt::format("{} finished, {} aborted, {} stopped, {} failed, {} not started; {}", finished, aborted, stopped, failed, not_started, spent));
+  std::string tally = fmt::format("{} finished, {} aborted, {} stopped, {} failed, {} not started; {}", finished, aborted, stopped, failed,
+                                  not_started, spent);
+  if (interrupts::requested()) {
+    ex::log_event(dir, "interrupted", fmt::format("{}; {}", interrupts::code() == 130 ? "SIGINT" : "SIGTERM", tally));
+    fmt::print(stderr, "interrupted: every finished step is kept ({}); `judgegrad resume {}` continues\n", tally, dir.string());
+    return interrupts::code();
+  }
+  ex::log_event(dir, first_problem ? "stopped" : "finished", tally);
 
   if (finished > 0) {  // Table 1 has rows only for finished runs
     std::string table = write_table(dir, o.resamples);
@@ -307,16 +455,19 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
                "had no valid score (faithful mode; docs/experiments.md); they are final and left out of Table 1\n",
                aborted, outcomes.size());
   if (!first_problem) {
-    fmt::print("{} runs finished{}; this process made {}\n", finished, aborted ? fmt::format(", {} aborted", aborted) : std::string(), spent);
+    fmt::print("{} finished{}; this process made {}\n", counted(finished, "run"), aborted ? fmt::format(", {} aborted", aborted) : std::string(), spent);
     return exit_ok;
   }
   std::string what = fmt::format("{} of {} runs finished, {} stopped, {} failed, {} not started; first: run {}: {}", finished, outcomes.size(), stopped,
                                  failed, not_started, first_problem->id, first_problem->error);
-  if (budget)
-    throw failure(exit_budget, fmt::format("the budget ran out after {}.\n{}\nEvery finished step is kept. `judgegrad resume {}` continues "
-                                           "from there (a budget counts what one process spends: the resumed process has the whole "
-                                           "budget again; change it in {})",
-                                           spent, what, dir.string(), (dir / "llm.json").string()));
+  if (budget) {
+    auto run_spent = b.meter().value_or(jg::llm::meter_report{}).total;
+    throw failure(exit_budget, fmt::format("the budget ran out: the run has {} ({} calls, {} tokens in all); this process made {}.\n{}\n"
+                                           "Every finished step is kept. The budget is the run's, kept in {}: `judgegrad resume {} "
+                                           "--budget-usd X` (or --budget-calls, --budget-tokens) raises it and continues",
+                                           budget_standing(b.config()->meter.budget, run_spent), run_spent.calls, run_spent.used.total(), spent,
+                                           what, (dir / ex::spend_file).string(), dir.string()));
+  }
   if (failed) {
     bool storage = first_problem->state == ex::run_outcome::status::failed;
     throw failure(storage ? exit_storage : exit_internal,
@@ -394,6 +545,18 @@ inline ex::definition_file definition_from(const run_options& o) {
     bool flags = !o.modes.empty() || !o.gates.empty() || !o.merges.empty() || !o.layouts.empty() || !o.seeds.empty() || o.steps || o.batch ||
                  o.test_every;
     if (flags) d.source = o.experiment_file.empty() ? fmt::format("preset {} with flags", d.name) : d.source + " with flags";
+    // A flag that changes no run is a mistake to say so, not a setting to record and ignore.
+    auto applies = [&](const char* flag, bool given, bool (ex::variant_spec::*uses)() const) {
+      if (!given) return;
+      for (const auto& mode : d.modes)
+        if ((ex::variant_spec{mode}.*uses)()) return;
+      throw failure(exit_usage, fmt::format("{} does not apply to the modes {}: none of them has that slot (single-task judges one criterion "
+                                            "with the default merge and layout; OPRO has no merge step)",
+                                            flag, fmt::join(d.modes, " ")));
+    };
+    applies("--merges", !o.merges.empty(), &ex::variant_spec::has_merge);
+    applies("--layouts", !o.layouts.empty(), &ex::variant_spec::has_layout);
+    applies("--gates", !o.gates.empty(), &ex::variant_spec::has_gate);
     ex::check(d);
   } catch (const ex::definition_error& e) {
     throw failure(exit_configuration, e.what());
@@ -452,14 +615,48 @@ inline int run_resume(const run_options& o) {
   });
 }
 
+/// `judgegrad check DIR`: the run directory against its commit points, run by run; exit 7 when
+/// anything is damaged (and what resume does about it), 0 when whole.
+inline int run_check(const std::vector<std::string>& dirs) {
+  return detail::guarded([&] {
+    std::size_t damaged = 0, runs = 0;
+    for (const auto& d : dirs) {
+      std::filesystem::path dir = d;
+      (void)detail::manifest_of(dir);
+      auto checks = ex::check_runs(dir);
+      runs += checks.size();
+      for (const auto& c : checks) {
+        if (c.ok()) continue;
+        ++damaged;
+        fmt::print("{}: run {}: {} -> resume {}\n", dir.string(), c.run, fmt::join(c.problems, "; "),
+                   c.redo ? "does the run again from its seed (its calls come from the response cache)" : "rebuilds summary.json from state.json");
+      }
+      try {
+        (void)ex::read_spend(dir);
+      } catch (const ex::storage_error& e) {
+        ++damaged;
+        fmt::print("{}\n", e.what());
+      }
+    }
+    if (damaged) {
+      fmt::print("{} of {} run{} damaged; `judgegrad resume DIR` mends them\n", damaged, runs, runs == 1 ? "" : "s");
+      return int(exit_storage);
+    }
+    fmt::print("{} run{} checked: every committed step is whole\n", runs, runs == 1 ? "" : "s");
+    return int(exit_ok);
+  });
+}
+
 inline int run_report(const report_options& o) {
   return detail::guarded([&] {
     output_file html_out(o.html_file, "--html");  // checked before anything is computed
+    output_file json_out(o.json_file, "--json");
     std::vector<jg::report::directory_report> reports;
     for (const auto& d : o.dirs) {
       std::filesystem::path dir = d;
       (void)detail::manifest_of(dir);
-      fmt::print("{}\n", detail::write_table(dir, o.resamples, reports.empty() ? o.json_file : std::string()));
+      fmt::print("{}\n", detail::write_table(dir, o.resamples));
+      if (reports.empty()) json_out.write(ex::files::read_all(dir / "results" / "table1.json"));
       reports.push_back(jg::report::read_directory_report(dir, {static_cast<std::size_t>(o.resamples), 20260}));
       ex::files::write_atomic(dir / "results" / "report.md", jg::report::to_markdown(reports.back()));
       fmt::print("Table 1: {}\nall tables: {}\n", (dir / "results" / "table1.md").string(), (dir / "results" / "report.md").string());
@@ -473,6 +670,13 @@ inline int run_report(const report_options& o) {
       ex::files::write_atomic(file, html);
       fmt::print("report: {}\n", file.string());
     }
+    std::vector<std::string> damaged;
+    for (std::size_t k = 0; k < reports.size(); ++k)
+      for (const auto& d : reports[k].table.damaged) damaged.push_back(fmt::format("{}/runs/{}", o.dirs[k], d));
+    if (!damaged.empty())
+      throw failure(exit_storage, fmt::format("{} damaged run{} left out of the tables: {}\n`judgegrad resume DIR` mends them (`judgegrad check DIR` "
+                                              "says what is wrong)",
+                                              damaged.size(), damaged.size() == 1 ? " is" : "s are", fmt::join(damaged, "; ")));
     return int(exit_ok);
   });
 }

@@ -28,6 +28,7 @@ struct variants_options {
   std::size_t batch = 3, validation = 100, steps = 12;
   std::optional<std::size_t> test;  ///< default: the paper split's test size (480 SummEval, 2767 BRIGHTER)
   std::size_t shards = 0;           ///< with N: the paper preset's runs dealt into N shards, and the calls of each
+  bool all = false;                 ///< list every compiled variant's name instead
 };
 
 /// The calls per step of TextGrad mode `mode` ("SSC", ...) over `k` criteria, a batch of `b`.
@@ -111,7 +112,9 @@ int report(std::string_view command, const std::exception& e) {
   else if (dynamic_cast<const jg::data::load_error*>(&e)) code = judgegrad_cli::exit_data;
   else if (dynamic_cast<const jg::llm::config_error*>(&e) || dynamic_cast<const jg::sim::config_error*>(&e))
     code = judgegrad_cli::exit_configuration;
-  fmt::print(stderr, "judgegrad{}{}: {}{}\n", command.empty() ? "" : " ", command, e.what(),
+  std::string_view what = e.what();
+  if (what.starts_with("judgegrad: ")) what.remove_prefix(11);  // the library's own prefix: the tool's is enough
+  fmt::print(stderr, "judgegrad{}{}: {}{}\n", command.empty() ? "" : " ", command, what,
              code == judgegrad_cli::exit_internal ? "\n(an internal error: please report it with the command line that caused it)" : "");
   return code;
 }
@@ -132,12 +135,16 @@ int main(int argc, char** argv) {
   variants->add_option("--test", vo.test, "Test items (default: the paper split's, 480 SummEval, 2767 BRIGHTER)")->check(judgegrad_cli::at_least(1));
   variants->add_option("--steps", vo.steps, "Steps per run (for --shards)")->check(judgegrad_cli::at_least(1))->capture_default_str();
   variants->add_option("--shards", vo.shards, "Also deal the paper preset's runs into N shards and count each one's calls")->check(judgegrad_cli::at_least(1));
+  variants->add_flag("--all", vo.all, "List the name of every variant the tool compiled (what an experiment's \"variants\" may name), one a line");
 
   judgegrad_cli::run_options run, resume;
   auto* run_cmd = judgegrad_cli::add_run(app, run);
   auto* resume_cmd = judgegrad_cli::add_resume(app, resume);
   judgegrad_cli::report_options report_opts;
   auto* report_cmd = judgegrad_cli::add_report(app, report_opts);
+  std::vector<std::string> check_dirs;
+  auto* check_cmd = app.add_subcommand("check", "Check run directories against their commit points: which runs are damaged, and what resume does about it");
+  check_cmd->add_option("dirs", check_dirs, "Run directories")->required();
   judgegrad_cli::merge_options merge_opts;
   auto* merge_cmd = judgegrad_cli::add_merge(app, merge_opts);
   judgegrad_cli::slurm_options slurm_opts;
@@ -156,15 +163,17 @@ int main(int argc, char** argv) {
   judgegrad_cli::serve_options serve;
   auto* serve_cmd = judgegrad_cli::add_serve(app, serve);
 
-  // An unknown command is named, with the commands there are (CLI11 would only say one is needed).
-  if (argc > 1 && argv[1][0] != '-') {  // (the commands' own subcommands, as `cache stats`, are CLI11's to check)
-    std::string_view given = argv[1];
+  // No command, or an unknown one: the commands there are (CLI11 would only say one is needed).
+  if (argc == 1 || argv[1][0] != '-') {  // (the commands' own subcommands, as `cache stats`, are CLI11's to check)
+    std::string_view given = argc > 1 ? argv[1] : "";
     auto subs = app.get_subcommands([](const CLI::App*) { return true; });
     bool known = std::any_of(subs.begin(), subs.end(), [&](const CLI::App* s) { return s->get_name() == given; });
     if (!known) {
       std::string names;
-      for (const auto* s : subs) names += (names.empty() ? "" : ", ") + s->get_name();
-      fmt::print(stderr, "judgegrad: unknown command '{}'; the commands are {} (judgegrad --help)\n", given, names);
+      for (const auto* s : subs) names += fmt::format("  {:<13} {}\n", s->get_name(), s->get_description());
+      fmt::print(stderr, "judgegrad: {}; the commands are:\n{}`judgegrad COMMAND --help` tells more; exit codes: {}\n",
+                 given.empty() ? std::string("give a command") : fmt::format("unknown command '{}'", given), names,
+                 "0 ok, 1 internal error, 2 usage, 3 data, 4 configuration, 5 backend, 6 budget, 7 storage");
       return judgegrad_cli::exit_usage;
     }
   }
@@ -176,11 +185,17 @@ int main(int argc, char** argv) {
   }
   std::string command = app.get_subcommands().front()->get_name();
   try {
+    if (*variants && vo.all) {
+      auto names = vo.dataset == "summeval" ? judgegrad_cli::compiled_variants<jg::summeval::all>() : judgegrad_cli::compiled_variants<jg::brighter::all>();
+      for (auto name : names) fmt::print("{}\n", name);
+      return judgegrad_cli::exit_ok;
+    }
     if (*variants)
       return vo.dataset == "summeval" ? list_variants<jg::summeval::all>(vo) : list_variants<jg::brighter::all>(vo);
     if (*run_cmd) return judgegrad_cli::run_run(run);
     if (*resume_cmd) return judgegrad_cli::run_resume(resume);
     if (*report_cmd) return judgegrad_cli::run_report(report_opts);
+    if (*check_cmd) return judgegrad_cli::run_check(check_dirs);
     if (*merge_cmd) return judgegrad_cli::run_merge(merge_opts);
     if (*slurm_cmd) return judgegrad_cli::run_slurm(slurm_opts);
     if (*cache_stats) return judgegrad_cli::run_cache_stats(cache);

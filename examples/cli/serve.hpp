@@ -47,7 +47,7 @@ inline CLI::App* add_serve(CLI::App& app, serve_options& o) {
   o.server.port = 8642;
   cmd->add_option("--port", o.server.port, "Port to listen on (0: any free port, printed)")->check(CLI::Range(0, 65535))->capture_default_str();
   cmd->add_option("--host", o.server.host, "Address to bind (loopback unless told otherwise)")->capture_default_str();
-  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the shared data beside the source tree)");
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
   cmd->add_option("--dataset", o.dataset, "Data set the world knows")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
   cmd->add_option("--preset", o.preset, "Knob preset (paper, noiseless)")->capture_default_str();
   cmd->add_option("--sim-config", o.config_file, "JSON file of simulator knobs overriding the preset (docs/simulator.md)");
@@ -66,6 +66,8 @@ inline CLI::App* add_serve(CLI::App& app, serve_options& o) {
   cmd->add_option("--upstream", o.server.upstream,
                   "Forward completions to this OpenAI-compatible base URL (e.g. https://openrouter.ai/api/v1) instead of the simulator, injecting the faults in front of it");
   cmd->add_option("--upstream-key-env", o.upstream_key_env, "Environment variable holding the upstream's API key");
+  cmd->add_option("--model-suffix", o.server.model_suffix,
+                  "Appended to the model name each reply gives (-2024-07-18: answer as a dated snapshot, as OpenAI does)");
   cmd->add_flag("--print-config", o.print_config, "Print the resolved knobs as JSON and exit");
   return cmd;
 }

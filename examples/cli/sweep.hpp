@@ -71,7 +71,7 @@ inline CLI::App* add_slurm(CLI::App& app, slurm_options& o) {
   cmd->add_option("experiment", o.experiment_file, "The experiment file (docs/experiments.md)")->required();
   cmd->add_option("--shards", o.shards, "Shards: array tasks, each running every N-th run of the grid")->required()->check(at_least(1));
   cmd->add_option("--out", o.root, "The sweep's directory: slurm/ (scripts, logs), shards/I-of-N/, merged/ (default: judgegrad-runs/<name>-sweep)");
-  cmd->add_option("--data", o.data_dir, "Data directory the tasks read (default: $JUDGEGRAD_DATA, else the shared data beside the source tree)");
+  cmd->add_option("--data", o.data_dir, "Data directory the tasks read (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
   cmd->add_option("--partition", o.partition, "Slurm partition (sbatch --partition)");
   cmd->add_option("--time", o.time, "Time limit of each task (sbatch --time), e.g. 04:00:00");
   cmd->add_option("--account", o.account, "Slurm account (sbatch --account)");
@@ -149,6 +149,9 @@ inline int run_slurm(const slurm_options& o) {
   return detail::guarded([&] {
     run_options ro;
     ro.experiment_file = o.experiment_file;
+    if (o.submit && !on_path("sbatch"))
+      throw failure(exit_usage, "--submit needs Slurm's sbatch, which is not on PATH here; nothing was written or submitted (without --submit "
+                                "the scripts are written for you to submit where Slurm is)");
     auto file = definition_from(ro);  // checked here, before anything is written or submitted
     const auto& d = file.experiment;
     std::size_t runs = detail::with_dataset(d.dataset, [&](auto set) { return ex::jobs_of<typename decltype(set)::type>(d).size(); });

@@ -5,6 +5,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/data/brighter.hpp>
 #include <judgegrad/data/csv.hpp>
+#include <judgegrad/data/digest.hpp>
 #include <judgegrad/data/error.hpp>
 #include <judgegrad/data/jsonl.hpp>
 #include <judgegrad/data/mapping.hpp>

@@ -6,6 +6,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/experiment/catalog.hpp>
+#include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/diagnostics/gradients.hpp>
 #include <judgegrad/experiment/diagnostics/interference.hpp>

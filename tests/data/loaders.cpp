@@ -1,8 +1,9 @@
-// The loaders on the real shared files (counts, score ranges, known rows) and on small bad files,
+// The loaders on the real data files (counts, score ranges, known rows) and on small bad files,
 // each of which must fail with an error naming file, line and field.
 #include <judgegrad/data.hpp>
 
 #include "test_data_dir.hpp"
+#include "../support/scratch.hpp"
 
 #include <doctest/doctest.h>
 
@@ -176,8 +177,59 @@ TEST_CASE("a data directory from JUDGEGRAD_DATA or an argument") {
   CHECK(data::data_directory(fs::path("/given"), "/fallback") == fs::path("/given"));
   ::unsetenv("JUDGEGRAD_DATA");
   CHECK(data::data_directory(std::nullopt, "/fallback") == fs::path("/fallback"));
-  CHECK_THROWS_AS(data::data_directory(), data::load_error);
+  // Nothing named: the data judgegrad ships, found from this test program inside the build tree.
+  CHECK(fs::equivalent(data::data_directory(), fs::path(JUDGEGRAD_TEST_SOURCE_DIR) / ".." / "data"));
   if (old) ::setenv("JUDGEGRAD_DATA", saved.c_str(), 1);
+}
+
+TEST_CASE("the data judgegrad ships, found from where an executable is") {
+  judgegrad_test::temp_dir t("jg-shipped");
+  auto touch = [](const fs::path& p) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << "x";
+  };
+  // Installed: <prefix>/bin/tool reads <prefix>/share/judgegrad/data.
+  touch(t.path / "prefix/bin/tool");
+  fs::create_directories(t.path / "prefix/share/judgegrad/data/summeval");
+  CHECK(data::shipped_data_directory(t.path / "prefix/bin/tool") == t.path / "prefix/share/judgegrad/data");
+  // Built inside a source tree: the nearest directory above that holds judgegrad's headers and data/.
+  touch(t.path / "clone/include/judgegrad/judgegrad.hpp");
+  fs::create_directories(t.path / "clone/data/brighter");
+  touch(t.path / "clone/build/release/examples/cli/tool");
+  CHECK(data::shipped_data_directory(t.path / "clone/build/release/examples/cli/tool") == t.path / "clone/data");
+  // A source tree without data/ is passed over; a data/ without judgegrad's headers is not judgegrad's.
+  touch(t.path / "bare/include/judgegrad/judgegrad.hpp");
+  touch(t.path / "bare/build/tool");
+  fs::create_directories(t.path / "other/data/summeval");
+  touch(t.path / "other/build/tool");
+  for (auto tool : {"bare/build/tool", "other/build/tool"}) {
+    // ... so the directory the build named (JUDGEGRAD_DEFAULT_DATA: this source tree's data/) answers.
+    auto found = data::shipped_data_directory(t.path / tool);
+    REQUIRE_FALSE(found.empty());
+    CHECK(fs::equivalent(found, fs::path(JUDGEGRAD_TEST_SOURCE_DIR) / ".." / "data"));
+  }
+}
+
+TEST_CASE("a data set's digest changes with any row, field or score, and only then") {
+  auto paper = data::summeval_paper<jg::summeval::all>(test_data_dir());
+  auto again = data::summeval_paper<jg::summeval::all>(test_data_dir());
+  const std::string d = data::digest(paper.test);
+  CHECK(d.size() == 16);
+  CHECK(data::digest(again.test) == d);
+  CHECK(data::digest(paper.train) != d);
+  auto score = paper.test;
+  score.examples[7].gold[0] = *score.examples[7].gold[0] == 1 ? 2.0 : 1.0;
+  auto text = paper.test;
+  text.examples[300].inputs[0].text.back() ^= 1;
+  auto order = paper.test;
+  std::swap(order.examples[0], order.examples[1]);
+  auto fewer = paper.test;
+  fewer.examples.pop_back();
+  auto unscored = paper.test;
+  unscored.examples[5].gold[2].reset();
+  std::set<std::string> seen{d};
+  for (const auto* changed : {&score, &text, &order, &fewer, &unscored}) CHECK(seen.insert(data::digest(*changed)).second);
+  CHECK(seen.size() == 6);
 }
 
 TEST_CASE("CSV: RFC 4180 quoting") {
@@ -292,7 +344,7 @@ TEST_CASE("bad input: each case names file, line and field, and returns nothing"
   }
 }
 
-TEST_CASE("loading is fast: all nine shared files, timed") {
+TEST_CASE("loading is fast: all nine data files, timed") {
   auto t0 = std::chrono::steady_clock::now();
   auto a = data::summeval_paper(test_data_dir());
   auto b = data::summeval_docsplit(test_data_dir());

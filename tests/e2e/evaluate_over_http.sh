@@ -35,8 +35,10 @@ config read_write
 "$bin" $args --config "$work/llm.json" >"$work/http.out" 2>"$work/http.err" || fail "evaluation over HTTP"
 [ "$(tables "$work/local.out")" = "$(tables "$work/http.out")" ] || fail "HTTP and in-process reports differ"
 [ "$(tables "$work/local.out" | wc -l)" -eq 14 ] || fail "expected 14 report lines (two layouts, one comparison)"
-# One hit: the first call went alone before the batch (a dead endpoint fails there), then in it.
-grep -q '"cache_hits":[1-9],' "$work/http.out" || fail "the first run over HTTP should hit the cache for its first call"
+# Hits: the first call went alone before the batch (a dead endpoint fails there), then in it; and a
+# request a batch holds twice is sent once. The meter's account goes to stderr, in words.
+grep -Eq '[0-9]+ calls to the endpoints \([1-9][0-9]* answered from the cache, 0 failed\)' "$work/http.err" ||
+  fail "the first run over HTTP should hit the cache for its first call"
 
 kill "$pid"; wait "$pid" || true; pid=
 config replay_only

@@ -57,7 +57,7 @@ expect 0 report "$bin" report "$work/paper"
 cmp -s paper/results/table1.md "$work/table1.first" || fail "report made another Table 1"
 expect 0 again "$bin" run --out "$work/paper" --quiet
 has again.out "exists: continuing it"
-has again.out "this process made 0 calls"
+has again.out "this process made 0 replies"
 cmp -s paper/results/table1.md "$work/table1.first" || fail "a second run changed Table 1"
 
 # 2. One seed, run apart: the same files as the paper preset's runs of seed 1.
@@ -114,7 +114,10 @@ jq 'del(.budget)' "$work/budget.json" >"$work/nobudget.json"
 expect 6 budget "$bin" run "${small[@]}" --config "$work/budget.json" --out "$work/budget"
 has budget.err "the budget ran out"
 has budget.err "judgegrad resume"
-expect 0 budget_resume "$bin" resume "$work/budget" --config "$work/nobudget.json" --quiet
+# Another file's budget is refused; the budget is raised explicitly.
+expect 4 budget_file "$bin" resume "$work/budget" --config "$work/nobudget.json" --quiet
+has budget_file.err "sets another budget than the run's"
+expect 0 budget_resume "$bin" resume "$work/budget" --budget-calls 1000000 --quiet
 same_runs ref budget
 
 # 6. A second process on one directory is refused.

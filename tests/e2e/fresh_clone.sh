@@ -5,7 +5,7 @@
 # no JUDGEGRAD_DATA. The clone is of the committed tree.
 # Usage: fresh_clone.sh <judgegrad binary> <source tree> <build tree>
 set -euo pipefail
-bin="$1" src="$2" build="$3"
+bin=$(realpath "$1") src=$(realpath "$2") build=$(realpath "$3")
 if ! git -C "$src" rev-parse --verify -q HEAD >/dev/null; then
   echo "SKIP: $src is not a git repository with a commit to clone"
   exit 77

@@ -148,12 +148,27 @@ TEST_CASE("the remedies presets: every variant they name parses, spells its own 
 }
 
 TEST_CASE("variants named in full: misspellings and repeats are refused with the key that holds them") {
-  for (std::string bad : {"SSC/gate", "SSC/colour=red", "SSC/layout=prefix_shared/gate=mae", "SSC/gate=none", "SSS/algorithm=pareto"}) {
+  for (std::string bad : {"SSC/gate", "SSC/colour=red", "SSC/gate=mae/gate=mae", "SSC/gate=mae/gate=none", "SSC/gate=none", "SSS/algorithm=pareto"}) {
     CAPTURE(bad);
     CHECK_FALSE(ex::variant_spec::parse(bad));
     ex::definition d;
     d.variants = {bad};
     CHECK_THROWS_WITH_AS(ex::jobs_of<set>(d), doctest::Contains("variants[0]"), ex::definition_error);
+  }
+  // The policy parts in any order name the same variant, spelled canonically in the runs' ids.
+  auto any_order = ex::variant_spec::parse("SSC/layout=prefix_shared/merge=structured/gate=mae");
+  REQUIRE(any_order);
+  CHECK(any_order->name() == "SSC/merge=structured/gate=mae/layout=prefix_shared");
+  {
+    ex::definition d;
+    d.modes.clear();
+    d.variants = {"SSC/layout=prefix_shared/gate=mae"};
+    auto jobs = ex::jobs_of<set>(d);
+    REQUIRE_FALSE(jobs.empty());
+    CHECK(jobs.front().variant == "SSC/gate=mae/layout=prefix_shared");
+    d.variants = {"SSC/layout=prefix_shared/gate=mae", "SSC/gate=mae/layout=prefix_shared"};
+    CHECK_THROWS_WITH_AS(ex::jobs_of<set>(d), doctest::Contains("variants[1]: \"SSC/gate=mae/layout=prefix_shared\" is named already, as"),
+                         ex::definition_error);
   }
   ex::definition d;
   d.variants = {"SSC/gate=mae"};  // the paper preset's grid has it

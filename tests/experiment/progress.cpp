@@ -41,6 +41,30 @@ TEST_CASE("periodic lines while work goes on, then the totals") {
   std::fclose(f);
 }
 
+TEST_CASE("the last line gives what was done, not a stale estimate; a rate-limit wait is said") {
+  jg::llm::activity a;
+  std::FILE* f = std::tmpfile();
+  {
+    jg::experiment::progress p(a, jg::experiment::progress_mode::periodic, "run", 480, f, 3600);  // no periodic line: only the last
+    for (int i = 0; i < 486; ++i) a.count(true);  // more calls than expected (retries, a first call)
+    CHECK(p.line().find("run: 486/486 calls") == 0);  // never "486/480"
+    a.rate_limited(std::chrono::steady_clock::now() + std::chrono::seconds(12));
+    CHECK(p.line().find(", waiting 12 s for the rate limit") != std::string::npos);
+    CHECK(p.line().find(", waiting 1") != std::string::npos);
+    CHECK(p.line(true).find("waiting") == std::string::npos);  // the last line has no wait, no ETA
+    CHECK(p.line(true).find("run: 486 calls, ") == 0);
+    CHECK(p.line(true).find("done in ") != std::string::npos);
+  }
+  std::string text = contents(f);
+  CHECK(text.find("run: 486 calls, ") == 0);
+  CHECK(text.find("ETA") == std::string::npos);
+  CHECK(text.find("/480") == std::string::npos);
+  std::fclose(f);
+  jg::llm::activity b;
+  b.rate_limited(std::chrono::steady_clock::now() - std::chrono::seconds(1));  // a wait that has passed
+  CHECK(b.rate_limit_wait() == 0);
+}
+
 TEST_CASE("quiet shows nothing; counts before the display began are not its own") {
   jg::llm::activity a;
   a.count(true);

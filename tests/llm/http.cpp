@@ -146,12 +146,13 @@ TEST_CASE("retries stop at max_retries with a typed error naming the request") {
     if (c == "always503") return fault::unavailable_503;
     if (c == "always-bad") return fault::malformed;
     if (c == "bad-request") return fault::bad_request;
+    if (c == "not-implemented") return fault::not_implemented_501;
     return fault::none;
   };
   auto o = fast_options(s);
   o.max_retries = 3;
   llm::openai backend(o);
-  std::vector<llm::request> batch = {ask("always429"), ask("always503"), ask("always-bad"), ask("bad-request"), ask("fine")};
+  std::vector<llm::request> batch = {ask("always429"), ask("always503"), ask("always-bad"), ask("bad-request"), ask("fine"), ask("not-implemented")};
   batch[1].role = llm::role::optimizer;
   auto results = backend.complete(batch);
   REQUIRE_FALSE(results[0].ok());
@@ -167,7 +168,13 @@ TEST_CASE("retries stop at max_retries with a typed error naming the request") {
   CHECK(results[3].error().kind == llm::error_kind::bad_request);
   CHECK(results[3].error().attempts == 1);
   CHECK(s.attempts_for("bad-request") == 1);  // a wrong request is not retried
+  CHECK(results[3].error().message.find(R"(HTTP 400: {"error":{"message":"unknown field"}})") != std::string::npos);  // the body says why
   CHECK(results[4].ok());
+  // 501 answers the same every time: one attempt, and the body in the message.
+  CHECK(results[5].error().kind == llm::error_kind::server);
+  CHECK(results[5].error().attempts == 1);
+  CHECK(s.attempts_for("not-implemented") == 1);
+  CHECK(results[5].error().message.find("HTTP 501: chat completions are not implemented here (after 1 attempt)") != std::string::npos);
 }
 
 TEST_CASE("timeouts, refused connections, missing usage, huge replies, non-UTF-8 bytes") {

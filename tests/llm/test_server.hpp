@@ -22,7 +22,7 @@ namespace test_llm {
 
 /// What the server does with one attempt of one request.
 enum class fault { none, rate_limited, rate_limited_retry_after, server_500, bad_gateway_502, unavailable_503, timeout,
-                   dropped, malformed, no_usage, non_utf8, unauthorized_echo, bad_request, huge };
+                   dropped, malformed, no_usage, non_utf8, unauthorized_echo, bad_request, not_implemented_501, huge };
 
 struct seen_request {
   std::string content;     // last message's content
@@ -191,6 +191,7 @@ class server {
         res.set_content("{\"error\":{\"message\":\"invalid key " + seen.authorization + "\"}}", "application/json");
         return;
       case fault::bad_request: res.status = 400; res.set_content(R"({"error":{"message":"unknown field"}})", "application/json"); return;
+      case fault::not_implemented_501: res.status = 501; res.set_content("chat completions are not implemented here", "text/plain"); return;
       case fault::huge: res.set_content(completion({std::string(huge_bytes, 'x')}), "application/json"); return;
     }
   }

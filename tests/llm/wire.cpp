@@ -296,11 +296,41 @@ TEST_CASE("configuration errors name the file and the key") {
   auto priced = llm::parse_llm_config(R"({"endpoints": {"a": {"base_url": "http://x"}}, "roles": {"judge": {"model": "gpt-4o-mini"},
     "loss": {"model": "my-local-model"}}, "budget": {"max_usd": 5}})", "cfg.json");
   CHECK(priced.meter.prices.at("gpt-4o-mini").input_per_mtok == 0.15);
-  CHECK_FALSE(priced.price_note.empty());
+  // What was decided for the user is said, in numbers.
+  REQUIRE(priced.notes.size() == 1);
+  CHECK(priced.notes[0] == "gpt-4o-mini is priced at $0.15 in / $0.6 out per million tokens from judgegrad's table of list prices (list prices "
+                           "as published by the providers, mid-2025), for the USD budget; give \"prices\" to set your own");
   CHECK_NOTHROW(llm::require_roles(priced, {llm::role::judge}, "judgegrad evaluate"));
   CHECK_THROWS_WITH_AS(llm::require_roles(priced, {llm::role::loss}, "judgegrad run"),
                        doctest::Contains("cfg.json: budget.max_usd: a USD budget needs a price for model my-local-model (role loss)"),
                        llm::config_error);
+  // The reference's 5-hour quotas: 10000 calls per 300 minutes is 33.3 a minute with a 5-hour burst; $100 a budget for the run.
+  auto quota = llm::parse_llm_config(R"({"task_model": {"name": "gpt-4o-mini"}, "endpoints": {"e": {"api_key": "${OPENROUTER_API_KEY}",
+    "max_calls_5h": 10000, "budget_5h_usd": 100}}})", "cfg.json", ".", test_env);
+  CHECK(quota.meter.budget.max_usd == 100);
+  CHECK(quota.endpoints.at("default").requests_per_minute == doctest::Approx(10000.0 / 300));
+  REQUIRE(quota.notes.size() == 3);
+  CHECK(quota.notes[0] == "endpoints.*.max_calls_5h 10000 (summed over endpoints) becomes a rate of 33.3 requests/min with bursts of up to "
+                          "18000 s of that rate (10000 requests at once)");
+  CHECK(quota.notes[1] == "endpoints.*.budget_5h_usd 100 becomes a budget of $100.00 for the whole run (judgegrad keeps no 5-hour window; "
+                          "a resumed run counts what was spent before)");
+  CHECK(quota.notes[2].starts_with("gpt-4o-mini is priced at $0.15 in / $0.6 out per million tokens"));
+  // A base URL is checked when the file is read: a scheme, a host, a port in range.
+  CHECK(error_of(R"({"endpoints": {"a": {"base_url": "not a url"}}})") ==
+        "cfg.json: endpoints.a.base_url: \"not a url\": not a URL: it needs a scheme and a host, as in \"https://api.openai.com/v1\"");
+  CHECK(error_of(R"({"endpoints": {"a": {"base_url": "htp:/127.0.0.1::abc/v1"}}})") ==
+        "cfg.json: endpoints.a.base_url: \"htp:/127.0.0.1::abc/v1\": not a URL: it needs a scheme and a host, as in \"https://api.openai.com/v1\"");
+  CHECK(error_of(R"({"endpoints": {"a": {"base_url": "http://127.0.0.1::abc/v1"}}})") ==
+        "cfg.json: endpoints.a.base_url: \"http://127.0.0.1::abc/v1\": port \":abc\" is not a number");
+  CHECK(error_of(R"({"api_base": "ftp://x/v1", "task_model": {"name": "m"}})") ==
+        "cfg.json: api_base: \"ftp://x/v1\": scheme \"ftp\": judgegrad speaks http:// and https://");
+  CHECK(*llm::base_url_problem("http://:80/v1") == "no host after the scheme");
+  CHECK(*llm::base_url_problem("http://h:0/v1") == "port 0 is not in 1..65535");
+  CHECK(*llm::base_url_problem("http://h:65536") == "port 65536 is not in 1..65535");
+  CHECK(*llm::base_url_problem("http://h o/v1") == "\"h o\" is not a host[:port]");
+  CHECK(*llm::base_url_problem("http://[::1/v1") == "an IPv6 address opened with '[' is not closed");
+  for (auto good : {"http://x", "https://api.openai.com/v1", "http://127.0.0.1:8642/v1", "http://[::1]:8642/v1", "http://my_host-1.local:65535"})
+    CHECK_MESSAGE(!llm::base_url_problem(good), good);
   // The reference's file assumes no budget it does not state.
   auto free = llm::parse_llm_config(R"({"task_model": {"name": "m"}, "endpoints": {"e": {"api_key": "${OPENROUTER_API_KEY}"}}})", "cfg.json",
                                     ".", test_env);

@@ -66,3 +66,55 @@ TEST_CASE("a run over HTTP with injected faults equals the in-process run") {
   CHECK(counts.rate_limited + counts.server_error + counts.dropped > 20);
   CHECK(comparable(local) == comparable(remote));
 }
+
+TEST_CASE("a call is priced by the model asked for, though the endpoint answers under a dated snapshot name") {
+  auto paper = jg::data::summeval_paper<se>(test_data_dir());
+  auto world = jg::sim::world::of(jg::sim::preset("paper"), paper.train, paper.test);
+  auto s = jg::data::split_groups(paper.train, {0.25, 0.0}, 42);
+  jg::data::splits<se> data{std::move(s.train), std::move(s.validation), jg::data::select(paper.test, std::vector<std::size_t>{0, 1, 2, 3, 4, 5})};
+  jg::sim::server_options so;
+  so.model_suffix = "-2024-07-18";
+  jg::sim::server server(world, so);
+  int port = server.start();
+  jg::llm::openai_options o;
+  o.base_url = fmt::format("http://127.0.0.1:{}/v1", port);
+  std::array<std::optional<jg::llm::role_settings>, jg::llm::all_roles.size()> roles;
+  for (auto& r : roles) {
+    r.emplace();
+    r->model = "gpt-4o-mini";
+  }
+  jg::llm::meter_options meter;
+  jg::llm::price mini;
+  mini.input_per_mtok = 0.15;
+  mini.output_per_mtok = 0.60;
+  meter.prices.emplace("gpt-4o-mini", mini);
+  jg::llm::role_defaults<jg::llm::metered<jg::llm::openai>> backend(roles, meter, o);
+  jg::run_settings settings;
+  settings.steps = 2;
+  jg::memory_sink sink;
+  auto run = jg::optimize<jg::variant<se, jg::ssc>>(backend, jg::judge::summeval_prompt<se>(), data, settings, sink);
+  REQUIRE(run.error.empty());
+  std::size_t calls = 0;
+  double recorded = 0;
+  for (const auto& r : sink.steps)
+    for (const auto& c : r.calls) {
+      ++calls;
+      CHECK(c.model == "gpt-4o-mini");
+      CHECK(c.answered_by == "simulated:gpt-4o-mini-2024-07-18");
+      // tokens x configured price, computed here by hand
+      double expected = (double(c.prompt_tokens) * 0.15 + double(c.completion_tokens) * 0.60) / 1e6;
+      CHECK(c.prompt_tokens > 0);
+      CHECK(c.usd == doctest::Approx(expected).epsilon(1e-12));
+      recorded += c.usd;
+      auto line = jg::to_jsonl(r, false);
+      CHECK(line.find(R"("answered_by":"simulated:gpt-4o-mini-2024-07-18")") != std::string::npos);
+    }
+  CHECK(calls > 50);
+  CHECK(recorded > 0);
+  // The meter (which a budget reads) counts the same money as the records, and nothing under the
+  // snapshot's name.
+  auto report = backend.inner().report();
+  CHECK(report.total.usd == doctest::Approx(recorded).epsilon(1e-9));
+  CHECK(report.by_model.count("gpt-4o-mini") == 1);
+  CHECK(report.by_model.size() == 1);
+}

@@ -4,6 +4,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/example.hpp>
+#include <judgegrad/core/json_syntax.hpp>
 #include <judgegrad/core/text.hpp>
 #include <judgegrad/data/error.hpp>
 #include <judgegrad/data/mapping.hpp>
@@ -77,7 +78,7 @@ dataset<Set> load_jsonl_text(const simdjson::padded_string& content, const std::
     // The line lies inside the padded file buffer, so simdjson may read past it without a copy.
     simdjson::dom::element doc;
     if (auto err = parser.parse(row.data(), row.size(), false).get(doc))
-      throw load_error(file, line, "", fmt::format("not valid JSON ({})", simdjson::error_message(err)));
+      throw load_error(file, line, "", fmt::format("not valid JSON ({})", json_error_text(row, simdjson::error_message(err))));
     simdjson::dom::object obj;
     if (doc.get_object().get(obj)) throw load_error(file, line, "", "not a JSON object");
     for (auto& c : cells) c.reset();

@@ -17,9 +17,11 @@
 #include <boost/hana/tuple.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace experiment {
@@ -53,7 +55,9 @@ struct variant_spec {
   }
 
   /// The spec of a variant named as `name()` spells it ("SSC/merge=conflict_resolving",
-  /// "SSC/algorithm=pareto"), or nothing when `name` is not such a spelling.
+  /// "SSC/algorithm=pareto"), its /slot=policy parts in any order ("SSC/gate=mae/merge=structured"
+  /// is "SSC/merge=structured/gate=mae"), or nothing when `name` is not such a spelling (a slot
+  /// named twice, or set to its default, is not).
   static std::optional<variant_spec> parse(std::string_view name) {
     variant_spec s;
     std::string_view rest = name;
@@ -78,7 +82,17 @@ struct variant_spec {
       else if (key == "length") s.length = value;
       else return std::nullopt;
     }
-    if (s.name() != name || s.algorithm().first != decomposition) return std::nullopt;
+    auto parts = [](std::string_view n) {
+      std::vector<std::string_view> out;
+      for (auto slash = n.find('/'); slash != std::string_view::npos; slash = n.find('/')) {
+        n.remove_prefix(slash + 1);
+        out.push_back(n.substr(0, n.find('/')));
+      }
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    std::string canonical = s.name();
+    if (s.algorithm().first != decomposition || parts(canonical) != parts(name)) return std::nullopt;
     return s;
   }
 

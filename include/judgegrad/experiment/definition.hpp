@@ -7,6 +7,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/json_syntax.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/llm/config.hpp>
 #include <judgegrad/optim/settings.hpp>
@@ -254,7 +255,7 @@ inline definition_file parse_definition(std::string_view json, const std::string
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto code = parser.parse(json.data(), json.size()).get(doc))
-    throw definition_error(fmt::format("{}: not valid JSON: {}", source, simdjson::error_message(code)));
+    throw definition_error(fmt::format("{}: not valid JSON: {}", source, json_error_text(json, simdjson::error_message(code))));
   definition_file out;
   try {
     simdjson::dom::object top = in.object(doc, "(top level)", {});
@@ -281,7 +282,7 @@ inline definition_file parse_definition(std::string_view json, const std::string
           else if (name == "BRIGHTER") d.dataset = "brighter";
           else in.fail(key, fmt::format("unknown data set \"{}\" (known: SummEval, BRIGHTER)", name));
           d.name = d.dataset == "summeval" ? "paper" : "brighter";
-        } else if (k == "output_dir") out.output_dir = path_of(v, key);
+        } else if (k == "output_dir") out.output_dir = std::filesystem::path(in.text(v, key));  // as the reference: from the working directory
         else if (k == "steps") d.steps = detail::size_in(in, v, key, 1, 10000);
         else if (k == "batch_size") d.batch = detail::size_in(in, v, key, 1, 100000);
         else if (k == "eval_every") d.test_every = detail::size_in(in, v, key, 0, 10000);

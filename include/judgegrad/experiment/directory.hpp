@@ -10,6 +10,7 @@
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/experiment/run_directory.hpp>
 #include <judgegrad/experiment/shards.hpp>
+#include <judgegrad/llm/meter.hpp>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -17,11 +18,19 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace experiment {
+
+/// A resume that went on through a backend answering otherwise than before (`--allow-change`).
+struct backend_change {
+  std::string at;                        ///< when (ISO 8601 UTC)
+  std::vector<std::string> differences;  ///< llm::answering_differences: "roles.judge.model: a -> b"
+  std::vector<std::string> runs;         ///< the runs not finished then: their steps mix the two backends
+};
 
 /// What experiment.json says.
 struct manifest {
@@ -31,6 +40,7 @@ struct manifest {
   std::filesystem::path data_directory;
   std::size_t train = 0, validation = 0, test = 0;
   std::string validation_from;  ///< how the validation items were chosen
+  std::map<std::string, std::string> data_digests;  ///< "train", "validation", "test" -> data::digest of the items used
   std::string backend_kind = "simulator";  ///< "simulator" (in process) or "endpoints" (DIR/llm.json)
   bool simulated = true;        ///< a simulated model answered (in process, or a judgegrad serve)
   std::string backend;          ///< what answered, in words
@@ -41,6 +51,7 @@ struct manifest {
   experiment::shard shard;         ///< the slice of the grid this directory runs (1/1: all of it)
   /// The response cache when it is not DIR/cache.sqlite (a file several shards share).
   std::filesystem::path cache_file;
+  std::vector<backend_change> changes;  ///< resumes through another backend, allowed with --allow-change
 
   /// The response cache of run directory `dir`.
   std::filesystem::path cache_in(const std::filesystem::path& dir) const { return cache_file.empty() ? dir / "cache.sqlite" : cache_file; }
@@ -53,7 +64,9 @@ inline std::string to_json(const manifest& m) {
   write_json(w, m.experiment);
   w.key("data").begin_object().key("directory").value(m.data_directory.string()).key("train").value(std::uint64_t(m.train))
       .key("validation").value(std::uint64_t(m.validation)).key("test").value(std::uint64_t(m.test)).key("validation_from").value(m.validation_from)
-      .end_object();
+      .key("digests").begin_object();
+  for (const auto& [part, digest] : m.data_digests) w.key(part).value(digest);
+  w.end_object().end_object();
   w.key("backend").begin_object().key("kind").value(m.backend_kind).key("simulated").value(m.simulated).key("description").value(m.backend)
       .key("simulator_preset").value(m.simulator_preset).key("models").begin_object();
   for (const auto& [role, model] : m.models) w.key(role).value(model);
@@ -65,7 +78,15 @@ inline std::string to_json(const manifest& m) {
       .end_object().key("cache");
   if (m.cache_file.empty()) w.null();
   else w.value(m.cache_file.string());
-  w.end_object();
+  w.key("backend_changes").begin_array();
+  for (const auto& c : m.changes) {
+    w.begin_object().key("at").value(c.at).key("differences").begin_array();
+    for (const auto& d : c.differences) w.value(d);
+    w.end_array().key("runs").begin_array();
+    for (const auto& r : c.runs) w.value(r);
+    w.end_array().end_object();
+  }
+  w.end_array().end_object();
   return std::move(w).str() + "\n";
 }
 
@@ -113,6 +134,17 @@ inline manifest read_manifest(const std::filesystem::path& dir) {
     m.shard = {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
   }
   if (!doc["cache"].get(e) && !e.is_null()) m.cache_file = in.text(e);
+  simdjson::dom::object digests;  // later additions too: "digests" and "backend_changes"
+  if (!data["digests"].get(digests))
+    for (auto [part, digest] : digests) m.data_digests[std::string(part)] = in.text(digest);
+  if (!doc["backend_changes"].get(e))
+    for (auto c : in.array(e)) {
+      backend_change change;
+      change.at = in.text(in.at(c, "at"));
+      for (auto d : in.array(in.at(c, "differences"))) change.differences.push_back(in.text(d));
+      for (auto r : in.array(in.at(c, "runs"))) change.runs.push_back(in.text(r));
+      m.changes.push_back(std::move(change));
+    }
   return m;
 }
 
@@ -121,6 +153,54 @@ inline bool is_run_directory(const std::filesystem::path& dir) {
   std::error_code ec;
   return std::filesystem::exists(dir / "experiment.json", ec);
 }
+
+/// `dir` holds something other than a run directory (or its lock): a new run cannot start there.
+struct occupied_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A directory claimed for a new run directory, before anything of the run is written: created
+/// (or found empty), then locked, then found still empty but for its lock. Two processes that
+/// claim one directory at once: one gets it, the other a storage_error saying it is in use by the
+/// first (pid N). Until keep(), destroying the claim removes what it made (the directory, when it
+/// created it, else what was put in it), so a run refused before its manifest was written leaves
+/// nothing behind.
+class claimed_directory {
+ public:
+  explicit claimed_directory(const std::filesystem::path& dir) : dir_(dir) {
+    std::error_code ec;
+    made_ = std::filesystem::create_directories(dir, ec);
+    if (ec) throw storage_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+    lock_.emplace(dir);  // a storage_error naming the holder when another process has it
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().filename() != "lock") {
+        lock_.reset();
+        made_ = false;
+        throw occupied_error(fmt::format("{} exists and is not a judgegrad run directory; name an empty or new directory with --out",
+                                         dir.string()));
+      }
+  }
+  claimed_directory(const claimed_directory&) = delete;
+  claimed_directory& operator=(const claimed_directory&) = delete;
+  ~claimed_directory() {
+    if (kept_ || !lock_) return;
+    std::error_code ec;
+    if (made_) {
+      std::filesystem::remove_all(dir_, ec);
+    } else {
+      std::vector<std::filesystem::path> made;
+      for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) made.push_back(e.path());
+      for (const auto& p : made) std::filesystem::remove_all(p, ec);
+    }
+  }
+  /// The run directory is whole (its manifest written): it stays.
+  void keep() { kept_ = true; }
+
+ private:
+  std::filesystem::path dir_;
+  bool made_ = false, kept_ = false;
+  std::optional<files::directory_lock> lock_;
+};
 
 /// Creates `dir` (and runs/, results/) for a new experiment and writes its manifest. `dir` must
 /// not be a run directory already.
@@ -132,6 +212,41 @@ inline void create_run_directory(const std::filesystem::path& dir, const manifes
     if (ec) throw storage_error(fmt::format("cannot create {}: {}", (dir / sub).string(), ec.message()));
   }
   files::write_atomic(dir / "experiment.json", to_json(m));
+}
+
+/// Every run `dir`'s manifest lists, checked against its commit point (check_run). The manifest
+/// itself must be readable (read_manifest throws otherwise).
+inline std::vector<run_check> check_runs(const std::filesystem::path& dir) {
+  std::vector<run_check> out;
+  for (const auto& id : read_manifest(dir).runs) out.push_back(check_run(dir / "runs" / id));
+  return out;
+}
+
+/// The run directory's ledger: what the calls of every process that worked in it spent (calls,
+/// tokens, USD; in all, per role and per model), as the backend's meter counts them. Rewritten
+/// atomically after each reply (and waited onto the disk after each batch), so a killed process
+/// loses at most the replies it had in flight. A resumed run's meter carries it on, so a budget
+/// bounds the run, not one process.
+inline constexpr const char* spend_file = "spend.json";
+
+/// The ledger of `dir`; an empty report when there is none (a simulated run, or one that made no
+/// call yet). A damaged ledger is a storage_error naming the file and the field.
+inline llm::meter_report read_spend(const std::filesystem::path& dir) {
+  std::error_code ec;
+  auto file = dir / spend_file;
+  if (!std::filesystem::exists(file, ec)) return {};
+  try {
+    return llm::meter_report::from_json(files::read_all(file));
+  } catch (const std::invalid_argument& e) {
+    throw storage_error(fmt::format("{}: a damaged ledger ({}); it holds what earlier processes spent, so a budget cannot be enforced "
+                                    "without it: restore it, or delete it to count from zero",
+                                    file.string(), e.what()));
+  }
+}
+
+/// Replaces the ledger of `dir` by `spent`; `durable` waits for the disk (see files::write_atomic).
+inline void write_spend(const std::filesystem::path& dir, const llm::meter_report& spent, bool durable = true) {
+  files::write_atomic(dir / spend_file, spent.to_json() + "\n", durable);
 }
 
 /// Appends one event (a start, a resume, a stop) to DIR/events.jsonl with its time.

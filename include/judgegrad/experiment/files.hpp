@@ -79,20 +79,25 @@ inline void append_durable(const std::filesystem::path& file, std::string_view t
 }
 
 /// Replaces `file` by `text` atomically: a reader sees the old content or the new, never a mix,
-/// whenever the process dies. The temporary file is `file` + ".tmp".
-inline void write_atomic(const std::filesystem::path& file, std::string_view text) {
+/// whenever the process dies. The temporary file is `file` + ".tmp". `durable` false skips the
+/// waits for the disk: the replacement still survives the process (a kill -9), not a power cut.
+inline void write_atomic(const std::filesystem::path& file, std::string_view text, bool durable = true) {
   std::filesystem::path tmp = file;
   tmp += ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) detail::fail("cannot open", tmp, errno);
   detail::write_all(fd, text, tmp);
-  detail::sync_and_close(fd, tmp);
+  if (durable) {
+    detail::sync_and_close(fd, tmp);
+  } else if (::close(fd) != 0) {
+    detail::fail("cannot write", tmp, errno);
+  }
   if (::rename(tmp.c_str(), file.c_str()) != 0) {
     int code = errno;
     ::unlink(tmp.c_str());
     detail::fail("cannot replace", file, code);
   }
-  detail::sync_directory(file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path());
+  if (durable) detail::sync_directory(file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path());
 }
 
 /// The whole content of `file`.

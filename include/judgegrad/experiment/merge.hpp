@@ -194,6 +194,13 @@ inline merge_result merge_shards(std::span<const std::filesystem::path> shards, 
       throw storage_error(e.what());
     }
   }
+  {  // each shard kept its own ledger: the merged run spent their sum
+    llm::meter_report spent;
+    bool any = false;
+    for (std::size_t i = 1; i <= n; ++i)
+      if (fs::exists(*by_index[i] / spend_file, ec)) spent += read_spend(*by_index[i]), any = true;
+    if (any) write_spend(tmp, spent);
+  }
   if (first.backend_kind == "endpoints" && fs::exists(*by_index[1] / "llm.json", ec)) {
     fs::copy_file(*by_index[1] / "llm.json", tmp / "llm.json", ec);
     if (ec) throw storage_error(fmt::format("cannot copy {}: {}", (*by_index[1] / "llm.json").string(), ec.message()));

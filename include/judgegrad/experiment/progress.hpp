@@ -90,8 +90,9 @@ class progress {
     if (thread_.joinable()) thread_.join();
   }
 
-  /// The line as it would be shown now.
-  std::string line() const {
+  /// The line as it would be shown now; `final`: the last one, shown when the work has ended (the
+  /// calls made and the time taken, with no estimate of what was expected).
+  std::string line(bool final = false) const {
     std::uint64_t done = counts_.answered.load() - base_, failed = counts_.failed.load() - base_failed_;
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
@@ -106,25 +107,30 @@ class progress {
         eta = share > 0 && share < 1 ? clock_time(elapsed * (1 - share) / share) : share >= 1 ? std::string("0:00") : std::string("-");
       }
     }
-    return fmt::format("{}: {}{}{} calls{}, {:.0f}/s, {} elapsed, ETA {}", label_, status.empty() ? "" : status + ", ", done,
-                       expected ? fmt::format("/{}", expected) : std::string(), failed ? fmt::format(" ({} failed)", failed) : "",
-                       rate, clock_time(elapsed), eta);
+    if (final)
+      return fmt::format("{}: {}{} calls{}, {:.0f}/s, done in {}", label_, status.empty() ? "" : status + ", ", done,
+                         failed ? fmt::format(" ({} failed)", failed) : "", rate, clock_time(elapsed));
+    double waiting = counts_.rate_limit_wait();
+    return fmt::format("{}: {}{}{} calls{}, {:.0f}/s, {} elapsed, ETA {}{}", label_, status.empty() ? "" : status + ", ", done,
+                       expected ? fmt::format("/{}", std::max(expected, done)) : std::string(), failed ? fmt::format(" ({} failed)", failed) : "",
+                       rate, clock_time(elapsed), eta, waiting >= 1 ? fmt::format(", waiting {:.0f} s for the rate limit", waiting) : std::string());
   }
 
  private:
   void loop() {
     auto period = std::chrono::duration<double>(period_);
     std::unique_lock lock(mutex_);
-    while (!stopped_) {
+    for (bool last = false; !last;) {  // the last line is printed even when the work ended before this thread began
       wake_.wait_for(lock, period, [this] { return stopped_; });
+      last = stopped_;
       lock.unlock();
-      print(stopped_ ? "\n" : "");
+      print(last);
       lock.lock();
     }
   }
-  void print(const char* end) {
-    std::string text = line();
-    if (mode_ == progress_mode::live) fmt::print(out_, "\r\x1b[2K{}{}", text, end);  // erase the line, redraw it
+  void print(bool last) {
+    std::string text = line(last);
+    if (mode_ == progress_mode::live) fmt::print(out_, "\r\x1b[2K{}{}", text, last ? "\n" : "");  // erase the line, redraw it
     else fmt::print(out_, "{}\n", text);
     std::fflush(out_);
   }

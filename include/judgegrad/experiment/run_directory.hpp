@@ -23,6 +23,7 @@
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/data/split.hpp>
 #include <judgegrad/experiment/catalog.hpp>
+#include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/experiment/state.hpp>
 #include <judgegrad/judge/render.hpp>
@@ -81,20 +82,6 @@ inline double mean_over_criteria(const evaluation_record& e, double criterion_me
   return sum / static_cast<double>(e.metrics.size());
 }
 
-/// The price of a model's tokens, for the per-call cost in the logs (0 for unpriced models).
-using pricer = std::function<double(const call_record&)>;
-
-/// Prices calls by the configuration's table (the model's own entry, else "*").
-inline pricer price_table(std::map<std::string, llm::price> prices) {
-  return [prices = std::move(prices)](const call_record& c) {
-    auto it = prices.find(c.model);
-    if (it == prices.end()) it = prices.find("*");
-    if (it == prices.end()) return 0.0;
-    llm::usage u{c.prompt_tokens, c.completion_tokens, c.cached_tokens};
-    return it->second.cost(u);
-  };
-}
-
 /// The sink of one run of a run directory: steps, predictions, summary, prompts, then state,
 /// each step durably before the next begins. Also reads a run back to resume it.
 template <criteria_set Set>
@@ -102,17 +89,27 @@ class run_writer {
  public:
   /// Writes under `dir` (DIR/runs/<id>) for run `j` of a run with `total_steps` steps; `seed`
   /// renders prompts, `data` gives the gold scores beside the predictions.
-  run_writer(std::filesystem::path dir, job j, std::size_t total_steps, const judge_prompt<Set>& seed, const data::splits<Set>& data,
-             pricer price)
-      : dir_(std::move(dir)), job_(std::move(j)), total_(total_steps), seed_(seed), price_(std::move(price)) {
+  run_writer(std::filesystem::path dir, job j, std::size_t total_steps, const judge_prompt<Set>& seed, const data::splits<Set>& data)
+      : dir_(std::move(dir)), job_(std::move(j)), total_(total_steps), seed_(seed) {
     for (const auto* part : {&data.train, &data.validation, &data.test})
       for (const auto& e : part->examples) gold_.emplace(e.id, &e.gold);
   }
 
   /// The state to continue from (the logs are cut back to it), or nothing for a fresh run (any
-  /// partial first step's lines are removed). Throws state_error or storage_error.
+  /// partial first step's lines are removed). A damaged run is mended first (check_run): one whose
+  /// committed logs lost lines, or whose state.json is unreadable, starts again from its seed (what
+  /// was answered before comes back from the response cache), and a damaged summary.json is
+  /// rebuilt; repairs() says what was done. Throws state_error or storage_error.
   std::optional<run_state<Set>> restore() {
     std::error_code ec;
+    auto damage = check_run(dir_);
+    if (damage.redo) {
+      for (auto f : {"state.json", "steps.jsonl", "predictions.jsonl", "summary.json"}) std::filesystem::remove(dir_ / f, ec);
+      std::filesystem::remove_all(dir_ / "prompts", ec);
+      repairs_.push_back(fmt::format("run {}: {}; its logs and state are dropped and the run is done again from its seed (what was answered "
+                                     "before comes from the response cache)",
+                                     job_.id, fmt::join(damage.problems, "; ")));
+    }
     std::filesystem::create_directories(dir_ / "prompts", ec);
     if (ec) throw storage_error(fmt::format("cannot create {}: {}", (dir_ / "prompts").string(), ec.message()));
     auto state_file = dir_ / "state.json";
@@ -131,6 +128,7 @@ class run_writer {
     predictions_lines_ = static_cast<std::size_t>(in.integer(in.at(in.at(doc, "lines"), "predictions")));
     finished_ = in.boolean(in.at(doc, "finished"));
     aborted_ = in.text(in.at(doc, "aborted"));
+    if (simdjson::dom::element spent; !doc["usd"].get(spent)) usd_ = in.number(spent);  // absent before the cost was kept
     files::keep_lines(dir_ / "steps.jsonl", steps_lines_);
     files::keep_lines(dir_ / "predictions.jsonl", predictions_lines_);
     auto state = state_from<Set>(in.at(doc, "state"), state_file.string());
@@ -162,8 +160,16 @@ class run_writer {
       rows_.push_back(std::move(r));
     }
     last_state_ = state;
+    if (damage.summary) {
+      files::write_atomic(dir_ / "summary.json", summary_json());
+      if (!rows_.empty()) write_prompts();
+      repairs_.push_back(fmt::format("run {}: {}; rebuilt from state.json", job_.id, fmt::join(damage.problems, "; ")));
+    }
     return state;
   }
+
+  /// What restore() mended, one sentence per run file it dropped or rebuilt.
+  const std::vector<std::string>& repairs() const { return repairs_; }
 
   /// Whether the run had ended when it was read back: all its steps done, or aborted.
   bool finished() const { return finished_ || !aborted_.empty(); }
@@ -185,10 +191,10 @@ class run_writer {
       error_ = r.error;
       return;
     }
-    step_record priced = r;
-    for (auto& c : priced.calls) c.usd = price_ ? price_(c) : 0.0;
-    files::append_durable(dir_ / "steps.jsonl", to_jsonl(priced, false));
+    files::append_durable(dir_ / "steps.jsonl", to_jsonl(r, false));
     ++steps_lines_;
+    for (const auto& c : r.calls)
+      if (!c.cache_hit) usd_ += c.usd;
     std::string lines;
     std::size_t count = 0;
     for (const auto& e : r.evaluations) {
@@ -251,7 +257,7 @@ class run_writer {
   void commit(const run_state<Set>& s) {
     json_writer w;
     w.begin_object().key("format").value(directory_format).key("format_version").value(directory_format_version).key("run").value(job_.id)
-        .key("step").value(s.step).key("finished").value(finished_).key("aborted").value(aborted_).key("lines").begin_object().key("steps").value(std::uint64_t(steps_lines_))
+        .key("step").value(s.step).key("finished").value(finished_).key("aborted").value(aborted_).key("usd").value(usd_).key("lines").begin_object().key("steps").value(std::uint64_t(steps_lines_))
         .key("predictions").value(std::uint64_t(predictions_lines_)).end_object().key("summary").raw(rows_json()).key("state").raw(to_json(s))
         .end_object();
     files::write_atomic(dir_ / "state.json", std::move(w).str() + "\n");
@@ -318,7 +324,7 @@ class run_writer {
         .key("gate").value(job_.spec.gate).key("merge").value(job_.spec.merge).key("layout").value(job_.spec.layout)
         .key("length").value(job_.spec.length).key("seed").value(std::uint64_t(job_.seed)).key("criterion").value(job_.criterion).key("criteria").begin_array();
     for (auto n : Set::names) w.value(n);
-    w.end_array().key("steps_total").value(std::uint64_t(total_)).key("finished").value(finished_).key("aborted");
+    w.end_array().key("steps_total").value(std::uint64_t(total_)).key("usd").value(usd_).key("finished").value(finished_).key("aborted");
     if (aborted_.empty()) w.null();
     else w.value(aborted_);
     w.key("best_step");
@@ -332,15 +338,16 @@ class run_writer {
   job job_;
   std::size_t total_;
   judge_prompt<Set> seed_;
-  pricer price_;
   std::map<std::string, const per_criterion<Set, std::optional<double>>*> gold_;
   std::size_t steps_lines_ = 0, predictions_lines_ = 0;
+  double usd_ = 0;  ///< the finished steps' calls not answered by the cache, at the configured prices (the cost table's figure)
   bool finished_ = false;
   std::string aborted_;
   std::optional<run_state<Set>> last_state_;
   std::string error_;
   std::vector<summary_row> rows_;
   std::optional<summary_row> pending_;
+  std::vector<std::string> repairs_;
 };
 
 }  // namespace experiment

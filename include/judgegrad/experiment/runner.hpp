@@ -43,6 +43,7 @@ struct run_outcome {
   std::string error;            ///< why it stopped or failed
   std::optional<llm::error_kind> stopped_by;
   bool resumed = false;         ///< it continued from an earlier process's state
+  std::vector<std::string> repairs;  ///< what was mended in its files before it went on (run_writer::repairs)
 };
 
 inline std::string_view to_string(run_outcome::status s) {
@@ -63,14 +64,14 @@ struct grid_progress {
 };
 
 /// An experiment's inputs besides the backend: the definition, the data (train, validation for the
-/// gates, test), the seed prompt, the directory, and the price of calls for the logs.
+/// gates, test), the seed prompt and the directory. Calls carry their cost (priced by the backend's
+/// meter, `llm::metered`), so the logs, the progress line and the budget agree.
 template <criteria_set Set>
 struct experiment_input {
   const definition& def;
   const data::splits<Set>& data;
   const judge_prompt<Set>& seed;
   std::filesystem::path root;
-  pricer price = {};
 };
 
 /// The jobs of `d` over criteria set `Set`, in the definition's order: modes, then gates, merges,
@@ -105,16 +106,23 @@ std::vector<job> jobs_of(const definition& d) {
           if (!spec.has_layout()) spec.layout = "joint";
           add(spec);
         }
+  const std::size_t grid_jobs = out.size();
+  std::vector<std::string> named;  // the canonical names of variants[0..i)
   for (std::size_t i = 0; i < d.variants.size(); ++i) {
     auto spec = variant_spec::parse(d.variants[i]);
     if (!spec)
       throw definition_error(fmt::format("{}: variants[{}]: \"{}\" is not a variant name as judgegrad spells them (the decomposition, "
                                          "then /slot=policy in name order; docs/remedies.md)",
                                          d.source, i, d.variants[i]));
-    for (const auto& j : out)
-      if (j.variant == d.variants[i])
+    for (std::size_t k = 0; k < grid_jobs; ++k)
+      if (out[k].variant == spec->name())
         throw definition_error(fmt::format("{}: variants[{}]: \"{}\" is in the grid of modes, gates, merges and layouts already", d.source, i,
                                            d.variants[i]));
+    for (std::size_t k = 0; k < named.size(); ++k)
+      if (named[k] == spec->name())
+        throw definition_error(fmt::format("{}: variants[{}]: \"{}\" is named already, as \"{}\" (variants[{}])", d.source, i, d.variants[i],
+                                           d.variants[k], k));
+    named.push_back(spec->name());
     add(*spec);
   }
   return out;
@@ -138,7 +146,6 @@ template <criteria_set Set>
 struct counting_sink {
   run_writer<Set>& writer;
   grid_progress* progress;
-  const pricer* price;
   void on_step(const step_record& r) {
     writer.on_step(r);
     if (!progress || !r.error.empty()) return;
@@ -147,7 +154,7 @@ struct counting_sink {
       if (c.cache_hit) continue;
       progress->prompt_tokens += c.prompt_tokens;
       progress->completion_tokens += c.completion_tokens;
-      if (*price) progress->microdollars += static_cast<std::uint64_t>((*price)(c) * 1e6 + 0.5);
+      progress->microdollars += static_cast<std::uint64_t>(c.usd * 1e6 + 0.5);
     }
   }
   void on_state(const run_state<Set>& s) { writer.on_state(s); }
@@ -157,13 +164,14 @@ struct counting_sink {
 /// and backend, whatever the number of variants.
 template <criteria_set Set, class Backend>
 [[gnu::noinline]] run_outcome run_policies(Backend& backend, const definition& d, const job& j, const data::splits<Set>& data,
-                                           const judge_prompt<Set>& seed, const std::filesystem::path& dir, const pricer& price,
+                                           const judge_prompt<Set>& seed, const std::filesystem::path& dir,
                                            grid_progress* progress, optim_detail::run_policies<Set> policy,
                                            optim_detail::stage_chain<Set> chain) {
   run_outcome out;
   out.id = j.id;
-  run_writer<Set> writer(dir, j, d.steps, seed, data, price);
+  run_writer<Set> writer(dir, j, d.steps, seed, data);
   auto state = writer.restore();
+  out.repairs = writer.repairs();
   if (state) {
     out.resumed = true;
     out.last_step = state->step;
@@ -174,7 +182,7 @@ template <criteria_set Set, class Backend>
     out.error = writer.aborted();
     return out;
   }
-  counting_sink<Set> sink{writer, progress, &price};
+  counting_sink<Set> sink{writer, progress};
   auto r = optim_detail::run_with<Set, Backend, counting_sink<Set>>(backend, seed, data, settings_of(d, j), sink, j.id, std::move(policy),
                                                                     std::move(chain), std::move(state));
   out.last_step = r.steps.empty() ? out.last_step : r.steps.back().step;
@@ -196,8 +204,8 @@ template <criteria_set Set, class Backend>
 /// Runs variant V (not single-task) over `Set` for job `j`.
 template <class V, criteria_set Set, class Backend>
 run_outcome run_variant(Backend& backend, const definition& d, const job& j, const data::splits<Set>& data, const judge_prompt<Set>& seed,
-                        const std::filesystem::path& dir, const pricer& price, grid_progress* progress) {
-  return run_policies<Set, Backend>(backend, d, j, data, seed, dir, price, progress, optim_detail::policies_of<V>(),
+                        const std::filesystem::path& dir, grid_progress* progress) {
+  return run_policies<Set, Backend>(backend, d, j, data, seed, dir, progress, optim_detail::policies_of<V>(),
                                     optim_detail::stages_of<V>(backend));
 }
 
@@ -214,14 +222,14 @@ run_outcome run_job(Backend& backend, const experiment_input<Set>& in, const job
         using Sub = criteria<C>;
         auto data = project_splits<Sub>(in.data);
         auto seed = project_prompt<Sub>(in.seed, c);
-        out = run_variant<single_task_part<V, C>>(backend, in.def, j, data, seed, dir, in.price, progress);
+        out = run_variant<single_task_part<V, C>>(backend, in.def, j, data, seed, dir, progress);
       }
       ++c;
     });
     if (!out) throw definition_error(fmt::format("job {}: no criterion named {}", j.id, j.criterion));
     return *out;
   } else {
-    return run_variant<V>(backend, in.def, j, in.data, in.seed, dir, in.price, progress);
+    return run_variant<V>(backend, in.def, j, in.data, in.seed, dir, progress);
   }
 }
 

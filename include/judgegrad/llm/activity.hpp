@@ -9,6 +9,7 @@
 #include <judgegrad/llm/types.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <type_traits>
@@ -23,6 +24,21 @@ struct activity {
   std::atomic<std::uint64_t> answered{0};   ///< results produced, failures included
   std::atomic<std::uint64_t> failed{0};     ///< of those, errors
   std::atomic<std::uint64_t> cache_hits{0};
+  /// Until when (std::chrono::steady_clock, in nanoseconds since its epoch) a rate limit holds the
+  /// next call back: a request or token bucket, or a Retry-After; 0 when nothing waits. A progress
+  /// display shows it, so that a line that does not move says why.
+  std::atomic<std::int64_t> rate_limited_until{0};
+
+  /// A rate limit holds calls back until `until`.
+  void rate_limited(std::chrono::steady_clock::time_point until) {
+    std::int64_t t = until.time_since_epoch().count(), seen = rate_limited_until.load(std::memory_order_relaxed);
+    while (seen < t && !rate_limited_until.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {}
+  }
+  /// Seconds left of the rate-limit wait at `now` (0 when none).
+  double rate_limit_wait(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) const {
+    auto until = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(rate_limited_until.load(std::memory_order_relaxed)));
+    return until > now ? std::chrono::duration<double>(until - now).count() : 0.0;
+  }
 
   void count(bool ok, bool cache_hit = false) {
     answered.fetch_add(1, std::memory_order_relaxed);

@@ -276,8 +276,25 @@ class cached {
     if (options_.mode != cache_mode::off) store_ = std::make_unique<response_store>(options_.path, options_.busy_timeout_ms, options_.keep_requests);
   }
 
-  std::vector<result> complete(std::span<const request> batch) {
+  std::vector<result> complete(std::span<const request> batch) { return complete(batch, {}); }
+
+  /// As complete(batch), and `each(i, result)` for every request of the batch as its result is
+  /// known: a hit at once, a reply the moment it arrives and is stored (when the backend below can
+  /// say so), else when the batch returns. May be called from several threads, never twice for one
+  /// index.
+  std::vector<result> complete(std::span<const request> batch, const on_result& each) {
     std::vector<std::optional<result>> out(batch.size());
+    std::vector<char> told(each ? batch.size() : 0, 0);
+    std::mutex told_mutex;
+    auto tell = [&](std::size_t i, const result& r) {
+      if (!each) return;
+      {
+        std::lock_guard lock(told_mutex);
+        if (told[i]) return;
+        told[i] = 1;
+      }
+      each(i, r);
+    };
     std::vector<request> to_send;
     std::vector<std::vector<std::size_t>> waiting;  // batch indices answered by each sent request
     std::unordered_map<std::string, std::size_t> sent_by_key;
@@ -294,6 +311,7 @@ class cached {
           count_hit(hit->usage);
           out[i] = result(std::move(*hit));
           if (options_.activity) options_.activity->count(true, true);
+          tell(i, *out[i]);
           continue;
         }
       }
@@ -333,8 +351,19 @@ class cached {
       if constexpr (requires { inner_.complete(std::span<const request>(to_send), on_result{}); }) {
         std::mutex each_mutex;  // the backend below may report from several threads
         answers = inner_.complete(std::span<const request>(to_send), on_result([&](std::size_t k, const result& r) {
-                                    std::lock_guard lock(each_mutex);
-                                    store(k, r);
+                                    {
+                                      std::lock_guard lock(each_mutex);
+                                      store(k, r);
+                                    }
+                                    for (std::size_t i : waiting[k]) {
+                                      if (i == waiting[k].front() || !r.ok()) {
+                                        tell(i, r);
+                                      } else {
+                                        result copy = r;
+                                        copy.value().from_cache = true;
+                                        tell(i, copy);
+                                      }
+                                    }
                                   }));
       } else {
         answers = inner_.complete(std::span<const request>(to_send));
@@ -348,11 +377,18 @@ class cached {
         stats_.stored += entries.size();
       }
       for (std::size_t k = 0; k < answers.size(); ++k)
-        for (std::size_t i : waiting[k]) out[i] = answers[k];
+        for (std::size_t i : waiting[k]) {
+          out[i] = answers[k];
+          // A request the batch holds twice is sent once: the other is answered without a call.
+          if (i != waiting[k].front() && out[i]->ok()) out[i]->value().from_cache = true;
+        }
     }
     std::vector<result> results;
     results.reserve(batch.size());
-    for (auto& r : out) results.push_back(std::move(*r));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      tell(i, *out[i]);
+      results.push_back(std::move(*out[i]));
+    }
     return results;
   }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/json_syntax.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/secret.hpp>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -26,6 +28,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace llm {
@@ -46,12 +49,56 @@ struct llm_config {
   std::string source;  ///< the file it was read from
   bool reference_format = false;  ///< read from the reference implementation's llm.json schema
   std::string budget_key;         ///< where the USD budget was given ("" when none)
-  std::string price_note;         ///< where prices not given in the file came from
+  /// What judgegrad decided for the user while reading the file, one sentence each (a reference
+  /// file's 5-hour quotas turned into a rate and a budget, prices taken from the built-in table):
+  /// a command that calls a model prints them once at its start.
+  std::vector<std::string> notes;
   std::vector<role> unpriced;     ///< roles whose model has no price under a USD budget
 
   const std::optional<role_settings>& settings(role r) const { return roles[std::size_t(r)]; }
   std::optional<role_settings>& settings(role r) { return roles[std::size_t(r)]; }
 };
+
+/// Why `url` cannot be an endpoint's base URL, or nothing: it must be http:// or https://, name a
+/// host (a name, an IPv4 address or a bracketed IPv6 one), and any port must be a number in
+/// 1..65535 ("http://127.0.0.1:8642/v1", "https://openrouter.ai/api/v1").
+inline std::optional<std::string> base_url_problem(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "not a URL: it needs a scheme and a host, as in \"https://api.openai.com/v1\"";
+  auto scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return fmt::format("scheme \"{}\": judgegrad speaks http:// and https://", scheme);
+  auto rest = url.substr(scheme_end + 3);
+  auto authority = rest.substr(0, std::min(rest.find('/'), rest.size()));
+  if (authority.find_first_of("?#@ ") != std::string_view::npos) return fmt::format("\"{}\" is not a host[:port]", authority);
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {  // [IPv6]:port
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return "an IPv6 address opened with '[' is not closed";
+    host = authority.substr(0, close + 1);
+    auto after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return fmt::format("\"{}\" after the IPv6 address is not a port", after);
+    if (!after.empty()) port = after.substr(1);
+    if (!after.empty() && port.empty()) return "an empty port after ':'";
+  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty()) return "an empty port after ':'";
+  }
+  if (host.empty()) return "no host after the scheme";
+  if (!host.starts_with('['))
+    for (char c : host)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_'))
+        return fmt::format("host \"{}\" holds '{}', which no host name holds", host, c);
+  if (!port.empty()) {
+    unsigned long value = 0;
+    for (char c : port) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return fmt::format("port \"{}\" is not a number", port);
+      value = std::min<unsigned long>(value * 10 + static_cast<unsigned long>(c - '0'), 100000);
+    }
+    if (value < 1 || value > 65535) return fmt::format("port {} is not in 1..65535", port);
+  }
+  return std::nullopt;
+}
 
 namespace detail {
 
@@ -237,6 +284,7 @@ inline void read_native_endpoint(const config_reader& in, simdjson::dom::element
     }
   }
   if (o.base_url.empty()) in.fail(path + ".base_url", "missing (e.g. \"https://openrouter.ai/api/v1\")");
+  if (auto why = base_url_problem(o.base_url)) in.fail(path + ".base_url", fmt::format("\"{}\": {}", o.base_url, *why));
   cfg.endpoints[name] = std::move(o);
 }
 
@@ -363,9 +411,15 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
     // so a run may spend it at once, as the reference's limiter allows.
     o.requests_per_minute = calls_5h / 300;  // 5 h = 300 min
     o.burst_seconds = 5 * 3600;
+    cfg.notes.push_back(fmt::format("endpoints.*.max_calls_5h {:g} (summed over endpoints) becomes a rate of {:.1f} requests/min with bursts of "
+                                    "up to {:g} s of that rate ({:g} requests at once)",
+                                    calls_5h, o.requests_per_minute, o.burst_seconds, calls_5h));
     if (usd_5h) {
       cfg.meter.budget.max_usd = *usd_5h;    // a 5-hour budget, kept as a budget for the whole run
       cfg.budget_key = "endpoints.*.budget_5h_usd";
+      cfg.notes.push_back(fmt::format("endpoints.*.budget_5h_usd {:g} becomes a budget of ${:.2f} for the whole run (judgegrad keeps no "
+                                      "5-hour window; a resumed run counts what was spent before)",
+                                      *usd_5h, *usd_5h));
     }
   } else {
     o.max_concurrent = 16;
@@ -409,6 +463,7 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
   read_model("optimizer_model", {role::optimizer});
   cfg.reference_format = true;
   o.base_url = !api_base.empty() ? api_base : !base_from_prefix.empty() ? base_from_prefix : std::string("https://api.openai.com/v1");
+  if (auto why = base_url_problem(o.base_url)) in.fail("api_base", fmt::format("\"{}\": {}", o.base_url, *why));
   cfg.endpoints["default"] = std::move(o);
   cfg.default_endpoint = "default";
 }
@@ -423,7 +478,7 @@ inline llm_config parse_llm_config(std::string_view json, const std::string& sou
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto code = parser.parse(json.data(), json.size()).get(doc))
-    throw config_error(fmt::format("{}: not valid JSON: {}", source, simdjson::error_message(code)));
+    throw config_error(fmt::format("{}: not valid JSON: {}", source, json_error_text(json, simdjson::error_message(code))));
   simdjson::dom::object top = in.object(doc, "(top level)", {});
   llm_config cfg;
   cfg.source = source;
@@ -451,9 +506,11 @@ inline llm_config parse_llm_config(std::string_view json, const std::string& sou
       const auto& s = cfg.settings(r);
       if (!s || s->model.empty() || cfg.meter.prices.count(s->model)) continue;
       if (const auto* known = detail::list_price(s->model)) {
-        cfg.meter.prices[s->model] = known->cost;
-        cfg.price_note = fmt::format("prices not in the file come from judgegrad's table of list prices ({}); give \"prices\" to set your own",
-                                     detail::list_prices_date);
+        auto [at, added] = cfg.meter.prices.emplace(s->model, known->cost);
+        if (added)
+          cfg.notes.push_back(fmt::format("{} is priced at ${:g} in / ${:g} out per million tokens from judgegrad's table of list prices ({}), "
+                                          "for the USD budget; give \"prices\" to set your own",
+                                          s->model, known->cost.input_per_mtok, known->cost.output_per_mtok, detail::list_prices_date));
       } else {
         cfg.unpriced.push_back(r);
       }
@@ -566,6 +623,39 @@ inline llm_config load_llm_config(const std::filesystem::path& path,
   std::ostringstream text;
   text << file.rdbuf();
   return parse_llm_config(text.str(), path.string(), path.parent_path(), std::move(env));
+}
+
+/// How configuration `now` answers the roles `roles` differently from `before`: per role, the
+/// model, the endpoint (its base URL), the temperature, max_tokens and the seed, as the requests
+/// would carry them (a role's own settings, else the reference's defaults). One line per
+/// difference ("roles.judge.model: gpt-4o-mini -> gpt-4o"); empty when they answer alike. Limits,
+/// prices, budgets, timeouts and keys may change without changing the answers.
+inline std::vector<std::string> answering_differences(const llm_config& before, const llm_config& now, std::initializer_list<role> roles) {
+  std::vector<std::string> out;
+  auto url = [](const llm_config& c, const role_settings& s) {
+    const std::string& name = s.endpoint.empty() ? c.default_endpoint : s.endpoint;
+    auto it = c.endpoints.find(name);
+    return it == c.endpoints.end() ? name : it->second.base_url;
+  };
+  auto shown = [](const auto& v) -> std::string {
+    if constexpr (requires { v.has_value(); }) return v ? fmt::format("{}", *v) : std::string("(unset)");
+    else return v.empty() ? std::string("(unset)") : fmt::format("{}", v);
+  };
+  for (role r : roles) {
+    role_settings a = before.settings(r).value_or(role_settings{}), b = now.settings(r).value_or(role_settings{});
+    request ra, rb;  // what the requests would carry
+    fill_unset(ra, a), fill_unset(ra, reference_defaults(r));
+    fill_unset(rb, b), fill_unset(rb, reference_defaults(r));
+    auto differ = [&](std::string_view field, const std::string& x, const std::string& y) {
+      if (x != y) out.push_back(fmt::format("roles.{}.{}: {} -> {}", to_string(r), field, x, y));
+    };
+    differ("model", shown(ra.model), shown(rb.model));
+    differ("endpoint", url(before, a), url(now, b));
+    differ("temperature", shown(ra.temperature), shown(rb.temperature));
+    differ("max_tokens", shown(ra.max_tokens), shown(rb.max_tokens));
+    differ("seed", shown(ra.seed), shown(rb.seed));
+  }
+  return out;
 }
 
 }  // namespace llm

@@ -10,6 +10,7 @@
 #include <judgegrad/llm/wire.hpp>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <array>
@@ -17,8 +18,10 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
@@ -36,6 +39,14 @@ struct tally {
   double usd_saved = 0;
   double latency_seconds = 0;    ///< summed over calls that reached the backend
   std::uint64_t estimated_usage_calls = 0;  ///< calls whose usage the endpoint did not report
+
+  tally& operator+=(const tally& o) {
+    calls += o.calls, failures += o.failures, cache_hits += o.cache_hits, refused += o.refused;
+    for (auto [a, b] : {std::pair{&used, &o.used}, std::pair{&saved, &o.saved}})
+      a->prompt_tokens += b->prompt_tokens, a->completion_tokens += b->completion_tokens, a->cached_tokens += b->cached_tokens;
+    usd += o.usd, usd_saved += o.usd_saved, latency_seconds += o.latency_seconds, estimated_usage_calls += o.estimated_usage_calls;
+    return *this;
+  }
 };
 
 struct meter_report {
@@ -71,6 +82,49 @@ struct meter_report {
     }
     w.end_object().end_object();
     return std::move(w).str();
+  }
+
+  /// Adds `o` (another process's or shard's report) to this one, slice by slice.
+  meter_report& operator+=(const meter_report& o) {
+    total += o.total;
+    for (const auto& [name, t] : o.by_role) by_role[name] += t;
+    for (const auto& [name, t] : o.by_model) by_model[name] += t;
+    return *this;
+  }
+
+  /// The report to_json() wrote. Throws std::invalid_argument naming the field that is wrong.
+  static meter_report from_json(std::string_view text) {
+    simdjson::dom::parser parser;
+    simdjson::padded_string padded(text);
+    simdjson::dom::object top;
+    if (auto err = parser.parse(padded).get(top)) throw std::invalid_argument(fmt::format("not a JSON object ({})", simdjson::error_message(err)));
+    auto read = [](simdjson::dom::element e, const std::string& at) {
+      tally t;
+      simdjson::dom::object o;
+      if (e.get(o)) throw std::invalid_argument(fmt::format("{}: not an object", at));
+      auto count = [&](const char* key, std::uint64_t& v) {
+        if (o[key].get_uint64().get(v)) throw std::invalid_argument(fmt::format("{}.{}: missing or not a whole number", at, key));
+      };
+      auto amount = [&](const char* key, double& v) {
+        if (o[key].get_double().get(v)) throw std::invalid_argument(fmt::format("{}.{}: missing or not a number", at, key));
+      };
+      count("calls", t.calls), count("failures", t.failures), count("cache_hits", t.cache_hits), count("refused", t.refused);
+      count("prompt_tokens", t.used.prompt_tokens), count("completion_tokens", t.used.completion_tokens), count("cached_tokens", t.used.cached_tokens);
+      count("saved_prompt_tokens", t.saved.prompt_tokens), count("saved_completion_tokens", t.saved.completion_tokens);
+      amount("usd", t.usd), amount("usd_saved", t.usd_saved), amount("latency_seconds", t.latency_seconds);
+      count("estimated_usage_calls", t.estimated_usage_calls);
+      return t;
+    };
+    meter_report r;
+    simdjson::dom::element total;
+    if (top["total"].get(total)) throw std::invalid_argument("total: missing");
+    r.total = read(total, "total");
+    for (auto [key, into] : {std::pair{"by_role", &r.by_role}, std::pair{"by_model", &r.by_model}}) {
+      simdjson::dom::object slices;
+      if (top[key].get(slices)) throw std::invalid_argument(fmt::format("{}: missing or not an object", key));
+      for (auto [name, t] : slices) (*into)[std::string(name)] = read(t, fmt::format("{}.{}", key, std::string(name)));
+    }
+    return r;
   }
 };
 
@@ -123,19 +177,42 @@ class metered {
         to_send.push_back(r);
       }
     }
-    std::vector<result> answers;
-    if (!to_send.empty()) answers = inner_.complete(std::span<const request>(to_send));
-    std::lock_guard lock(mutex_);
-    for (std::size_t k = 0; k < to_send.size(); ++k) {
+    // Each reply is counted the moment it is known when the backend below can say so (a ledger
+    // then loses at most the replies in flight when the process dies), else when the batch returns.
+    std::vector<char> settled(to_send.size(), 0);
+    auto settle = [&](std::size_t k, const result& r) {  // with mutex_ held
+      if (settled[k]) return;
+      settled[k] = 1;
       const reservation& res = held[k];
       for (reservation* held_for : {&reserved_, &reserved_by_role_[to_send[k].role]}) {
         held_for->calls -= res.calls;
         held_for->tokens -= res.tokens;
         held_for->usd -= res.usd;
       }
-      record(to_send[k], answers[k]);
+      record(to_send[k], r, r.ok() ? cost(to_send[k], r.value()) : 0.0);
+    };
+    std::vector<result> answers;
+    if constexpr (requires { inner_.complete(std::span<const request>(to_send), on_result{}); }) {
+      if (!to_send.empty())
+        answers = inner_.complete(std::span<const request>(to_send), on_result([&](std::size_t k, const result& r) {
+                                    std::lock_guard lock(mutex_);
+                                    settle(k, r);
+                                    if (options_.on_spend) options_.on_spend(report_, false);
+                                  }));
+    } else {
+      if (!to_send.empty()) answers = inner_.complete(std::span<const request>(to_send));
+    }
+    std::lock_guard lock(mutex_);
+    for (std::size_t k = 0; k < to_send.size(); ++k) {
+      settle(k, answers[k]);
+      if (answers[k].ok()) {  // priced by the model asked for: an endpoint may answer under a dated snapshot name
+        response& v = answers[k].value();
+        v.usd = cost(to_send[k], v);
+        v.asked_model = to_send[k].model;
+      }
       out[origin[k]] = std::move(answers[k]);
     }
+    if (options_.on_spend && !to_send.empty()) options_.on_spend(report_, true);
     std::vector<result> results;
     results.reserve(batch.size());
     for (auto& r : out) results.push_back(std::move(*r));
@@ -152,6 +229,13 @@ class metered {
     std::lock_guard lock(mutex_);
     return report_;
   }
+
+  /// Counts `earlier` (what earlier processes of the same run spent, from its ledger) as spent
+  /// here: the budgets bound the run, not one process.
+  void carry(const meter_report& earlier) {
+    std::lock_guard lock(mutex_);
+    report_ += earlier;
+  }
   const meter_options& options() const { return options_; }
   std::remove_reference_t<Backend>& inner() { return inner_; }
 
@@ -162,6 +246,12 @@ class metered {
     std::uint64_t tokens = 0;
     double usd = 0;
   };
+
+  /// What `v` costs at the price of the model `r` asked for (0 unpriced).
+  double cost(const request& r, const response& v) const {
+    const price* p = price_of(r.model);
+    return p ? p->cost(v.usage) : 0.0;
+  }
 
   const price* price_of(std::string_view model) const {
     if (auto it = options_.prices.find(model); it != options_.prices.end()) return &it->second;
@@ -203,8 +293,7 @@ class metered {
     return {&report_.total, &report_.by_role[std::string(to_string(r.role))], &report_.by_model[r.model]};
   }
 
-  void record(const request& r, const result& res) {
-    const price* p = price_of(r.model);
+  void record(const request& r, const result& res, double usd) {
     for (tally* t : slices(r)) {
       if (res.ok() && res.value().from_cache) {
         const usage& u = res.value().usage;
@@ -212,7 +301,7 @@ class metered {
         t->saved.prompt_tokens += u.prompt_tokens;
         t->saved.completion_tokens += u.completion_tokens;
         t->saved.cached_tokens += u.cached_tokens;
-        if (p) t->usd_saved += p->cost(u);
+        t->usd_saved += usd;
         continue;
       }
       ++t->calls;
@@ -226,7 +315,7 @@ class metered {
       t->used.cached_tokens += v.usage.cached_tokens;
       t->latency_seconds += v.latency_seconds;
       if (v.usage_estimated) ++t->estimated_usage_calls;
-      if (p) t->usd += p->cost(v.usage);
+      t->usd += usd;
     }
   }
 

@@ -45,8 +45,11 @@ inline bool permanent(CURLcode code) {
   return code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT || code == CURLE_PEER_FAILED_VERIFICATION ||
          code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CIPHER;
 }
+/// Whether an HTTP status may succeed when asked again: a timeout, a conflict, "too early", a rate
+/// limit, a server error. Any other 4xx, and 501 (not implemented) and 505 (HTTP version not
+/// supported), answer the same every time: they fail at once.
 inline bool retryable_status(long status) {
-  return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
+  return status == 408 || status == 409 || status == 425 || status == 429 || (status >= 500 && status != 501 && status != 505);
 }
 }  // namespace detail
 
@@ -304,6 +307,7 @@ class openai {
       note(fmt::format("{}: {}; retry {}/{} in {:.3f} s", describe(batch[j.index], j.index), e.message, j.attempts,
                        options_.max_retries, wait));
       j.not_before = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait));
+      if (e.kind == error_kind::rate_limited && options_.activity) options_.activity->rate_limited(j.not_before);
       delayed.push_back(j);
     };
     auto succeed = [&](const job& j, response&& r) {
@@ -362,10 +366,10 @@ class openai {
       }
       if (status < 200 || status >= 300) {
         e.body_excerpt = sanitize_utf8(std::string_view(t.reply).substr(0, 300));
-        e.message = fmt::format("HTTP {}", status);
+        e.message = e.body_excerpt.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, e.body_excerpt);
         if (status == 429) e.kind = error_kind::rate_limited;
         else if (status == 401 || status == 403) e.kind = error_kind::auth;
-        else if (detail::retryable_status(status)) e.kind = error_kind::server;
+        else if (status >= 500 || detail::retryable_status(status)) e.kind = error_kind::server;
         else e.kind = error_kind::bad_request;
         if (detail::retryable_status(status)) return retry_or_fail(t.work, std::move(e), double(retry_after));
         return finish_error(t.work, std::move(e));
@@ -463,6 +467,7 @@ class openai {
             --in_flight_;
             wait_seconds = std::min(wait_seconds, w);
             limited = true;
+            if (options_.activity) options_.activity->rate_limited(now + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(w)));
             break;
           }
         }

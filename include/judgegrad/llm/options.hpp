@@ -179,12 +179,19 @@ struct budget {
   std::optional<double> max_usd;
 };
 
+struct meter_report;
+
 struct meter_options {
   std::map<std::string, price, std::less<>> prices;  ///< by model; "*" prices every other model
   llm::budget budget;                                ///< over all calls
   std::map<role, llm::budget> role_budgets;          ///< over the calls of one role, on top of `budget`
   std::uint64_t default_completion_tokens = 512;     ///< assumed reply length of a request without max_tokens
   llm::activity* activity = nullptr;                 ///< counts the requests a budget refuses
+  /// Called with the whole report after each reply is counted (`end_of_batch` false) and once more
+  /// when the batch returns (true), under the meter's lock, so in order: a run directory keeps its
+  /// ledger with it (spend.json), so that a budget spans the processes that resume a run
+  /// (metered::carry) and a killed process loses at most the replies it had in flight.
+  std::function<void(const meter_report&, bool end_of_batch)> on_spend;
 };
 
 }  // namespace llm

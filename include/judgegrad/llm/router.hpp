@@ -96,7 +96,10 @@ class role_defaults {
   std::vector<result> complete(std::span<const request> batch) {
     std::vector<request> filled(batch.begin(), batch.end());
     for (auto& r : filled) apply(r);
-    return inner_.complete(std::span<const request>(filled));
+    auto out = inner_.complete(std::span<const request>(filled));
+    for (std::size_t i = 0; i < out.size(); ++i)  // what each was asked of, for its record (the meter, when there is one, sets it too)
+      if (out[i].ok() && out[i].value().asked_model.empty()) out[i].value().asked_model = filled[i].model;
+    return out;
   }
 
   /// `r` with its role's settings, then the reference's defaults, filled in.

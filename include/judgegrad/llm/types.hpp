@@ -114,7 +114,9 @@ struct response {
   std::string finish_reason;
   llm::usage usage;
   double latency_seconds = 0;
-  std::string model;         ///< the model the endpoint says answered
+  std::string model;         ///< the model the endpoint says answered (a dated snapshot name, say)
+  std::string asked_model;   ///< the model the request named once its role's settings were filled in: what the call is priced by (set by `role_defaults` and `metered`)
+  double usd = 0;            ///< `usage` at the configured price of `asked_model` (set by `metered`; 0 unpriced): the call's cost, or what a cache answer saved
   bool from_cache = false;
   std::vector<std::string> choices;  ///< every choice's content when `n > 1` (`content` is the first)
   bool usage_estimated = false;      ///< the endpoint reported no usage; `usage` is a length estimate

@@ -34,14 +34,15 @@ struct call_record {
   llm::call_tag tag;
   llm::role role = llm::role::other;
   std::uint32_t repeat = 0;
-  std::string model;        ///< the model that answered (or was asked, when the call failed)
+  std::string model;        ///< the model asked for (the configuration's name), which the call is priced by
+  std::string answered_by;  ///< the model the endpoint says answered, when it names another (a dated snapshot: "gpt-4o-mini-2024-07-18")
   std::string prompt_hash;  ///< a 64-bit hash of the messages (prompt_hash()), 16 hex digits
   std::string reply;
   std::string error;        ///< "<kind>: <message>" when the call failed
   std::string outcome;      ///< how the reply was used: "ok", a parse problem, "repaired", ...
   std::uint64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
   bool usage_estimated = false;
-  double usd = 0;           ///< the tokens at the configured price (what the call costs when not a cache hit)
+  double usd = 0;           ///< the tokens at the configured price of `model` (what the call costs when not a cache hit), priced once by the meter
   // How this execution got the reply (JSON: the object "served"): the only call fields that may
   // differ between two executions of one experiment.
   bool cache_hit = false;
@@ -217,7 +218,9 @@ inline call_record record_of(const llm::request& request, const llm::result& res
   c.prompt_hash = prompt_hash(request);
   if (result.ok()) {
     const auto& r = result.value();
-    c.model = r.model;
+    c.model = !r.asked_model.empty() ? r.asked_model : !request.model.empty() ? request.model : r.model;
+    if (r.model != c.model) c.answered_by = r.model;
+    c.usd = r.usd;
     c.reply = r.content;
     c.prompt_tokens = r.usage.prompt_tokens;
     c.completion_tokens = r.usage.completion_tokens;
@@ -336,7 +339,9 @@ inline void write_json(json_writer& w, const step_record& r, bool with_items = t
   for (const auto& c : r.calls) {
     w.begin_object().key("step").value(c.tag.step).key("stage").value(c.tag.stage).key("criterion").value(c.tag.criterion)
         .key("example").value(c.tag.example).key("role").value(llm::to_string(c.role)).key("repeat").value(c.repeat)
-        .key("model").value(c.model).key("prompt_hash").value(c.prompt_hash).key("reply").value(c.reply).key("error").value(c.error)
+        .key("model").value(c.model);
+    if (!c.answered_by.empty()) w.key("answered_by").value(c.answered_by);
+    w.key("prompt_hash").value(c.prompt_hash).key("reply").value(c.reply).key("error").value(c.error)
         .key("outcome").value(c.outcome).key("prompt_tokens").value(c.prompt_tokens).key("completion_tokens").value(c.completion_tokens)
         .key("cached_tokens").value(c.cached_tokens).key("usage_estimated").value(c.usage_estimated).key("usd").value(c.usd)
         .key("served").begin_object().key("cache_hit").value(c.cache_hit).key("attempts").value(c.attempts)

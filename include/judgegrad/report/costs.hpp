@@ -4,6 +4,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
 
@@ -37,7 +38,8 @@ inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> runs;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir / "runs", ec))
-    if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json")) runs.push_back(e.path());
+    if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json") && experiment::check_run(e.path()).ok())
+      runs.push_back(e.path());  // a damaged run is left out here as in Table 1, which names it
   std::sort(runs.begin(), runs.end());
   auto order = [](const std::string& mode) {
     static constexpr std::string_view modes[] = {"single-task", "SSS", "SSC", "SCC", "CCC", "CSS", "CSC", "CCS", "SCS", "opro", "opro(mae)"};

@@ -10,6 +10,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/stats/bootstrap.hpp>
@@ -66,6 +67,7 @@ struct table_row {
   cell initial, best, final;
   std::int64_t best_step = 0;
   std::optional<double> hvi;  ///< at the last step
+  bool mixed_backends = false;  ///< some of its runs went on through another backend (resume --allow-change)
   std::vector<double> curve;  ///< mean test Spearman per step
   std::vector<double> hvi_curve;  ///< the HVI after each step (not for single-task)
   /// Per criterion (in `criteria` order), per step: the test Spearman's mean, min and max over seeds.
@@ -82,6 +84,9 @@ struct table1 {
   std::vector<table_row> rows;
   std::vector<std::string> incomplete;  ///< runs left out: not finished
   std::vector<std::string> aborted;     ///< runs left out: ended by the judge's failure policy (faithful mode)
+  std::vector<std::string> damaged;     ///< runs left out: damaged files ("<run>: <what>"; experiment::check_run), mended by resume
+  std::vector<std::string> backend_changes;  ///< each resume through another backend: "when: what changed (runs)"
+  std::set<std::string> mixed_runs;          ///< the runs those changes touched
 };
 
 struct table_options {
@@ -247,6 +252,21 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
     bool sim = false;
     if (!doc["backend"]["simulated"].get_bool().get(sim)) t.simulated = sim;
     if (!doc["backend"]["description"].get_string().get(v)) t.backend = std::string(v);
+    simdjson::dom::array changes;
+    if (!doc["backend_changes"].get_array().get(changes))
+      for (auto c : changes) {
+        std::string_view at;
+        std::vector<std::string> what, runs;
+        if (c["at"].get_string().get(at)) at = "?";
+        simdjson::dom::array list;
+        if (!c["differences"].get_array().get(list))
+          for (auto d : list)
+            if (std::string_view s; !d.get_string().get(s)) what.emplace_back(s);
+        if (!c["runs"].get_array().get(list))
+          for (auto r : list)
+            if (std::string_view s; !r.get_string().get(s)) runs.emplace_back(s), t.mixed_runs.emplace(s);
+        t.backend_changes.push_back(fmt::format("{}: {} (runs {})", at, fmt::join(what, "; "), fmt::join(runs, ", ")));
+      }
   }
   std::vector<std::string> criteria_order;  // the experiment's criteria, in the set's order
   {
@@ -266,9 +286,20 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
   std::error_code ec;
   std::vector<std::filesystem::path> dirs;
   for (const auto& e : std::filesystem::directory_iterator(dir / "runs", ec))
-    if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json")) dirs.push_back(e.path());
+    if (e.is_directory() && (std::filesystem::exists(e.path() / "summary.json") || std::filesystem::exists(e.path() / "state.json"))) dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
-  for (const auto& d : dirs) runs.push_back(detail::read_run(d, item_index));
+  for (const auto& d : dirs) {
+    auto check = experiment::check_run(d);
+    if (check.ok()) {
+      try {
+        runs.push_back(detail::read_run(d, item_index));
+        continue;
+      } catch (const experiment::storage_error& e) {
+        check.problems.push_back(e.what());
+      }
+    }
+    t.damaged.push_back(fmt::format("{} ({})", d.filename().string(), fmt::join(check.problems, "; ")));
+  }
 
   // Configurations in a stable order: the modes as the paper lists them, then gates.
   auto order = [](const std::string& mode) {
@@ -295,6 +326,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
     row.merge = std::get<3>(k);
     row.layout = std::get<4>(k);
     row.length = std::get<5>(k);
+    for (const auto* r : members) row.mixed_backends = row.mixed_backends || t.mixed_runs.count(r->id) > 0;
     // The paper's values stand beside its own configurations only: not beside a remedy.
     if (experiment::configuration_label(row.mode, row.merge, row.layout, row.length) == row.mode) row.paper = paper_value(row.mode, row.gate);
     // Seeds, each with the runs that make it up (one, or one per criterion for single-task).
@@ -428,9 +460,11 @@ inline std::string to_markdown(const table1& t) {
   for (const auto& r : t.rows) merges.insert(r.merge), layouts.insert(r.layout);
   std::string out = fmt::format("Table 1 — {}: mean test Spearman over criteria and seeds{}\n\n", t.dataset,
                                 t.simulated ? " (SIMULATED: judgegrad's simulator, not a language model)" : "");
+  const std::string_view ci = t.resamples ? " [95% CI]" : "";  // no intervals without resamples
   out += fmt::format(
-      "| mode | gate | seeds | initial [95% CI] | range | best [95% CI] (step) | range | final [95% CI] | delta | HVI (ref -1) | paper initial | paper best (step) | paper HVI |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| mode | gate | seeds | initial{} | range | best{} (step) | range | final{} | delta | HVI (ref -1) | paper initial | paper best (step) | paper HVI |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+      ci, ci, ci);
   for (const auto& r : t.rows) {
     std::string paper_initial = "", paper_best = "", paper_hvi = "";
     if (r.paper) {
@@ -438,18 +472,28 @@ inline std::string to_markdown(const table1& t) {
       paper_best = fmt::format("{} ({})", detail::num(r.paper->best), r.paper->best_step);
       paper_hvi = r.paper->hvi ? detail::num(*r.paper->hvi) : "-";
     }
-    out += fmt::format("| {} | {} | {} | {} | {} | {} ({}) | {} | {} | {:+.3f} | {} | {} | {} | {} |\n", detail::config_name(r, merges.size() > 1, layouts.size() > 1),
+    out += fmt::format("| {}{} | {} | {} | {} | {} | {} ({}) | {} | {} | {:+.3f} | {} | {} | {} | {} |\n",
+                       detail::config_name(r, merges.size() > 1, layouts.size() > 1), r.mixed_backends ? " ‡" : "",
                        r.gate, r.seeds, detail::with_ci(r.initial), detail::range(r.initial), detail::with_ci(r.best), r.best_step,
                        detail::range(r.best), detail::with_ci(r.final), r.best.mean - r.initial.mean, r.hvi ? detail::num(*r.hvi) : "-",
                        paper_initial, paper_best, paper_hvi);
   }
-  out += fmt::format("\nIntervals: 95% percentile bootstrap over test items ({} resamples; the same items for every seed and criterion). "
-                     "Range: min–max over seeds. Delta: best − initial. Undefined Spearman counts 0. HVI: hypervolume of the cumulative "
+  out += fmt::format("\n{} Range: min–max over seeds. Delta: best − initial. Undefined Spearman counts 0. HVI: hypervolume of the cumulative "
                      "archive of per-step points (per-criterion Spearman, mean over seeds), reference −1.\n",
-                     t.resamples);
+                     t.resamples ? fmt::format("Intervals: 95% percentile bootstrap over test items ({} resamples; the same items for every seed "
+                                               "and criterion).",
+                                               t.resamples)
+                                 : std::string("No intervals (--resamples 0): the bracketed bounds are not computed."));
   out += "Paper columns: the published Table 1 (SummEval, Qwen3 backbone, 3 runs, MAE gate; arXiv 2605.26046, Appendix C), for "
          "comparison only.\n";
+  if (!t.backend_changes.empty())
+    out += fmt::format("\n‡ Mixed backends: runs of this configuration went on through another backend after a resume with --allow-change; "
+                       "their steps are not all answered by the same model. {}\n",
+                       fmt::join(t.backend_changes, " | "));
   if (!t.incomplete.empty()) out += fmt::format("\nNot finished, left out: {}\n", fmt::join(t.incomplete, ", "));
+  if (!t.damaged.empty())
+    out += fmt::format("\nDamaged, left out ({} runs; `judgegrad resume` mends them, `judgegrad check` tells more): {}\n", t.damaged.size(),
+                       fmt::join(t.damaged, "; "));
   if (!t.aborted.empty())
     out += fmt::format("\nAborted by the judge's failure policy (the reference's 5% rule), left out ({} runs): {}\n", t.aborted.size(),
                        fmt::join(t.aborted, ", "));
@@ -464,9 +508,13 @@ inline std::string to_json(const table1& t) {
         .key("min").value(c.min).key("max").value(c.max).end_object();
   };
   w.begin_object().key("dataset").value(t.dataset).key("simulated").value(t.simulated).key("backend").value(t.backend)
-      .key("resamples").value(std::uint64_t(t.resamples)).key("rows").begin_array();
+      .key("resamples").value(std::uint64_t(t.resamples)).key("backend_changes").begin_array();
+  for (const auto& c : t.backend_changes) w.value(c);
+  w.end_array().key("damaged").begin_array();
+  for (const auto& d : t.damaged) w.value(d);
+  w.end_array().key("rows").begin_array();
   for (const auto& r : t.rows) {
-    w.begin_object().key("mode").value(r.mode).key("gate").value(r.gate).key("merge").value(r.merge).key("layout").value(r.layout).key("length").value(r.length)
+    w.begin_object().key("mode").value(r.mode).key("mixed_backends").value(r.mixed_backends).key("gate").value(r.gate).key("merge").value(r.merge).key("layout").value(r.layout).key("length").value(r.length)
         .key("seeds").value(std::uint64_t(r.seeds)).key("last_step").value(r.last_step);
     write_cell("initial", r.initial);
     write_cell("best", r.best);

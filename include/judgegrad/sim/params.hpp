@@ -4,6 +4,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/json_syntax.hpp>
 #include <judgegrad/core/json_writer.hpp>
 
 #include <fmt/format.h>
@@ -284,7 +285,7 @@ inline params from_json(std::string_view json, std::string_view where = "<config
   simdjson::padded_string padded(json);
   simdjson::dom::element root;
   if (auto err = parser.parse(padded).get(root))
-    throw config_error(fmt::format("judgegrad::sim: {}: not valid JSON ({})", where, simdjson::error_message(err)));
+    throw config_error(fmt::format("judgegrad::sim: {}: not valid JSON: {}", where, json_error_text(json, simdjson::error_message(err))));
   simdjson::dom::object obj;
   if (root.get(obj)) throw config_error(fmt::format("judgegrad::sim: {}: the configuration must be a JSON object", where));
   std::string_view preset_name = default_preset;

@@ -68,6 +68,10 @@ struct server_options {
   std::string upstream;
   std::string upstream_api_key;  ///< sent to the upstream as a bearer token; never logged
   int upstream_timeout_seconds = 600;
+  /// Appended to the model name a reply gives: "-2024-07-18" answers as a dated snapshot of the
+  /// model asked for, as OpenAI does ("gpt-4o-mini" -> "gpt-4o-mini-2024-07-18"); the reply's name
+  /// then differs from the configuration's, which is what a call must be priced by.
+  std::string model_suffix;
 };
 
 /// The content type of every JSON reply. With a charset parameter, the HTTP library does not
@@ -85,6 +89,9 @@ struct server_counts {
   /// Requests answered 200 whose body had been answered 200 before: calls a client paid for twice
   /// (a client with a response cache should make none).
   std::uint64_t repeated = 0;
+  /// The usage of every reply answered 200 by the world, as its body reports it: the bill a priced
+  /// endpoint would send, against which a client's own accounting can be checked.
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0;
 };
 
 /// The HTTP server. `start()` binds and serves on a background thread; `stop()` (or the destructor)
@@ -185,6 +192,8 @@ class server {
     c.proxied = counts_.proxied;
     c.upstream_failed = counts_.upstream_failed;
     c.repeated = counts_.repeated;
+    c.prompt_tokens = counts_.prompt_tokens;
+    c.completion_tokens = counts_.completion_tokens;
     return c;
   }
 
@@ -274,10 +283,10 @@ class server {
   }
 
   /// The chat-completion body for replies to one request (one choice per reply).
-  static std::string completion_body(const std::vector<llm::response>& replies, std::uint64_t id) {
+  static std::string completion_body(const std::vector<llm::response>& replies, std::uint64_t id, std::string_view model_suffix) {
     json_writer j;
     j.begin_object().key("id").value(fmt::format("chatcmpl-sim-{:016x}", id)).key("object").value("chat.completion");
-    j.key("created").value(std::int64_t{0}).key("model").value(replies.front().model);
+    j.key("created").value(std::int64_t{0}).key("model").value(replies.front().model + std::string(model_suffix));
     j.key("system_fingerprint").value(fmt::format("judgegrad-sim-{}", version_string));
     j.key("choices").begin_array();
     llm::usage total;
@@ -297,7 +306,7 @@ class server {
  private:
   struct atomic_counts {
     std::atomic<std::uint64_t> requests{0}, completions{0}, ok{0}, rate_limited{0}, server_error{0}, dropped{0}, malformed{0},
-        bad_request{0}, unauthorized{0}, proxied{0}, upstream_failed{0}, repeated{0};
+        bad_request{0}, unauthorized{0}, proxied{0}, upstream_failed{0}, repeated{0}, prompt_tokens{0}, completion_tokens{0};
   };
 
   // "https://host:port/api/v1" -> ("https://host:port", "/api/v1/chat/completions").
@@ -399,12 +408,14 @@ class server {
     std::vector<llm::response> replies;
     for (const auto& r : requests) replies.push_back(world_.respond(r));
     ++counts_.ok;
+    counts_.prompt_tokens += replies.front().usage.prompt_tokens;  // as completion_body reports them: the prompt once, every choice's reply
+    for (const auto& r : replies) counts_.completion_tokens += r.usage.completion_tokens;
     std::uint64_t body = fnv1a64(req.body);
     {
       std::lock_guard lock(answered_mutex_);
       if (!answered_.insert(body).second) ++counts_.repeated;
     }
-    res.set_content(completion_body(replies, combine({body, n})), json_type);
+    res.set_content(completion_body(replies, combine({body, n}), options_.model_suffix), json_type);
   }
 
   std::string metrics() const {
@@ -425,6 +436,11 @@ class server {
         "# HELP judgegrad_sim_repeated_total Requests answered 200 whose body had been answered 200 before.\n"
         "# TYPE judgegrad_sim_repeated_total counter\n";
     out += fmt::format("judgegrad_sim_repeated_total {}\n", c.repeated);
+    out +=
+        "# HELP judgegrad_sim_tokens_total Tokens of the replies answered 200 by the simulated world, as their usage reports them.\n"
+        "# TYPE judgegrad_sim_tokens_total counter\n";
+    out += fmt::format("judgegrad_sim_tokens_total{{kind=\"prompt\"}} {}\njudgegrad_sim_tokens_total{{kind=\"completion\"}} {}\n", c.prompt_tokens,
+                       c.completion_tokens);
     return out;
   }
 

@@ -143,6 +143,11 @@ std::vector<layout_effect> compare_layouts(Backend& backend, const judge_prompt<
     auto ja = detail::averaged(together, c), aa = detail::averaged(alone, c);
     e.alone = stats::spearman(gold, aa).value;
     e.together = stats::spearman(gold, ja).value;
+    if (settings.bootstrap.resamples == 0) {  // no intervals asked for (--resamples 0): the difference alone
+      e.joint_minus_alone.difference = e.together - e.alone;
+      e.joint_minus_alone.given = gold.size();
+      continue;
+    }
     e.joint_minus_alone = stats::paired_bootstrap<metric::spearman>(
         gold, ja, aa, {.resamples = settings.bootstrap.resamples, .confidence = settings.bootstrap.confidence, .seed = settings.bootstrap.seed + c});
   }
