@@ -4,12 +4,13 @@
 # there, so the table and the tool cannot drift apart.
 # Usage: exit_codes.sh <judgegrad binary> <README.md>   (JUDGEGRAD_DATA names the data directory)
 set -euo pipefail
-bin="$1" readme="$2"
+bin=$(realpath "$1") readme=$(realpath "$2")
 work=$(mktemp -d)
 pid=
 bg=
 holder=
 cleanup() {
+  [ -n "${slowest_pid:-}" ] && kill "$slowest_pid" 2>/dev/null
   [ -n "$bg" ] && kill -9 "$bg" 2>/dev/null
   [ -n "$holder" ] && kill "$holder" 2>/dev/null
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -56,7 +57,12 @@ interrupted() {
   has "${command}_130.err" "interrupted"
   caused+=("$command 130")
 }
-completions() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^judgegrad_sim_completions_total\{outcome="ok"\}/ { print $2 }'; }
+completions() {  # completions [port]: the replies a server has given; a page that cannot be read fails the test
+  local page
+  page=$(curl -sf "http://127.0.0.1:${1:-$port}/metrics") || fail "cannot read the server's /metrics"
+  printf '%s\n' "$page" | awk '/^judgegrad_sim_completions_total\{outcome="ok"\}/ { print $2; found = 1 } END { exit !found }' ||
+    fail "no completion count on /metrics"
+}
 
 roles='"roles": {"judge": {"model": "m"}, "loss": {"model": "m"}, "gradient": {"model": "m"}, "optimizer": {"model": "m"}, "evaluator": {"model": "m"}}'
 echo "{\"endpoints\": {\"sim\": {\"base_url\": \"http://127.0.0.1:$port/v1\"}}, $roles}" >sim.json
@@ -137,9 +143,16 @@ cell diagnose 2 "$bin" diagnose "$work/nowhere"
 cell diagnose 4 "$bin" diagnose done --config badurl.json --quiet
 cell diagnose 5 "$bin" diagnose done --config dead.json --quiet
 cell diagnose 6 "$bin" diagnose done --config tiny.json --quiet
-# The whole batch waits on the slow endpoint; interrupted once its first replies came back.
-before=$(completions)
-interrupted diagnose "[ \"\$(completions)\" -gt $((before + 3)) ]" "$bin" diagnose single --config slow.json --quiet --resamples 0
+# Its 16 ratings, one at a time from an endpoint that takes 200 ms each, are interrupted once the
+# first replies came back: seconds before the last would.
+fast_pid=$pid fast_port=$port
+start_serve "$bin" "$work/serve2.out" "$work/serve2.err" --latency-ms 200
+slowest_port=$port slowest_pid=$pid
+pid=$fast_pid port=$fast_port
+echo "{\"endpoints\": {\"sim\": {\"base_url\": \"http://127.0.0.1:$slowest_port/v1\", \"max_concurrent\": 1}}, $roles}" >slowest.json
+before=$(completions "$slowest_port")
+interrupted diagnose "[ \"\$(completions $slowest_port)\" -gt $((before + 2)) ]" "$bin" diagnose single --config slowest.json --quiet --resamples 0
+kill "$slowest_pid" 2>/dev/null; wait "$slowest_pid" 2>/dev/null || true
 cell interference 0 "$bin" interference single --quiet --resamples 0 --repeats 1
 cell interference 2 "$bin" interference single --gate foo
 cell interference 4 "$bin" interference single --config badurl.json --quiet

@@ -6,7 +6,7 @@
 # to go on; damaged run files mended by resume; nothing left behind by a refused run.
 # Usage: real_runs.sh <judgegrad binary>   (JUDGEGRAD_DATA names the data directory)
 set -euo pipefail
-bin="$1"
+bin=$(realpath "$1")
 work=$(mktemp -d)
 pid=
 bg=
