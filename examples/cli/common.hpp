@@ -14,28 +14,26 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
-#include <functional>
-#include <mutex>
-#include <thread>
-#include <cctype>
 #include <cstdio>
-#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unistd.h>
+#include <utility>
 #include <variant>
 
-#ifndef JUDGEGRAD_SOURCE_DATA
-#define JUDGEGRAD_SOURCE_DATA ""
-#endif
 
 namespace judgegrad_cli {
 
@@ -319,8 +317,17 @@ class backend {
       } catch (const jg::experiment::storage_error& e) {
         throw failure(exit_storage, e.what());
       }
-      config.meter.on_spend = [dir = *ledger](const jg::llm::meter_report& r, bool end_of_batch) {
-        jg::experiment::write_spend(dir, r, end_of_batch);
+      // A reply's update may come on a thread of the HTTP client: a write that fails there (a full
+      // disk) is kept and raised by the batch's last update, on the thread that asked.
+      config.meter.on_spend = [dir = *ledger, failed = std::make_shared<std::string>()](const jg::llm::meter_report& r, bool end_of_batch) {
+        try {
+          jg::experiment::write_spend(dir, r, end_of_batch);
+        } catch (const jg::experiment::storage_error& e) {
+          if (end_of_batch) throw;
+          if (failed->empty()) *failed = e.what();
+          return;
+        }
+        if (end_of_batch && !failed->empty()) throw jg::experiment::storage_error(std::exchange(*failed, std::string()));
       };
     }
     b.stack_ = jg::llm::make_backend(config, b.activity_.get());
