@@ -15,7 +15,7 @@ set -u
 bin=$1
 work=$(mktemp -d)
 mounted=""
-trap '[ -n "$mounted" ] && umount "$mounted" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'set +e; [ -n "$mounted" ] && umount "$mounted" 2>/dev/null; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done; exit 1; }
 . "$(dirname "$0")/../support/expect.sh"
 . "$(dirname "$0")/../support/same_runs.sh"

@@ -6,7 +6,7 @@ set -eu
 bin="$1"
 work=$(mktemp -d)
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { set +e; [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 out="$work/out"
 fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$out" || true; echo "--- stderr"; cat "$work/err" || true; exit 1; }
