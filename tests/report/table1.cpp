@@ -5,13 +5,16 @@
 #include <judgegrad/report/table1.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 namespace jg = judgegrad;
@@ -127,5 +130,96 @@ TEST_CASE("Table 1 of a hand-made directory") {
   CHECK(md.find("SIMULATED") != std::string::npos);
   CHECK(md.find("| SSS") != std::string::npos);
   CHECK(md.find("CCC,gate=mae,seed=1") != std::string::npos);  // the unfinished run is named
+  fs::remove_all(root);
+}
+
+namespace {
+
+/// Spearman by brute force: average ranks counted pair by pair, then Pearson's formula; NaN when
+/// either side is constant.
+double spearman_by_hand(const std::vector<double>& x, const std::vector<double>& y) {
+  const auto ranks = [](const std::vector<double>& v) {
+    std::vector<double> r(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      double below = 0, equal = 0;
+      for (double w : v) below += w < v[i], equal += w == v[i];
+      r[i] = below + (equal + 1) / 2;
+    }
+    return r;
+  };
+  const auto rx = ranks(x), ry = ranks(y);
+  const double n = static_cast<double>(x.size());
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) mx += rx[i] / n, my += ry[i] / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) * (rx[i] - mx);
+    syy += (ry[i] - my) * (ry[i] - my);
+  }
+  return sxx == 0 || syy == 0 ? std::nan("") : sxy / std::sqrt(sxx * syy);
+}
+
+}  // namespace
+
+TEST_CASE("Table 1's interval equals the bootstrap replayed by hand: the same draws, Spearman by brute force") {
+  fs::path root = fs::temp_directory_path() / ("jg-table1-ci-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::ofstream(root / "experiment.json") << R"({"definition": {"dataset": "summeval"}, "backend": {"simulated": true, "description": "sim"}})";
+  // Ten test items, two criteria, two seeds with their own predictions (Likert, with ties).
+  const std::vector<double> gold_a{1, 2, 3, 4, 5, 3, 2, 4, 5, 1}, gold_b{5, 4, 4, 2, 1, 3, 3, 2, 5, 1};
+  const std::vector<std::vector<double>> pred_a{{1, 3, 3, 4, 4, 2, 2, 5, 5, 2}, {2, 2, 4, 3, 5, 3, 1, 4, 4, 1}},
+      pred_b{{4, 4, 5, 2, 2, 3, 2, 1, 4, 1}, {5, 3, 3, 3, 1, 4, 3, 2, 4, 2}};
+  for (int s = 0; s < 2; ++s) {
+    std::string lines;
+    for (int i = 0; i < 10; ++i)
+      lines += fmt::format(R"({{"split":"test","step":0,"example":"e{}","scores":{{"a":{},"b":{}}},"gold":{{"a":{},"b":{}}}}})", i, pred_a[s][i],
+                           pred_b[s][i], gold_a[i], gold_b[i]) +
+               "\n";
+    write_run(root, fmt::format("SSS,gate=mae,seed={}", s + 1), "SSS", static_cast<unsigned>(s + 1), "", true,
+              {{"p0", spearman_by_hand(gold_a, pred_a[s]), spearman_by_hand(gold_b, pred_b[s])}}, lines);
+  }
+  jg::report::table_options o;
+  o.resamples = 400;
+  o.seed = 77;
+  const auto t = jg::report::compute_table1(root, o);
+  REQUIRE(t.rows.size() == 1);
+  const auto& row = t.rows[0];
+
+  // The replay: resample b draws ten items (below(10) each) from the generator seeded as Table 1
+  // says; each (seed, criterion) Spearman is recomputed on the expanded resample (NaN counts 0);
+  // the mean over criteria, then over seeds; the 2.5% and 97.5% points, interpolated linearly.
+  jg::stats::xoshiro256 rng(77);
+  std::vector<double> means;
+  for (int b = 0; b < 400; ++b) {
+    std::vector<int> counts(10, 0);
+    for (int i = 0; i < 10; ++i) ++counts[rng.below(10)];
+    double total = 0;
+    for (int s = 0; s < 2; ++s) {
+      double sum = 0;
+      for (int c = 0; c < 2; ++c) {
+        const auto& gold = c == 0 ? gold_a : gold_b;
+        const auto& pred = c == 0 ? pred_a[s] : pred_b[s];
+        std::vector<double> g, p;
+        for (int i = 0; i < 10; ++i)
+          for (int k = 0; k < counts[i]; ++k) g.push_back(gold[i]), p.push_back(pred[i]);
+        const double rho = spearman_by_hand(g, p);
+        sum += std::isnan(rho) ? 0 : rho;
+      }
+      total += sum / 2;
+    }
+    means.push_back(total / 2);
+  }
+  std::sort(means.begin(), means.end());
+  const auto at = [&](double q) {
+    const double h = 399 * q;
+    const auto lo = static_cast<std::size_t>(h);
+    return means[lo] + (h - static_cast<double>(lo)) * (means[std::min<std::size_t>(lo + 1, 399)] - means[lo]);
+  };
+  CHECK(row.initial.ci.lower == doctest::Approx(at(0.025)).epsilon(1e-12));
+  CHECK(row.initial.ci.upper == doctest::Approx(at(0.975)).epsilon(1e-12));
+  CHECK(row.initial.ci.lower < row.initial.mean);
+  CHECK(row.initial.mean < row.initial.ci.upper);
   fs::remove_all(root);
 }

@@ -3,13 +3,22 @@
 // reproducibility from a seed.
 #include <judgegrad/stats.hpp>
 
+#include "../support/scratch.hpp"
+
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
 #include <new>
 #include <numbers>
+#include <sstream>
+#include <string>
 #include <vector>
 
 // Counts every allocation of this program, to show that resampling allocates nothing per resample.
@@ -59,10 +68,24 @@ std::pair<vec, vec> likert(std::size_t n, std::uint64_t seed, double noise = 1.0
 
 }  // namespace
 
-TEST_CASE("xoshiro256** matches its published reference output and bounds are unbiased") {
-  // splitmix64 from state 0 (Vigna's reference implementation): first output.
-  std::uint64_t s = 0;
-  CHECK(st::splitmix64(s) == 0xe220a8397b1dcdafULL);
+TEST_CASE("xoshiro256** and splitmix64 match their published reference output and bounds are unbiased") {
+  // The known-answer values of the reference implementations (Blackman and Vigna), as the Rust
+  // crates rand_xoshiro and rand_core state them: splitmix64 from 1234567, from 0, and xoshiro256**
+  // from the state {1, 2, 3, 4}.
+  std::uint64_t s = 1234567;
+  for (std::uint64_t want : {6457827717110365317ULL, 3203168211198807973ULL, 9817491932198370423ULL, 4593380528125082431ULL,
+                             16408922859458223821ULL})
+    CHECK(st::splitmix64(s) == want);
+  s = 0;
+  for (std::uint64_t want : {0xe220a8397b1dcdafULL, 0x6e789e6aa1b965f4ULL, 0x06c45d188009454fULL}) CHECK(st::splitmix64(s) == want);
+  auto reference = st::xoshiro256::from_state(1, 2, 3, 4);
+  for (std::uint64_t want : {11520ULL, 0ULL, 1509978240ULL, 1215971899390074240ULL, 1216172134540287360ULL, 607988272756665600ULL,
+                             16172922978634559625ULL, 8476171486693032832ULL, 10595114339597558777ULL, 2904607092377533576ULL})
+    CHECK(reference() == want);
+  // A seed fills the state with its splitmix64 stream: seed 1234567 starts from the four values above.
+  st::xoshiro256 seeded(1234567);
+  auto stated = st::xoshiro256::from_state(6457827717110365317ULL, 3203168211198807973ULL, 9817491932198370423ULL, 4593380528125082431ULL);
+  for (int i = 0; i < 20; ++i) CHECK(seeded() == stated());
   st::xoshiro256 a(42), b(42), c(43);
   for (int i = 0; i < 100; ++i) CHECK(a() == b());
   CHECK(a() != c());
@@ -129,6 +152,163 @@ TEST_CASE("the counts fast paths equal recomputing the metric on each resample")
              st::bootstrap_statistic([](auto a, auto b) { return st::spearman(a, b).value; }, x, y, o));
   check_same(st::bootstrap<metric::pearson>(x, y, o),
              st::bootstrap_statistic([](auto a, auto b) { return st::pearson(a, b).value; }, x, y, o));
+}
+
+namespace {
+
+/// BCa from SciPy 1.10 (tests/stats/bca_golden.py) on `theta_b`: lower, upper, acceleration, bias_correction.
+std::map<std::string, double> scipy_bca(const std::string& statistic, double alpha, const vec& gold, const vec& pred, const vec& theta_b) {
+  judgegrad_test::temp_dir dir("jg-bca");
+  const auto input = dir.path / "input.txt";
+  {
+    std::ofstream out(input);
+    const auto line = [&](const char* key, const vec& v) {
+      out << key;
+      for (double x : v) out << ' ' << fmt::format("{:.17g}", x);
+      out << '\n';
+    };
+    out << "statistic " << statistic << "\nalpha " << fmt::format("{:.17g}", alpha) << '\n';
+    line("gold", gold);
+    line("pred", pred);
+    line("theta_b", theta_b);
+  }
+  const std::string command = "/usr/bin/python3 " + std::string(JUDGEGRAD_TEST_SOURCE_DIR) + "/stats/bca_golden.py " + input.string();
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  REQUIRE(pipe != nullptr);
+  std::string text;
+  char buffer[4096];
+  std::size_t got;
+  while ((got = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0) text.append(buffer, got);
+  std::map<std::string, double> values;
+  std::istringstream lines(text);
+  std::string key, value;
+  while (lines >> key >> value) values[key] = std::strtod(value.c_str(), nullptr);
+  REQUIRE_MESSAGE(values.size() == 4, "bca_golden.py printed: " << text);
+  return values;
+}
+
+/// A statistic of the resampled pairs that also records every value it returns: the estimate
+/// first, then one per resample, then one per jackknife sample.
+struct recorded {
+  std::vector<double>* values;
+  double (*f)(std::span<const double>, std::span<const double>);
+  double operator()(std::span<const double> g, std::span<const double> p) const {
+    values->push_back(f(g, p));
+    return values->back();
+  }
+};
+
+double mean_of(std::span<const double> g, std::span<const double>) {
+  double sum = 0;
+  for (double x : g) sum += x;
+  return sum / static_cast<double>(g.size());
+}
+/// The population variance of integers, (n sum x^2 - (sum x)^2) / n^2: exact but for the last
+/// division, so that resamples equal in exact arithmetic are equal here and in the golden script
+/// (rounding would otherwise decide which ties count as below the estimate).
+double variance_of(std::span<const double> g, std::span<const double>) {
+  double sum = 0, squares = 0;
+  for (double x : g) sum += x, squares += x * x;
+  const double n = static_cast<double>(g.size());
+  return (n * squares - sum * sum) / (n * n);
+}
+double spearman_of(std::span<const double> g, std::span<const double> p) { return st::spearman(g, p).value; }
+
+}  // namespace
+
+TEST_CASE("BCa equals SciPy 1.10's on the same bootstrap distribution, its jackknife SciPy's own") {
+  // Skewed small integers (many ties at the estimate), a statistic linear and one not, and
+  // Spearman on Likert pairs, as Table 1 uses it.
+  const vec skewed{0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 5, 8, 13, 0, 1, 2, 0, 1, 21, 1, 0};
+  auto [g, p] = likert(40, 21);
+  struct scenario {
+    const char* name;
+    double (*f)(std::span<const double>, std::span<const double>);
+    vec gold, pred;
+    std::size_t resamples;
+    double confidence;
+    bool ties_at_estimate;
+  };
+  const std::vector<scenario> cases{{"mean", mean_of, skewed, vec(skewed.size(), 0.0), 999, 0.95, true},
+                                    {"variance", variance_of, skewed, vec(skewed.size(), 0.0), 1999, 0.9, true},
+                                    {"spearman", spearman_of, g, p, 2000, 0.95, false}};
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    std::vector<double> values;
+    const auto r = st::bootstrap_statistic(recorded{&values, c.f}, c.gold, c.pred, {.resamples = c.resamples, .confidence = c.confidence, .seed = 5});
+    REQUIRE(values.size() == 1 + c.resamples + c.gold.size());
+    REQUIRE(r.undefined == 0);
+    const vec theta_b(values.begin() + 1, values.begin() + 1 + static_cast<std::ptrdiff_t>(c.resamples));
+    // For the mean, resamples equal to the estimate exist: the ties rule of the bias correction is exercised.
+    if (c.ties_at_estimate) CHECK(std::count(theta_b.begin(), theta_b.end(), values.front()) > 0);
+    const auto want = scipy_bca(c.name, (1 - c.confidence) / 2, c.gold, c.pred, theta_b);
+    CHECK(r.bca.lower == doctest::Approx(want.at("lower")).epsilon(1e-12));
+    CHECK(r.bca.upper == doctest::Approx(want.at("upper")).epsilon(1e-12));
+    CHECK(r.acceleration == doctest::Approx(want.at("acceleration")).epsilon(1e-12));
+    CHECK(r.bias_correction == doctest::Approx(want.at("bias_correction")).epsilon(1e-12));
+    CHECK(r.acceleration != 0);
+    CHECK(r.bca.lower != r.percentile.lower);  // BCa moved the interval: the check above is not the percentile one
+  }
+}
+
+TEST_CASE("BCa's acceleration and bias correction on a hand example") {
+  // The mean of {0, 0, 0, 3}: the jackknife values are 1, 1, 1 and 0 (mean 3/4), so the deviations
+  // are -1/4 (three times) and 3/4: sum d^3 = 3/8, sum d^2 = 3/4, a = (3/8) / (6 (3/4)^1.5) = 1 / (6 sqrt 3).
+  const vec x{0, 0, 0, 3};
+  std::vector<double> values;
+  const auto r = st::bootstrap_statistic(recorded{&values, mean_of}, x, vec(4, 0.0), {.resamples = 500, .seed = 2});
+  CHECK(r.acceleration == doctest::Approx(1 / (6 * std::sqrt(3.0))).epsilon(1e-15));
+  // The bias correction: the share of resamples below 3/4, those equal counting half.
+  std::size_t below = 0, equal = 0;
+  for (std::size_t b = 1; b <= 500; ++b) {
+    if (values[b] < 0.75) ++below;
+    else if (values[b] == 0.75) ++equal;
+  }
+  CHECK(equal > 0);
+  CHECK(r.bias_correction == doctest::Approx(st::detail::normal_quantile((below + 0.5 * static_cast<double>(equal)) / 500)).epsilon(1e-15));
+}
+
+TEST_CASE("the paired tests' p-values, exactly: the same draws replayed with integer arithmetic") {
+  // Six items with integer errors: MAE = (sum of |error|) / 6, so every comparison below is exact.
+  const vec gold{1, 2, 3, 4, 5, 3}, a{1, 2, 4, 4, 3, 3}, b{2, 2, 3, 1, 5, 4};
+  const auto error_sum = [&](const vec& pred, const std::vector<std::uint32_t>& counts) {
+    long sum = 0;
+    for (std::size_t i = 0; i < gold.size(); ++i) sum += counts[i] * static_cast<long>(std::abs(gold[i] - pred[i]));
+    return sum;
+  };
+  for (std::uint64_t seed : {1ULL, 2ULL, 77ULL}) {
+    CAPTURE(seed);
+    const std::size_t resamples = 199;
+    // Bootstrap: resample i draws six items (below(6) each); A is better when its error sum is lower.
+    st::xoshiro256 rng(seed);
+    std::size_t at_most_zero = 0, at_least_zero = 0;
+    for (std::size_t k = 0; k < resamples; ++k) {
+      std::vector<std::uint32_t> counts(6, 0);
+      for (int i = 0; i < 6; ++i) ++counts[rng.below(6)];
+      const long difference = error_sum(b, counts) - error_sum(a, counts);  // sign of (-MAE_a) - (-MAE_b)
+      at_most_zero += difference <= 0;
+      at_least_zero += difference >= 0;
+    }
+    const double share = static_cast<double>(std::min(at_most_zero, at_least_zero) + 1) / (resamples + 1);
+    const auto boot = st::paired_bootstrap<metric::mae>(gold, a, b, {.resamples = resamples, .seed = seed});
+    CHECK(boot.p_value == std::min(1.0, 2 * share));
+    CHECK(boot.difference == doctest::Approx((5.0 - 3.0) / 6));  // error sums 3 (A) and 5 (B)
+    // Permutation: each item's two predictions swap on a coin; extreme when |difference| >= observed.
+    rng = st::xoshiro256(seed);
+    const std::vector<std::uint32_t> ones(6, 1);
+    const long observed = std::labs(error_sum(b, ones) - error_sum(a, ones));
+    std::size_t extreme = 0;
+    for (std::size_t k = 0; k < resamples; ++k) {
+      vec pa = a, pb = b;
+      for (std::size_t i = 0; i < 6; ++i)
+        if (rng.coin()) std::swap(pa[i], pb[i]);
+      extreme += std::labs(error_sum(pb, ones) - error_sum(pa, ones)) >= observed;
+    }
+    const auto perm = st::paired_permutation_test<metric::mae>(gold, a, b, {.resamples = resamples, .seed = seed});
+    CHECK(perm.p_value == static_cast<double>(extreme + 1) / (resamples + 1));
+    CHECK(extreme > 0);
+    CHECK(extreme < resamples);
+  }
 }
 
 TEST_CASE("bootstrap: same seed, same numbers; estimate, coverage and ordering are sane") {

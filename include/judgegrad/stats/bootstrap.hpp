@@ -50,6 +50,8 @@ struct bootstrap_result {
   measurement estimate;        ///< the metric on all complete pairs
   interval percentile;         ///< percentile interval of the resampled values
   interval bca;                ///< bias-corrected and accelerated interval (Efron 1987)
+  double bias_correction = detail::nan;  ///< BCa's z0: normal quantile of the share of resamples below the estimate (ties half)
+  double acceleration = detail::nan;     ///< BCa's a: skewness of the jackknife values, sum d^3 / (6 (sum d^2)^1.5)
   double standard_error = detail::nan;  ///< sample standard deviation of the resampled values
   std::size_t resamples = 0;   ///< resamples drawn
   std::size_t undefined = 0;   ///< resamples where the metric was NaN (left out of the intervals)
@@ -160,6 +162,7 @@ bootstrap_result run_bootstrap(Stat& stat, std::size_t n, std::size_t given, con
     jack[j] = stat(std::span<const std::uint32_t>(counts));
     counts[j] = 1;
   }
+  r.bias_correction = z0;
   if (!std::isfinite(z0) || std::any_of(jack.begin(), jack.end(), [](double v) { return std::isnan(v); })) return r;
   const double jack_mean = std::accumulate(jack.begin(), jack.end(), 0.0) / static_cast<double>(n);
   double num = 0, den = 0;
@@ -169,6 +172,7 @@ bootstrap_result run_bootstrap(Stat& stat, std::size_t n, std::size_t given, con
     den += d * d;
   }
   const double accel = den == 0 ? 0 : num / (6 * std::pow(den, 1.5));
+  r.acceleration = accel;
   const auto adjusted = [&](double q) {
     const double z = normal_quantile(q);
     return normal_cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)));

@@ -24,6 +24,17 @@ class xoshiro256 {
     for (auto& word : s_) word = splitmix64(seed);
   }
 
+  /// A generator at a given 256-bit state (not all zero), as the reference implementation's
+  /// known-answer values are stated.
+  static constexpr xoshiro256 from_state(std::uint64_t s0, std::uint64_t s1, std::uint64_t s2, std::uint64_t s3) {
+    xoshiro256 g;
+    g.s_[0] = s0;
+    g.s_[1] = s1;
+    g.s_[2] = s2;
+    g.s_[3] = s3;
+    return g;
+  }
+
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return ~result_type{0}; }
 
