@@ -1,7 +1,10 @@
 // Merge policies on fixed texts, against golden files (tests/optim/golden/merge_*.txt): how a
 // combined call shows per-criterion and joint texts, including concatenate's K-fold duplication of
 // joint gradients and its first-criterion label on a joint critique; and how a joint reply is routed.
-// Set JUDGEGRAD_UPDATE_GOLDEN=1 to rewrite the files from the code (then read the diff).
+// Beside each golden file, checks written from the policies' description (docs/optimizing.md, merge
+// policies; optim/merge.hpp) hold the blocks' labels, their order and what each holds, so that a
+// golden file rewritten by mistake is still caught. Set JUDGEGRAD_UPDATE_GOLDEN=1 to rewrite the
+// files from the code (then read the diff).
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/optim/merge.hpp>
 
@@ -10,6 +13,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,30 +45,114 @@ const std::vector<piece> joint_critique{{"joint critique of e1", all}};
 const std::vector<piece> separate_critiques{{"fluency critique", {0}}, {"relevance critique", {1}}, {"coherence critique", {2}},
                                             {"consistency critique", {3}}};
 
+/// A rendered join read back line by line, without the library's reader: "### <label>" opens a
+/// block, "- <text>" is an item of the block open; any other line (or an item before the first
+/// label) is stray.
+struct block {
+  std::string label;
+  std::vector<std::string> items;
+};
+struct blocks {
+  std::vector<block> all;
+  std::vector<std::string> stray;
+
+  std::vector<std::string> labels() const {
+    std::vector<std::string> out;
+    for (const auto& b : all) out.push_back(b.label);
+    return out;
+  }
+};
+blocks blocks_of(const std::string& rendered) {
+  blocks out;
+  std::size_t at = 0;
+  while (at < rendered.size()) {
+    std::size_t eol = rendered.find('\n', at);
+    if (eol == std::string::npos) eol = rendered.size();
+    std::string line = rendered.substr(at, eol - at);
+    at = eol + 1;
+    if (line.rfind("### ", 0) == 0) out.all.push_back({line.substr(4), {}});
+    else if (line.rfind("- ", 0) == 0 && !out.all.empty()) out.all.back().items.push_back(line.substr(2));
+    else out.stray.push_back(line);
+  }
+  return out;
+}
+
+/// The criteria's names in the set's order.
+std::vector<std::string> names_in_order() { return std::vector<std::string>(se::names.begin(), se::names.end()); }
+
+using texts = std::vector<std::string>;
+
 }  // namespace
 
 TEST_CASE("concatenate: the reference's groups, duplication and labels included") {
   using M = jg::merge::concatenate;
-  golden::check("merge_concatenate_separate_feedback", rendered<M>(separate_gradients, join_context::feedback));
+  auto ssc = rendered<M>(separate_gradients, join_context::feedback);
+  golden::check("merge_concatenate_separate_feedback", ssc);
+  // One block per criterion, under its own name, in the criteria's order (not the order the texts
+  // came in), each holding that criterion's texts in the order given; every text once.
+  auto b = blocks_of(ssc);
+  CHECK(b.stray.empty());
+  CHECK(b.labels() == names_in_order());
+  REQUIRE(b.all.size() == 4);
+  CHECK(b.all[0].items == texts{"fluency gradient on e1", "fluency gradient on e2"});
+  CHECK(b.all[1].items == texts{"relevance gradient on e1", "relevance gradient on e2"});
+  CHECK(b.all[2].items == texts{"coherence gradient on e1"});
+  CHECK(b.all[3].items == texts{"consistency gradient on e1"});
+  CHECK(ssc.rfind("### fluency\n- fluency gradient on e1\n", 0) == 0);  // the label line before its texts
+
   auto dup = rendered<M>(joint_gradients, join_context::feedback);
   golden::check("merge_concatenate_joint_feedback", dup);
   // Each joint gradient appears once per criterion: K = 4 copies.
   std::size_t copies = 0;
   for (std::size_t at = dup.find("joint gradient on e1"); at != std::string::npos; at = dup.find("joint gradient on e1", at + 1)) ++copies;
   CHECK(copies == 4);
+  // The copies: every criterion's block holds both joint gradients, in the order given.
+  b = blocks_of(dup);
+  CHECK(b.stray.empty());
+  CHECK(b.labels() == names_in_order());
+  for (const auto& one : b.all) CHECK(one.items == texts{"joint gradient on e1", "joint gradient on e2"});
+
   auto ccc = rendered<M>(joint_critique, join_context::critiques);
   golden::check("merge_concatenate_joint_critique", ccc);
   CHECK(ccc == "### fluency\n- joint critique of e1\n");  // once, under the first criterion's name
-  golden::check("merge_concatenate_separate_critiques", rendered<M>(separate_critiques, join_context::critiques));
+
+  auto scc = rendered<M>(separate_critiques, join_context::critiques);
+  golden::check("merge_concatenate_separate_critiques", scc);
+  // Each criterion's critique once, under that criterion's name, in the criteria's order.
+  b = blocks_of(scc);
+  CHECK(b.stray.empty());
+  CHECK(b.labels() == names_in_order());
+  REQUIRE(b.all.size() == 4);
+  for (const auto& one : b.all) CHECK(one.items == texts{one.label + " critique"});
 }
 
 TEST_CASE("labeled_sections: each text once, under the criteria it really concerns") {
   using M = jg::merge::labeled_sections;
-  golden::check("merge_labeled_separate_feedback", rendered<M>(separate_gradients, join_context::feedback));
+  auto ssc = rendered<M>(separate_gradients, join_context::feedback);
+  golden::check("merge_labeled_separate_feedback", ssc);
+  // Texts of one criterion each: one block per criterion, labelled with its name alone, in the
+  // order the criteria first come up (here the criteria's order), each text once under it.
+  auto b = blocks_of(ssc);
+  CHECK(b.stray.empty());
+  CHECK(b.labels() == names_in_order());
+  REQUIRE(b.all.size() == 4);
+  CHECK(b.all[0].items == texts{"fluency gradient on e1", "fluency gradient on e2"});
+  CHECK(b.all[1].items == texts{"relevance gradient on e1", "relevance gradient on e2"});
+  CHECK(b.all[2].items == texts{"coherence gradient on e1"});
+  CHECK(b.all[3].items == texts{"consistency gradient on e1"});
+
   auto joint = rendered<M>(joint_gradients, join_context::feedback);
   golden::check("merge_labeled_joint_feedback", joint);
   CHECK(joint == "### fluency, relevance, coherence, consistency\n- joint gradient on e1\n- joint gradient on e2\n");
-  golden::check("merge_labeled_joint_critique", rendered<M>(joint_critique, join_context::critiques));
+
+  auto critique = rendered<M>(joint_critique, join_context::critiques);
+  golden::check("merge_labeled_joint_critique", critique);
+  // A joint critique once, under one label naming every criterion it covers, in the criteria's
+  // order, separated by ", " (not under the first criterion's name, as concatenate puts it).
+  CHECK(critique == fmt::format("### {}\n- joint critique of e1\n", fmt::join(se::names, ", ")));
+  b = blocks_of(critique);
+  REQUIRE(b.all.size() == 1);
+  CHECK(b.all[0].items == texts{"joint critique of e1"});
 }
 
 TEST_CASE("routing a joint reply: broadcast, or each criterion's part of a keyed reply") {
