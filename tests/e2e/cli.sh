@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do [ -f "$f" ] &
 
 . "$(dirname "$0")/../support/start_serve.sh"
 start_serve "$bin" "$work/serve.out" "$work/serve.err"
-requests() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^judgegrad_sim_completions_total/ { n += $2 } END { print n + 0 }'; }
+requests() { server_metric judgegrad_sim_completions_total; }
 
 # Usage errors, in the tool's words, exit 2.
 expect 2 unknown "$bin" optimize

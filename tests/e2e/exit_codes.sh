@@ -58,12 +58,7 @@ interrupted() {
   has "${command}_130.err" "interrupted"
   caused+=("$command 130")
 }
-completions() {  # completions [port]: the replies a server has given; a page that cannot be read fails the test
-  local page
-  page=$(curl -sf "http://127.0.0.1:${1:-$port}/metrics") || fail "cannot read the server's /metrics"
-  printf '%s\n' "$page" | awk '/^judgegrad_sim_completions_total\{outcome="ok"\}/ { print $2; found = 1 } END { exit !found }' ||
-    fail "no completion count on /metrics"
-}
+completions() { server_metric 'judgegrad_sim_completions_total{outcome="ok"}' "${1:-$port}"; }  # completions [port]
 
 roles='"roles": {"judge": {"model": "m"}, "loss": {"model": "m"}, "gradient": {"model": "m"}, "optimizer": {"model": "m"}, "evaluator": {"model": "m"}}'
 echo "{\"endpoints\": {\"sim\": {\"base_url\": \"http://127.0.0.1:$port/v1\"}}, $roles}" >sim.json

@@ -84,7 +84,7 @@ cat >llm.json <<JSON
  "roles": {"judge": {"model": "judgegrad-sim"}, "loss": {"model": "judgegrad-sim"}, "gradient": {"model": "judgegrad-sim"},
            "optimizer": {"model": "judgegrad-sim"}, "evaluator": {"model": "judgegrad-sim"}}}
 JSON
-repeated() { curl -sf -H "Authorization: Bearer $JUDGEGRAD_PLANTED_KEY" "http://127.0.0.1:$port/metrics" | awk '/^judgegrad_sim_repeated_total/ { print $2 }'; }
+repeated() { server_metric judgegrad_sim_repeated_total "$port" -H "Authorization: Bearer $JUDGEGRAD_PLANTED_KEY"; }
 start=$(date +%s)
 expect 0 submit2 env JUDGEGRAD_LLM_CONFIG="$work/llm.json" "$bin" slurm exp.json --shards 3 --out sweep2 --shared-cache --parallel 1 --submit
 array=$(submitted "job array" submit2) merge=$(submitted "merge job" submit2)
@@ -103,7 +103,6 @@ grep -q "have not finished" sweep2/slurm/logs/merge.out || fail "the merge job d
 [ "$(job_state "${array}_2")" = CANCELLED ] || fail "task 2 is $(job_state "${array}_2"), not CANCELLED"
 finished_before=$(cat sweep2/shards/2-of-3/runs/*/state.json | jq -s 'map(select(.finished)) | length')
 before=$(repeated)
-[ -n "$before" ] || fail "the server's metrics are not readable"
 [ "$finished_before" -ge 1 ] && [ "$finished_before" -lt 8 ] || fail "task 2 was cancelled with $finished_before of 8 runs finished"
 echo "task 2 cancelled with $finished_before of its 8 runs finished; $before calls sent twice so far"
 expect 0 resubmit env JUDGEGRAD_LLM_CONFIG="$work/llm.json" "$bin" slurm exp.json --shards 3 --out sweep2 --shared-cache --parallel 1 --submit

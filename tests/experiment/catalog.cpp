@@ -86,7 +86,11 @@ TEST_CASE("run_jobs: runs in flight at once, outcomes in the jobs' order; an abo
       int now = ++in_flight;
       for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      // The first job waits for a second one to start (an event; 30 s at most): with more than one
+      // worker that always happens, one after another it never does.
+      if (j.id == "job0")
+        for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30); most.load() < 2 && std::chrono::steady_clock::now() < until;)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
       ex::run_outcome o;
       o.id = j.id;
       o.state = j.id == "job3" ? ex::run_outcome::status::aborted

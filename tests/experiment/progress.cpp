@@ -30,7 +30,10 @@ TEST_CASE("periodic lines while work goes on, then the totals") {
     jg::experiment::progress p(a, jg::experiment::progress_mode::periodic, "evaluate", 10, f, 0.02);
     p.status("joint layout");
     for (int i = 0; i < 5; ++i) a.count(i != 3);
-    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    // Until a periodic line is out (the stream's position moves; 30 s at most on a loaded machine).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::ftell(f) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(std::ftell(f) > 0);
     CHECK(p.line().find("evaluate: joint layout, 5/10 calls (1 failed)") == 0);
   }
   std::string text = contents(f);

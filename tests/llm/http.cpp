@@ -342,16 +342,19 @@ TEST_CASE("metadata, logprobs and JSON schema follow the endpoint's capabilities
 
 TEST_CASE("cancel stops a batch in flight, promptly") {
   test_llm::server s;
-  s.sleep_ms = 1000;
+  s.sleep_ms = 2000;
   auto o = fast_options(s);
   o.max_concurrent = 4;
   llm::openai backend(o);
-  auto t0 = std::chrono::steady_clock::now();
   auto pending = std::async(std::launch::async, [&] { return backend.complete(asks(10, "c")); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Once the first requests have reached the server (an event), cancel.
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30); s.total() == 0 && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(s.total() > 0);
   backend.cancel();
   auto results = pending.get();
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(900));  // before any reply could come
+  // Returned before the first reply could have come (each waits 2 s in the server).
+  CHECK(std::chrono::steady_clock::now() < s.requests().at(0).at + std::chrono::milliseconds(s.sleep_ms));
   for (auto& r : results) {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == llm::error_kind::cancelled);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -169,8 +170,10 @@ TEST_CASE("serve: added latency, and many clients at once") {
   std::atomic<int> ok{0};
   auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> clients;
+  std::latch ready(4);  // the four clients start together
   for (int t = 0; t < 4; ++t)
     clients.emplace_back([&, t] {
+      ready.arrive_and_wait();
       httplib::Client c("127.0.0.1", port);
       for (int i = 0; i < 5; ++i) {
         auto res = c.Post("/v1/chat/completions", chat_body("judge", judge_prompt(static_cast<std::size_t>(t * 5 + i))), "application/json");
@@ -182,6 +185,9 @@ TEST_CASE("serve: added latency, and many clients at once") {
   CHECK(ok == 20);
   CHECK(seconds >= 5 * 0.040);  // each client waited 40 ms five times
   CHECK(s.counts().ok == 20);
+  // Served side by side: a server answering one request at a time would never hold two at once.
+  CHECK(s.counts().most_at_once >= 2);
+  CHECK(s.counts().most_at_once <= 4);
 }
 
 TEST_CASE("serve: with an upstream, completions are forwarded verbatim and faults injected in front") {

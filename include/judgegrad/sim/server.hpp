@@ -92,6 +92,9 @@ struct server_counts {
   /// The usage of every reply answered 200 by the world, as its body reports it: the bill a priced
   /// endpoint would send, against which a client's own accounting can be checked.
   std::uint64_t prompt_tokens = 0, completion_tokens = 0;
+  /// The most completion requests being answered at the same moment: more than one shows that
+  /// clients are served side by side.
+  std::uint64_t most_at_once = 0;
 };
 
 /// The HTTP server. `start()` binds and serves on a background thread; `stop()` (or the destructor)
@@ -194,6 +197,7 @@ class server {
     c.repeated = counts_.repeated;
     c.prompt_tokens = counts_.prompt_tokens;
     c.completion_tokens = counts_.completion_tokens;
+    c.most_at_once = counts_.most_at_once;
     return c;
   }
 
@@ -307,6 +311,7 @@ class server {
   struct atomic_counts {
     std::atomic<std::uint64_t> requests{0}, completions{0}, ok{0}, rate_limited{0}, server_error{0}, dropped{0}, malformed{0},
         bad_request{0}, unauthorized{0}, proxied{0}, upstream_failed{0}, repeated{0}, prompt_tokens{0}, completion_tokens{0};
+    std::atomic<std::uint64_t> at_once{0}, most_at_once{0};
   };
 
   // "https://host:port/api/v1" -> ("https://host:port", "/api/v1/chat/completions").
@@ -352,6 +357,13 @@ class server {
 
   void complete(const httplib::Request& req, httplib::Response& res) {
     std::uint64_t n = counts_.completions++;
+    const std::uint64_t now = ++counts_.at_once;
+    for (std::uint64_t seen = counts_.most_at_once; now > seen && !counts_.most_at_once.compare_exchange_weak(seen, now);) {
+    }
+    struct leave {
+      std::atomic<std::uint64_t>& at_once;
+      ~leave() { --at_once; }
+    } leaving{counts_.at_once};
     const auto& f = options_.faults;
     rng draw(combine({f.seed, n}));
     double u_drop = draw.uniform(), u_429 = draw.uniform(), u_5xx = draw.uniform(), u_bad = draw.uniform();
