@@ -14,6 +14,8 @@ cleanup() {
   set +e  # cleaning up what is already gone must not fail a test that passed
   [ -n "$bg" ] && kill -9 "$bg" 2>/dev/null
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  [ -n "${mortal_pid:-}" ] && kill "$mortal_pid" 2>/dev/null
+  [ -n "${revived_pid:-}" ] && kill "$revived_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -24,7 +26,9 @@ fail() {
 }
 . "$(dirname "$0")/../support/expect.sh"
 . "$(dirname "$0")/../support/start_serve.sh"
+. "$(dirname "$0")/../support/same_runs.sh"
 start_serve "$bin" "$work/serve.out" "$work/serve.err" --model-suffix -2024-07-18 --latency-ms 10
+first_pid=$pid first_port=$port
 cd "$work"
 
 # The endpoint's own bill in USD at $0.15 / $0.60 per million prompt / completion tokens. A metrics
@@ -53,8 +57,10 @@ small=(--modes SSC --gates none --seeds 1 --quiet)
 #    USD is its tokens at the configured price, and the ledger equals the endpoint's bill.
 config priced.json gpt-4o-mini '{}'
 before=$(bill)
+prompt_before=$(server_metric 'judgegrad_sim_tokens_total{kind="prompt"}') completion_before=$(server_metric 'judgegrad_sim_tokens_total{kind="completion"}')
 expect 0 priced "$bin" run --config priced.json "${small[@]}" --steps 1 --out priced
 spent=$(python3 -c "print($(bill) - $before)")
+billed_tokens="$(($(server_metric 'judgegrad_sim_tokens_total{kind="prompt"}') - prompt_before)) prompt + $(($(server_metric 'judgegrad_sim_tokens_total{kind="completion"}') - completion_before)) completion tokens"
 at_most 0.01 "$spent" || fail "the endpoint billed only \$$spent"
 close "$(jq .total.usd priced/spend.json)" "$spent" 1e-9 || fail "the ledger says $(jq .total.usd priced/spend.json), the endpoint billed $spent"
 calls=$(cat priced/runs/*/steps.jsonl | jq -s '[.[].calls[]] | length')
@@ -287,4 +293,47 @@ has json_sys.err "--json /sys/x.json: cannot write this file"
 expect 2 nothing "$bin"
 has nothing.err "give a command; the commands are"
 has nothing.err "  run "
+# 11. cache stats and cache export agree with the cache file read by SQLite itself, with the replies
+#     the priced run said it made and with the tokens the endpoint billed for them (section 1).
+expect 0 cache_stats "$bin" cache stats priced
+expect 0 cache_export "$bin" cache export priced --out priced-cache.jsonl
+rows=$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from responses').fetchone()[0])" priced/cache.sqlite)
+[ "$rows" -gt 50 ] || fail "the priced run's cache holds only $rows replies"
+[ "$(wc -l <priced-cache.jsonl)" = "$rows" ] || fail "cache export wrote $(wc -l <priced-cache.jsonl) lines for $rows entries"
+has priced.out "this process made $rows replies (0 from the cache)"
+has cache_stats.out "priced/cache.sqlite: $rows entries, $billed_tokens"
+[ "$(jq -s '[.[].prompt_tokens] | add' priced-cache.jsonl)" = "${billed_tokens%% *}" ] || fail "the exported prompt tokens differ from the endpoint's bill"
+[ "$(jq -s '[.[] | select(.model == "gpt-4o-mini" and .answered_by == "simulated:gpt-4o-mini-2024-07-18")] | length' priced-cache.jsonl)" = "$rows" ] ||
+  fail "an exported entry lacks the model asked for or the one that answered"
+
+# 12. A backend that dies mid-run: run, then resume, exit 5 keeping what was done; once the endpoint
+#     answers again at the same address, resume finishes the run, equal to one never interrupted.
+start_serve "$bin" "$work/mortal.out" "$work/mortal.err" --latency-ms 20
+mortal_pid=$pid mortal_port=$port
+pid=$first_pid port=$first_port
+cat >mortal.json <<JSON
+{"endpoints": {"sim": {"base_url": "http://127.0.0.1:$mortal_port/v1", "max_retries": 1, "backoff_initial": 0.001, "max_concurrent": 2}},
+ "roles": {"judge": {"model": "m"}, "loss": {"model": "m"}, "gradient": {"model": "m"}, "optimizer": {"model": "m"}}}
+JSON
+expect 0 immortal "$bin" run --config mortal.json "${small[@]}" --steps 2 --out immortal  # the same endpoint, alive throughout
+"$bin" run --config mortal.json "${small[@]}" --steps 2 --out mortal >mortal_run.out 2>mortal_run.err &
+bg=$!
+until [ -s "mortal/runs/SSC,seed=1/steps.jsonl" ]; do  # a step committed (an event): the endpoint dies
+  kill -0 "$bg" 2>/dev/null || fail "the run against the mortal endpoint ended before its first step"
+  sleep 0.05
+done
+kill "$mortal_pid"; wait "$mortal_pid" 2>/dev/null || true
+mortal_pid=
+rc=0; wait "$bg" || rc=$?; bg=
+[ "$rc" = 5 ] || fail "a run whose endpoint died exited $rc, expected 5"
+[ "$(jq -s length "mortal/runs/SSC,seed=1/steps.jsonl")" -ge 1 ] || fail "the steps done before the endpoint died were lost"
+expect 5 mortal_resume "$bin" resume mortal --quiet
+start_serve "$bin" "$work/revived.out" "$work/revived.err" --latency-ms 20 --port "$mortal_port"
+revived_pid=$pid
+pid=$first_pid port=$first_port
+expect 0 revived "$bin" resume mortal --quiet --resamples 0
+kill "$revived_pid"; wait "$revived_pid" 2>/dev/null || true
+revived_pid=
+same_runs immortal mortal
+
 echo "real runs: priced, budgeted, resumed, interrupted, mended, refused as they should be"

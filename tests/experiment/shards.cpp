@@ -52,6 +52,7 @@ void make_shard(const fs::path& dir, const ex::definition& d, ex::shard s, bool 
   m.validation = 100;
   m.test = 480;
   m.models = {{"judge", "judgegrad-sim"}};
+  m.data_digests = {{"train", "1111111111111111"}, {"validation", "2222222222222222"}, {"test", "3333333333333333"}};
   for (const auto& j : ex::in_shard<ex::job>(all, s)) m.runs.push_back(j.id);
   ex::create_run_directory(dir, m);
   llm::response_store cache(dir / "cache.sqlite");
@@ -204,6 +205,27 @@ TEST_CASE("merge refuses what is not one experiment's complete set of shards, na
   m.judgegrad_version = "0.0.1";
   ex::files::write_atomic(at("2b") / "experiment.json", ex::to_json(m));
   CHECK(merge({"1", "2b", "3"}).find("was written by judgegrad 0.0.1") != std::string::npos);
+
+  // Another backend, another model, another simulator preset, other items under the same sizes.
+  const auto changed = [&](std::string name, auto change) {
+    fs::copy(at("2"), at(name), fs::copy_options::recursive);
+    auto c = ex::read_manifest(at(name));
+    change(c);
+    ex::files::write_atomic(at(name) / "experiment.json", ex::to_json(c));
+    return merge({"1", name, "3"}, "out-" + name);
+  };
+  const auto first = ex::read_manifest(at("1"));
+  REQUIRE(first.backend_kind == "simulator");
+  REQUIRE(first.data_digests.count("test"));
+  CHECK(changed("http", [](ex::manifest& c) { c.backend_kind = "endpoints", c.backend = "http://127.0.0.1:9/v1"; })
+            .find("was answered by another backend (http://127.0.0.1:9/v1; the first shard: ") != std::string::npos);
+  CHECK(changed("model", [](ex::manifest& c) { c.models["judge"] = "another-model"; }).find("was answered by another backend") != std::string::npos);
+  CHECK(changed("preset", [](ex::manifest& c) { c.simulator_preset = "another-preset"; }).find("was answered by another backend") !=
+        std::string::npos);
+  CHECK(changed("data", [](ex::manifest& c) { c.data_digests["test"] = "0000000000000000"; }) ==
+        fmt::format("{} ran on other data (its test items differ: digest 0000000000000000, the first shard's {}): it cannot be merged with {}",
+                    at("data").string(), first.data_digests.at("test"), at("1").string()));
+  for (std::string name : {"http", "model", "preset", "data"}) CHECK_FALSE(fs::exists(at("out-" + name)));
 
   make_shard(at("2u"), d, {2, 3}, false);
   auto unfinished = merge({"1", "2u", "3"});

@@ -148,6 +148,15 @@ TEST_CASE("the HTML page: self-contained, labelled SIMULATED, one chart per figu
   CHECK(count(html, "<details><summary>Data behind the figure</summary>") == 7);
   CHECK(count(html, "<title id=") == 7);
   CHECK(count(html, "<desc id=") == 7);
+  // Every chart says SIMULATED in its own title (the accessible one and the drawn one): a chart
+  // copied out of the page keeps its label.
+  std::regex titles(R"re(<title id="[^"]+">([^<]*)</title>|<text class="chart-title"[^>]*>([^<]*)</text>)re");
+  int titled = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), titles); it != std::sregex_iterator(); ++it, ++titled) {
+    const std::string title = (*it)[1].matched ? (*it)[1].str() : (*it)[2].str();
+    CHECK_MESSAGE(title.find("SIMULATED") != std::string::npos, "a chart title without SIMULATED: " << title);
+  }
+  CHECK(titled == 2 * 7);
   // The best step of the trajectory is marked (step 1).
   CHECK(count(html, "class=\"best\"") == 1);
   CHECK(html.find("best at step 1") != std::string::npos);

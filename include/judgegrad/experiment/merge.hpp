@@ -68,6 +68,10 @@ inline std::string difference(const manifest& a, const manifest& b) {
   if (b.train != a.train || b.validation != a.validation || b.test != a.test)
     return fmt::format("ran on other data ({} train / {} validation / {} test, the first shard {} / {} / {})", b.train, b.validation, b.test,
                        a.train, a.validation, a.test);
+  // The same sizes, other items: the digests of the data (a directory written before they were kept has none: not compared).
+  for (const auto& [part, digest] : b.data_digests)
+    if (auto it = a.data_digests.find(part); it != a.data_digests.end() && it->second != digest)
+      return fmt::format("ran on other data (its {} items differ: digest {}, the first shard's {})", part, digest, it->second);
   if (b.backend_kind != a.backend_kind || b.models != a.models || (b.backend_kind == "simulator" && b.simulator_preset != a.simulator_preset))
     return fmt::format("was answered by another backend ({}; the first shard: {})", b.backend, a.backend);
   return {};
