@@ -105,11 +105,19 @@ TEST_CASE("paired: fresh scores of both, accepted when better by more than the m
   auto items = items_with({{1, 2, 3, 4}, {1, 2, 3, 4}});
   auto inc = preds({{2, 3, 4, 5}, {2, 3, 4, 5}});      // MAE 1
   auto slightly = preds({{1, 3, 4, 5}, {2, 3, 4, 5}}); // MAE 0.75 and 1: gain 0.125
-  auto barely = preds({{1, 3, 4, 5}, {2, 3, 4, 5}});
   CHECK(decide<G>(items, slightly, &inc).accept);
   auto tiny = preds({{2, 3, 4, 5}, {2, 3, 4, 4.5}}); // gain 0.0625 < 0.1
-  (void)barely;
   CHECK_FALSE(decide<G>(items, tiny, &inc).accept);
+  // The boundary, with a margin exact in binary (0.125): a gain of exactly the margin is not more
+  // than it and is rejected; a gain of 0.1875 is accepted.
+  using at_margin = gate::paired<jg::metric::mae, 125>;
+  const auto exactly = decide<at_margin>(items, slightly, &inc);
+  CHECK(exactly.candidate - exactly.incumbent == 0.125);
+  CHECK_FALSE(exactly.accept);
+  auto more = preds({{1, 3, 4, 5}, {2, 3, 4, 4.5}});  // MAE 0.75 and 0.875: gain 0.1875
+  const auto above = decide<at_margin>(items, more, &inc);
+  CHECK(above.candidate - above.incumbent == 0.1875);
+  CHECK(above.accept);
   // Measured on the items both scored: an item the incumbent missed does not count for either.
   auto inc_missing = preds({{none, 3, 4, 5}, {2, 3, 4, 5}});
   auto v = decide<G>(items, slightly, &inc_missing);
