@@ -82,6 +82,19 @@ std::vector<std::string> names_in_order() { return std::vector<std::string>(se::
 
 using texts = std::vector<std::string>;
 
+/// The separate gradients merged: one block per criterion under its own name, in the criteria's
+/// order, each holding that criterion's texts in the order given, nothing outside a block.
+void check_separate_feedback_blocks(const std::string& merged) {
+  auto b = blocks_of(merged);
+  CHECK(b.stray.empty());
+  CHECK(b.labels() == names_in_order());
+  REQUIRE(b.all.size() == 4);
+  CHECK(b.all[0].items == texts{"fluency gradient on e1", "fluency gradient on e2"});
+  CHECK(b.all[1].items == texts{"relevance gradient on e1", "relevance gradient on e2"});
+  CHECK(b.all[2].items == texts{"coherence gradient on e1"});
+  CHECK(b.all[3].items == texts{"consistency gradient on e1"});
+}
+
 }  // namespace
 
 TEST_CASE("concatenate: the reference's groups, duplication and labels included") {
@@ -90,14 +103,7 @@ TEST_CASE("concatenate: the reference's groups, duplication and labels included"
   golden::check("merge_concatenate_separate_feedback", ssc);
   // One block per criterion, under its own name, in the criteria's order (not the order the texts
   // came in), each holding that criterion's texts in the order given; every text once.
-  auto b = blocks_of(ssc);
-  CHECK(b.stray.empty());
-  CHECK(b.labels() == names_in_order());
-  REQUIRE(b.all.size() == 4);
-  CHECK(b.all[0].items == texts{"fluency gradient on e1", "fluency gradient on e2"});
-  CHECK(b.all[1].items == texts{"relevance gradient on e1", "relevance gradient on e2"});
-  CHECK(b.all[2].items == texts{"coherence gradient on e1"});
-  CHECK(b.all[3].items == texts{"consistency gradient on e1"});
+  check_separate_feedback_blocks(ssc);
   CHECK(ssc.rfind("### fluency\n- fluency gradient on e1\n", 0) == 0);  // the label line before its texts
 
   auto dup = rendered<M>(joint_gradients, join_context::feedback);
@@ -107,7 +113,7 @@ TEST_CASE("concatenate: the reference's groups, duplication and labels included"
   for (std::size_t at = dup.find("joint gradient on e1"); at != std::string::npos; at = dup.find("joint gradient on e1", at + 1)) ++copies;
   CHECK(copies == 4);
   // The copies: every criterion's block holds both joint gradients, in the order given.
-  b = blocks_of(dup);
+  auto b = blocks_of(dup);
   CHECK(b.stray.empty());
   CHECK(b.labels() == names_in_order());
   for (const auto& one : b.all) CHECK(one.items == texts{"joint gradient on e1", "joint gradient on e2"});
@@ -132,14 +138,7 @@ TEST_CASE("labeled_sections: each text once, under the criteria it really concer
   golden::check("merge_labeled_separate_feedback", ssc);
   // Texts of one criterion each: one block per criterion, labelled with its name alone, in the
   // order the criteria first come up (here the criteria's order), each text once under it.
-  auto b = blocks_of(ssc);
-  CHECK(b.stray.empty());
-  CHECK(b.labels() == names_in_order());
-  REQUIRE(b.all.size() == 4);
-  CHECK(b.all[0].items == texts{"fluency gradient on e1", "fluency gradient on e2"});
-  CHECK(b.all[1].items == texts{"relevance gradient on e1", "relevance gradient on e2"});
-  CHECK(b.all[2].items == texts{"coherence gradient on e1"});
-  CHECK(b.all[3].items == texts{"consistency gradient on e1"});
+  check_separate_feedback_blocks(ssc);
 
   auto joint = rendered<M>(joint_gradients, join_context::feedback);
   golden::check("merge_labeled_joint_feedback", joint);
@@ -150,7 +149,7 @@ TEST_CASE("labeled_sections: each text once, under the criteria it really concer
   // A joint critique once, under one label naming every criterion it covers, in the criteria's
   // order, separated by ", " (not under the first criterion's name, as concatenate puts it).
   CHECK(critique == fmt::format("### {}\n- joint critique of e1\n", fmt::join(se::names, ", ")));
-  b = blocks_of(critique);
+  auto b = blocks_of(critique);
   REQUIRE(b.all.size() == 1);
   CHECK(b.all[0].items == texts{"joint critique of e1"});
 }

@@ -42,29 +42,17 @@ constexpr std::size_t K = se::size;
 
 std::vector<std::string> all_names() { return std::vector<std::string>(se::names.begin(), se::names.end()); }
 
-/// `n` examples named prefix0, prefix1, ...; gold 1 + (i + c) % 5, or `flat` on every criterion.
-jg::dataset<se> rows(std::string_view prefix, std::size_t n, std::optional<double> flat = std::nullopt) {
-  jg::dataset<se> d;
-  d.name = std::string(prefix);
-  for (std::size_t i = 0; i < n; ++i) {
-    jg::example<se> e;
-    e.id = fmt::format("{}{}", prefix, i);
-    e.inputs = {{"text", fmt::format("Source article {} of {}.", i, prefix)}, {"machine_summary", fmt::format("Summary {}.", i)}};
-    for (std::size_t c = 0; c < K; ++c) e.gold[c] = flat ? *flat : static_cast<double>(1 + (i + c) % 5);
-    d.examples.push_back(std::move(e));
-  }
-  return d;
-}
+using scripted::summeval_rows;  // n examples named prefix0, prefix1, ...; gold 1 + (i + c) % 5, or one flat score
 
 /// For the gates: 8 validation items with gold 3 on every criterion, so that MAE is the mean
 /// distance from 3 and moves in steps of 1/8.
 const jg::data::splits<se>& gate_data() {
-  static const jg::data::splits<se> d{rows("train", 6), rows("val", 8, 3.0), rows("test", 2)};
+  static const jg::data::splits<se> d{summeval_rows("train", 6), summeval_rows("val", 8, 3.0), summeval_rows("test", 2)};
   return d;
 }
 
 const jg::data::splits<se>& plain_data() {
-  static const jg::data::splits<se> d{rows("train", 9), rows("val", 4), rows("test", 5)};
+  static const jg::data::splits<se> d{summeval_rows("train", 9), summeval_rows("val", 4), summeval_rows("test", 5)};
   return d;
 }
 

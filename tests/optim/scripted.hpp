@@ -4,12 +4,15 @@
 #pragma once
 
 #include <judgegrad/core/protocol.hpp>
+#include <judgegrad/criteria/summeval.hpp>
+#include <judgegrad/core/example.hpp>
 #include <judgegrad/llm/types.hpp>
 
 #include <fmt/format.h>
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -111,5 +114,20 @@ struct backend {
     }
   }
 };
+
+/// `n` SummEval-shaped examples named prefix0, prefix1, ...; gold 1 + (i + c) % 5 on criterion c,
+/// or `flat` on every criterion.
+inline jg::dataset<jg::summeval::all> summeval_rows(std::string_view prefix, std::size_t n, std::optional<double> flat = std::nullopt) {
+  jg::dataset<jg::summeval::all> d;
+  d.name = std::string(prefix);
+  for (std::size_t i = 0; i < n; ++i) {
+    jg::example<jg::summeval::all> e;
+    e.id = fmt::format("{}{}", prefix, i);
+    e.inputs = {{"text", fmt::format("Source article {} of {}.", i, prefix)}, {"machine_summary", fmt::format("Summary {}.", i)}};
+    for (std::size_t c = 0; c < jg::summeval::all::size; ++c) e.gold[c] = flat ? *flat : static_cast<double>(1 + (i + c) % 5);
+    d.examples.push_back(std::move(e));
+  }
+  return d;
+}
 
 }  // namespace scripted

@@ -24,18 +24,7 @@ using se = jg::summeval::all;
 
 namespace {
 
-jg::dataset<se> toy(std::string_view prefix, std::size_t n) {
-  jg::dataset<se> d;
-  d.name = std::string(prefix);
-  for (std::size_t i = 0; i < n; ++i) {
-    jg::example<se> e;
-    e.id = fmt::format("{}{}", prefix, i);
-    e.inputs = {{"text", fmt::format("Source article {} of {}.", i, prefix)}, {"machine_summary", fmt::format("Summary {}.", i)}};
-    for (std::size_t c = 0; c < se::size; ++c) e.gold[c] = static_cast<double>(1 + (i + c) % 5);
-    d.examples.push_back(std::move(e));
-  }
-  return d;
-}
+jg::dataset<se> toy(std::string_view prefix, std::size_t n) { return scripted::summeval_rows(prefix, n); }
 
 const jg::data::splits<se>& data() {
   static const jg::data::splits<se> d{toy("train", 9), toy("val", 4), toy("test", 5)};
