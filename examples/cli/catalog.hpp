@@ -1,5 +1,5 @@
-// The compiled variants of the tool, one translation unit per criteria set and grid (each costs
-// seconds to compile; apart, they build in parallel): catalog_<set>_<grid>.cpp.
+// The compiled variants of the tool: every variant of judgegrad's catalog, one translation unit per
+// criteria set (catalog_<set>.cpp; apart, they build in parallel).
 #pragma once
 
 #include <judgegrad/criteria/brighter.hpp>
@@ -8,58 +8,36 @@
 
 #include "common.hpp"
 
-#include <array>
+#include <string>
 #include <string_view>
-#include <vector>
-#include <optional>
 #include <type_traits>
+#include <vector>
 
 namespace judgegrad_cli {
 
 using summeval_set = jg::summeval::all;
 using brighter_set = jg::brighter::all;
 
-template <jg::criteria_set Set>
-using job_function = std::optional<jg::experiment::run_outcome> (*)(backend&, const jg::experiment::experiment_input<Set>&,
-                                                                     const jg::experiment::job&, jg::experiment::grid_progress*);
+// Each runs a job of its criteria set (experiment::run_one).
+jg::experiment::run_outcome run_summeval_job(backend&, const jg::experiment::experiment_input<summeval_set>&, const jg::experiment::job&,
+                                             jg::experiment::grid_progress*);
+jg::experiment::run_outcome run_brighter_job(backend&, const jg::experiment::experiment_input<brighter_set>&, const jg::experiment::job&,
+                                             jg::experiment::grid_progress*);
 
-// Each runs a job whose variant is in its grid (nothing when it is not).
-std::optional<jg::experiment::run_outcome> run_summeval_textgrad(backend&, const jg::experiment::experiment_input<summeval_set>&,
-                                                                 const jg::experiment::job&, jg::experiment::grid_progress*);
-std::optional<jg::experiment::run_outcome> run_summeval_baselines(backend&, const jg::experiment::experiment_input<summeval_set>&,
-                                                                  const jg::experiment::job&, jg::experiment::grid_progress*);
-std::optional<jg::experiment::run_outcome> run_brighter_textgrad(backend&, const jg::experiment::experiment_input<brighter_set>&,
-                                                                 const jg::experiment::job&, jg::experiment::grid_progress*);
-std::optional<jg::experiment::run_outcome> run_brighter_baselines(backend&, const jg::experiment::experiment_input<brighter_set>&,
-                                                                  const jg::experiment::job&, jg::experiment::grid_progress*);
-// The names of the variants each of them runs, as variant::name() spells them.
-std::vector<std::string_view> summeval_textgrad_names();
-std::vector<std::string_view> summeval_baselines_names();
-std::vector<std::string_view> brighter_textgrad_names();
-std::vector<std::string_view> brighter_baselines_names();
+/// Runs job `j` of criteria set `Set`.
+template <jg::criteria_set Set>
+jg::experiment::run_outcome run_job(backend& b, const jg::experiment::experiment_input<Set>& in, const jg::experiment::job& j,
+                                    jg::experiment::grid_progress* progress) {
+  if constexpr (std::is_same_v<Set, summeval_set>) return run_summeval_job(b, in, j, progress);
+  else return run_brighter_job(b, in, j, progress);
+}
 
 /// Every variant the tool compiled over criteria set `Set`, grid by grid.
 template <jg::criteria_set Set>
-std::vector<std::string_view> compiled_variants() {
-  auto out = std::is_same_v<Set, summeval_set> ? summeval_textgrad_names() : brighter_textgrad_names();
-  auto more = std::is_same_v<Set, summeval_set> ? summeval_baselines_names() : brighter_baselines_names();
-  out.insert(out.end(), more.begin(), more.end());
-  return out;
-}
-
-/// The names of `g` (a grid of the catalog) as a list.
-template <class Grid>
-std::vector<std::string_view> names_of(const Grid& g) {
-  const auto& names = jg::variant_names(g);
-  return {names.begin(), names.end()};
-}
-
-/// The grids' job functions of criteria set `Set`.
-template <jg::criteria_set Set>
-std::array<job_function<Set>, 2> job_functions() {
-  if constexpr (std::is_same_v<Set, summeval_set>) return {&run_summeval_textgrad, &run_summeval_baselines};
-  else return {&run_brighter_textgrad, &run_brighter_baselines};
+const std::vector<std::string_view>& compiled_variants() {
+  static const std::vector<std::string> names = jg::experiment::catalog<Set>::names();
+  static const std::vector<std::string_view> views(names.begin(), names.end());
+  return views;
 }
 
 }  // namespace judgegrad_cli
-

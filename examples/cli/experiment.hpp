@@ -189,7 +189,7 @@ inline std::string write_table(const std::filesystem::path& dir, long long resam
 /// key (variants[i], or the grid of modes, gates, merges and layouts) and the nearest compiled names.
 template <jg::criteria_set Set>
 std::vector<ex::job> compiled_jobs(const ex::definition& d) {
-  auto names = compiled_variants<Set>();
+  const auto& names = compiled_variants<Set>();
   std::set<std::string_view> known(names.begin(), names.end());
   auto refuse = [&](const std::string& key, const std::string& spelled, std::string_view canonical) {
     throw failure(exit_configuration,
@@ -378,7 +378,6 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   first_call(b, seed, std::span<const jg::example<Set>>(data.test.examples), ex::settings_of(d).judge);
   ex::experiment_input<Set> in{d, data, seed, dir};
   ex::grid_progress counts;
-  auto functions = job_functions<Set>();
   interrupts::guard on_interrupt([&] { b.abandon(); });
   auto run_job = [&](const ex::job& j) {
     if (interrupts::requested()) {  // not started: Ctrl-C came first
@@ -386,9 +385,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
       not_started.id = j.id;
       return not_started;
     }
-    for (auto f : functions)
-      if (auto out = f(b, in, j, &counts)) return *out;
-    throw ex::definition_error(fmt::format("run {}: variant {} is not in the tool's catalog", j.id, j.variant));
+    return judgegrad_cli::run_job(b, in, j, &counts);
   };
   std::vector<ex::run_outcome> outcomes;
   {

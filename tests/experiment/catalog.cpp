@@ -5,12 +5,17 @@
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/experiment/catalog.hpp>
 #include <judgegrad/experiment/runner.hpp>
+#include <judgegrad/sim/world.hpp>
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <set>
+#include <span>
+#include <string_view>
+#include <vector>
 #include <thread>
 #include <string>
 
@@ -29,10 +34,19 @@ TEST_CASE("every mode x gate x merge x layout a definition may name is compiled,
           if (!spec.has_merge()) spec.merge = "labeled_sections";
           if (!spec.has_layout()) spec.layout = "joint";
           std::string found;
-          bool ok = ex::catalog<set>::visit(spec, [&](auto v) { found = std::string(decltype(v)::type::name()); });
+          std::vector<std::string_view> type_slots, found_slots;
+          bool ok = ex::catalog<set>::visit(spec, [&](auto v) {
+            using V = typename decltype(v)::type;
+            found = std::string(V::name());
+            type_slots = {V::decomposition::name, V::merge::name, V::gate::name, V::scalarizer::name, V::layout::name, V::length::name,
+                          V::algorithm::name};
+          });
           INFO(spec.name());
           REQUIRE(ok);
           CHECK(found == spec.name());
+          // find, which runs the tool's jobs, gives slot by slot the policies of the variant's type.
+          REQUIRE(ex::catalog<set>::find(spec, [&](auto t) { found_slots.push_back(decltype(t)::type::name); }));
+          CHECK(found_slots == type_slots);
           seen.insert(found);
           ++specs;
         }
@@ -43,6 +57,42 @@ TEST_CASE("every mode x gate x merge x layout a definition may name is compiled,
   CHECK(seen.count("CCC/algorithm=single_task/gate=mae"));
   CHECK(seen.count("SSS/algorithm=opro(mae)/gate=spearman"));
   CHECK_FALSE(ex::catalog<set>::visit({"SSC", "mae", "nonexistent", "joint"}, [](auto) {}));
+  int calls = 0;
+  CHECK_FALSE(ex::catalog<set>::find({"SSC", "mae", "nonexistent", "joint"}, [&](auto) { ++calls; }));
+  CHECK_FALSE(ex::catalog<set>::find({"SSS", "none", "labeled_sections", "joint", "balanced(200:3:32)"}, [&](auto) { ++calls; }));
+  CHECK(calls == 0);  // no slot is reported for a variant the catalog does not have
+}
+
+TEST_CASE("the catalog's names are its grids' variant names, in the grids' order, for both criteria sets") {
+  using c = ex::catalog<set>;
+  std::vector<std::string> expected;
+  auto add = [&](const auto& names) { expected.insert(expected.end(), names.begin(), names.end()); };
+  add(jg::variant_names(c::textgrad()));
+  add(jg::variant_names(c::single_task()));
+  add(jg::variant_names(c::opro()));
+  add(jg::variant_names(c::remedies()));
+  // 336 TextGrad variants, 7 single-task, 28 OPRO; 35 remedies (grouped halves included).
+  CHECK(expected.size() == 336 + 7 + 28 + 35);
+  CHECK(c::names() == expected);
+  // BRIGHTER: the same grids but for the remedies' grouped partition (its own criteria's halves).
+  auto brighter = ex::catalog<jg::brighter::all>::names();
+  REQUIRE(brighter.size() == expected.size());
+  const auto& remedies = jg::variant_names(ex::catalog<jg::brighter::all>::remedies());
+  CHECK(std::equal(brighter.begin(), brighter.end() - 35, expected.begin()));
+  CHECK(std::equal(brighter.end() - 35, brighter.end(), remedies.begin(), remedies.end()));
+  // Every remedy is found by find too (the first test covers the grid a definition's flags can name).
+  for (const auto& name : ex::catalog<set>::names()) {
+    CAPTURE(name);
+    auto spec = ex::variant_spec::parse(name);
+    REQUIRE(spec);
+    CHECK(ex::catalog<set>::find(*spec, [](auto) {}));
+  }
+  for (const auto& name : brighter) {
+    CAPTURE(name);
+    auto spec = ex::variant_spec::parse(name);
+    REQUIRE(spec);
+    CHECK(ex::catalog<jg::brighter::all>::find(*spec, [](auto) {}));
+  }
 }
 
 TEST_CASE("jobs_of expands modes, gates, merges, layouts, seeds in that order") {
@@ -132,7 +182,7 @@ TEST_CASE("the remedies presets: every variant they name parses, spells its own 
         REQUIRE(ex::catalog<set>::visit(*spec, [&](auto t) { found = std::string(decltype(t)::type::name()); }));
         CHECK(found == v);
       } else {
-        CHECK(jg::find_variant(ex::catalog<jg::brighter::all>::remedies, v).has_value());
+        CHECK(jg::find_variant(ex::catalog<jg::brighter::all>::remedies(), v).has_value());
       }
     }
   }
@@ -185,4 +235,84 @@ TEST_CASE("variants named in full: misspellings and repeats are refused with the
   jg::json_writer w;
   ex::write_json(w, f.experiment);
   CHECK(std::move(w).str().find(R"("variants":["SR(lexical:6)C","SSC/algorithm=pareto"])") != std::string::npos);
+}
+
+namespace {
+using backend = jg::sim::world;
+
+// The values run_one runs variant V with (assembled slot by slot from the name) against those of
+// V's type, written out by hand here: the loop's policies, the stages' plan, the merge's code.
+template <class V, class Sub = typename V::criteria>
+void check_assembled(const ex::variant_spec& spec) {
+  CAPTURE(spec.name());
+  auto a = ex::runner_detail::assemble<Sub, set, backend>(spec);
+  REQUIRE(a);
+  auto p = jg::optim_detail::policies_of<V>();
+  const auto& q = a->policy;
+  CHECK(q.joint == p.joint);
+  CHECK(q.layout == p.layout);
+  CHECK(q.length_limits.has_value() == p.length_limits.has_value());
+  if (q.length_limits && p.length_limits) {
+    CHECK(q.length_limits->budget == p.length_limits->budget);
+    CHECK(q.length_limits->ratio == p.length_limits->ratio);
+    CHECK(q.length_limits->floor == p.length_limits->floor);
+  }
+  CHECK(q.gate_name == p.gate_name);
+  CHECK(q.needs_validation == p.needs_validation);
+  CHECK(q.rescores_incumbent == p.rescores_incumbent);
+  using decide_fn = jg::gate::verdict (*)(const jg::gate::evidence<Sub>&);
+  REQUIRE(q.decide.template target<decide_fn>());
+  CHECK((*q.decide.template target<decide_fn>() == *p.decide.template target<decide_fn>()));
+  CHECK(q.opro == p.opro);
+  CHECK(static_cast<bool>(q.opro_score) == static_cast<bool>(p.opro_score));
+  using score_fn = double (*)(std::span<const jg::example<Sub>>, const jg::judge::predictions<Sub>&);
+  if (p.opro_score) CHECK((*q.opro_score.template target<score_fn>() == *p.opro_score.template target<score_fn>()));
+  CHECK(q.pareto == p.pareto);
+  CHECK(q.merge_every == p.merge_every);
+  CHECK(q.pareto_reference == p.pareto_reference);
+  using values_fn = std::vector<double> (*)(std::span<const jg::example<Sub>>, const jg::judge::predictions<Sub>&, bool);
+  using scalar_fn = double (*)(const std::vector<double>&);
+  if (p.pareto) {
+    CHECK((*q.pareto_values.template target<values_fn>() == *p.pareto_values.template target<values_fn>()));
+    CHECK((*q.scalarize.template target<scalar_fn>() == *p.scalarize.template target<scalar_fn>()));
+  }
+  auto plan = jg::optim_detail::stage_plan_of<typename V::decomposition, Sub>();
+  CHECK(a->plan.loss == plan.loss);
+  CHECK(a->plan.gradient == plan.gradient);
+  CHECK(a->plan.update == plan.update);
+  CHECK(a->plan.routing.has_value() == plan.routing.has_value());
+  if (plan.routing && a->plan.routing) {
+    CHECK(a->plan.routing->evaluator == plan.routing->evaluator);
+    CHECK(a->plan.routing->threshold == plan.routing->threshold);
+    CHECK(a->plan.routing->scorer == plan.routing->scorer);
+  }
+  CHECK((a->stages == &jg::optim_detail::stages_with<Sub, typename V::merge, backend>));
+}
+
+template <class V>
+void check_assembled() {
+  auto spec = ex::variant_spec::parse(V::name());
+  REQUIRE(spec);
+  check_assembled<V>(*spec);
+}
+}  // namespace
+
+TEST_CASE("a variant the catalog assembles slot by slot has its type's policies, stages and merge") {
+  using namespace jg;
+  using routed_evaluator = decomposition<separate, routed<specificity::evaluator, 6>, combined>;
+  check_assembled<variant<set, routed_evaluator, merge::structured, gate::non_regression<metric::mae>>>();
+  check_assembled<variant<set, ssc, algorithm::pareto<>>>();
+  check_assembled<variant<set, sss, algorithm::opro<metric::mae>, gate::paired_bootstrap<metric::mae>, layout::per_criterion>>();
+  check_assembled<variant<set, sss, algorithm::opro<>, gate::non_regression<metric::spearman>>>();
+  check_assembled<variant<set, ccc, length::balanced<>, gate::non_regression<metric::mae>>>();
+  check_assembled<variant<set, scc, merge::conflict_resolving<merge::structured>>>();
+  check_assembled<variant<set, ssc, gate::non_regression<metric::mae>, layout::prefix_shared>>();
+  check_assembled<variant<set, csc, merge::concatenate, gate::pareto<metric::mae>, layout::per_criterion>>();
+  check_assembled<variant<set, decomposition<separate, ex::catalog_detail::remedy_partition<set>::type, combined>, merge::structured>>();
+  // The single-task baseline: its policies over one criterion, run as TextGrad.
+  using single = variant<set, ccc, algorithm::single_task, gate::paired<metric::mae>>;
+  auto spec = ex::variant_spec::parse(single::name());
+  REQUIRE(spec);
+  check_assembled<single_task_part<single, summeval::coherence>>(*spec);
+  CHECK_FALSE(ex::runner_detail::assemble<set, set, backend>(ex::variant_spec{"SSC", "mae", "nonexistent", "joint"}));
 }

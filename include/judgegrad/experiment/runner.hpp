@@ -26,6 +26,8 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 JUDGEGRAD_BEGIN_NAMESPACE
@@ -233,9 +235,48 @@ run_outcome run_job(Backend& backend, const experiment_input<Set>& in, const job
   }
 }
 
+/// A variant's policies as values, for a run over `Sub` through `Backend`: what the loop needs, the
+/// stages' plan, and the stages' code for its merge policy (`stages(backend, plan)` makes them).
+template <criteria_set Sub, class Backend>
+struct assembly {
+  optim_detail::run_policies<Sub> policy;
+  optim_detail::stage_plan plan;
+  optim_detail::stage_chain<Sub> (*stages)(Backend&, optim_detail::stage_plan) = nullptr;
+};
+
+/// The policies of the variant `spec` names in catalog<Set>, assembled slot by slot (each policy
+/// compiled once, whatever the number of variants) for a run over `Sub`: Set itself, or one
+/// criterion of it for the single-task baseline, which runs its variant's policies under TextGrad
+/// (the algorithm slot's single_task contributes nothing). Nothing when the catalog has no such
+/// variant. The same values as `policies_of<V>()`, `stage_plan_of<V::decomposition, Sub>()` and
+/// `stages_with<Sub, V::merge, Backend>` for the variant's type V.
+template <criteria_set Sub, criteria_set Set, class Backend>
+std::optional<assembly<Sub, Backend>> assemble(const variant_spec& spec) {
+  using Scalar = typename variant<Sub>::scalarizer;
+  assembly<Sub, Backend> out;
+  auto take = [&](auto t) {
+    using P = typename decltype(t)::type;
+    using F = typename P::family;
+    if constexpr (std::is_same_v<F, family::decomposition>) out.plan = optim_detail::stage_plan_of<P, Sub>();
+    else if constexpr (std::is_same_v<F, family::merge>) out.stages = &optim_detail::stages_with<Sub, P, Backend>;
+    else if constexpr (std::is_same_v<F, family::scalarizer>) {
+      static_assert(std::is_same_v<P, Scalar>, "judgegrad::experiment::catalog: the catalog's variants keep the default scalarizer");
+    } else {
+      optim_detail::contribute<Sub, Scalar, P>(out.policy);
+    }
+  };
+  // A run over one criterion of Set is the single-task baseline's: its grid alone is compiled for Sub.
+  bool found = false;
+  if constexpr (std::is_same_v<Sub, Set>) found = catalog<Set>::find(spec, take);
+  else found = catalog<Set>::find_in(catalog<Set>::single_task_products, spec, take);
+  if (!found) return std::nullopt;
+  return out;
+}
+
 }  // namespace runner_detail
 
-/// Runs one job: a run of the variant it names, found in `g` (a grid of catalog<Set>); nothing
+/// Runs one job: a run of the variant it names, found in `g` (a grid: `catalog<Set>::textgrad()`,
+/// or one of your own, made with `grid`), each variant of which is compiled; nothing
 /// when `g` has no such variant.
 template <criteria_set Set, class Grid, class Backend>
 std::optional<run_outcome> run_in(const Grid& g, Backend& backend, const experiment_input<Set>& in, const job& j, grid_progress* progress) {
@@ -244,12 +285,34 @@ std::optional<run_outcome> run_in(const Grid& g, Backend& backend, const experim
   return out;
 }
 
-/// Runs one job with whichever grid of catalog<Set> holds its variant.
+/// Runs one job, a run of the variant it names in catalog<Set> (assembled slot by slot: compiling
+/// this compiles each policy of the catalog once, and the run loop once per criteria set).
 template <criteria_set Set, class Backend>
 run_outcome run_one(Backend& backend, const experiment_input<Set>& in, const job& j, grid_progress* progress) {
+  auto dir = in.root / "runs" / j.id;
+  auto missing = [&] { return definition_error(fmt::format("job {}: variant {} is not in judgegrad's catalog", j.id, j.variant)); };
+  if (j.spec.algorithm().second != "single_task") {
+    auto a = runner_detail::assemble<Set, Set, Backend>(j.spec);
+    if (!a) throw missing();
+    return runner_detail::run_policies<Set, Backend>(backend, in.def, j, in.data, in.seed, dir, progress, std::move(a->policy),
+                                                     a->stages(backend, std::move(a->plan)));
+  }
   std::optional<run_outcome> out;
-  catalog<Set>::visit(j.spec, [&](auto v) { out = runner_detail::run_job<typename decltype(v)::type>(backend, in, j, progress); });
-  if (!out) throw definition_error(fmt::format("job {}: variant {} is not in judgegrad's catalog", j.id, j.variant));
+  std::size_t c = 0;
+  Set::for_each([&](auto type) {
+    using C = typename decltype(type)::type;
+    if (!out && C::name == j.criterion) {
+      using Sub = criteria<C>;
+      auto a = runner_detail::assemble<Sub, Set, Backend>(j.spec);
+      if (!a) throw missing();
+      auto data = project_splits<Sub>(in.data);
+      auto seed = project_prompt<Sub>(in.seed, c);
+      out = runner_detail::run_policies<Sub, Backend>(backend, in.def, j, data, seed, dir, progress, std::move(a->policy),
+                                                      a->stages(backend, std::move(a->plan)));
+    }
+    ++c;
+  });
+  if (!out) throw definition_error(fmt::format("job {}: no criterion named {}", j.id, j.criterion));
   return *out;
 }
 

@@ -198,31 +198,50 @@ double scalarize_with(const std::vector<double>& v) {
   return Scalar::apply(p);
 }
 
+/// Sets what policy P (of any slot but decomposition and merge) contributes to a run's policies;
+/// `Scalar` is the variant's scalarizer, which the gate and Pareto search rank with. A run's
+/// policies are its slots' contributions in the order gate, layout, length, algorithm (Pareto
+/// search replaces the gate's name): `policies_of` for a variant type, and the experiment catalog
+/// for a variant named at run time, which so compiles each policy once rather than each variant.
+template <criteria_set Set, class Scalar, class P>
+void contribute(run_policies<Set>& p) {
+  using F = typename P::family;
+  if constexpr (std::is_same_v<F, family::gate>) {
+    p.gate_name = P::name;
+    p.needs_validation = P::needs_validation;
+    p.rescores_incumbent = P::rescores_incumbent;
+    p.decide = &decide_with<P, Scalar, Set>;
+  } else if constexpr (std::is_same_v<F, family::layout>) {
+    p.joint = !P::one_call_per_criterion;
+    p.layout = P::form;
+  } else if constexpr (std::is_same_v<F, family::length>) {
+    if constexpr (P::bounded) p.length_limits = P::value;
+  } else if constexpr (std::is_same_v<F, family::algorithm>) {
+    if constexpr (algorithm::is_pareto<P>) {
+      using M = typename P::metric;
+      static constexpr auto scales = judge::detail::scales<Set>();
+      p.pareto = true;
+      p.merge_every = P::merge_every;
+      p.pareto_values = &pareto_values_with<M, Set>;
+      for (std::size_t c = 0; c < Set::size; ++c) p.pareto_reference.push_back(stats::normalized_score<M>(M::worst(scales[c])));
+      p.scalarize = &scalarize_with<Scalar, Set>;
+      p.gate_name = "pareto-front";
+    } else if constexpr (!std::is_same_v<P, algorithm::textgrad> && !std::is_same_v<P, algorithm::single_task>) {
+      p.opro = true;
+      p.opro_score = &opro_score_with<typename P::metric, Set>;
+    }
+  }
+}
+
 template <class V>
 run_policies<typename V::criteria> policies_of() {
   using Set = typename V::criteria;
-  using G = typename V::gate;
+  using S = typename V::scalarizer;
   run_policies<Set> p;
-  p.joint = !V::layout::one_call_per_criterion;
-  p.layout = V::layout::form;
-  if constexpr (V::length::bounded) p.length_limits = V::length::value;
-  p.gate_name = G::name;
-  p.needs_validation = G::needs_validation;
-  p.rescores_incumbent = G::rescores_incumbent;
-  p.decide = &decide_with<G, typename V::scalarizer, Set>;
-  if constexpr (algorithm::is_pareto<typename V::algorithm>) {
-    using M = typename V::algorithm::metric;
-    static constexpr auto scales = judge::detail::scales<Set>();
-    p.pareto = true;
-    p.merge_every = V::algorithm::merge_every;
-    p.pareto_values = &pareto_values_with<M, Set>;
-    for (std::size_t c = 0; c < Set::size; ++c) p.pareto_reference.push_back(stats::normalized_score<M>(M::worst(scales[c])));
-    p.scalarize = &scalarize_with<typename V::scalarizer, Set>;
-    p.gate_name = "pareto-front";
-  } else if constexpr (!std::is_same_v<typename V::algorithm, algorithm::textgrad>) {
-    p.opro = true;
-    p.opro_score = &opro_score_with<typename V::algorithm::metric, Set>;
-  }
+  contribute<Set, S, typename V::gate>(p);
+  contribute<Set, S, typename V::layout>(p);
+  contribute<Set, S, typename V::length>(p);
+  contribute<Set, S, typename V::algorithm>(p);
   return p;
 }
 
@@ -231,32 +250,43 @@ template <criteria_set Set>
 using stage_chain = std::function<stages::update_result<Set>(const stages::step_input<Set>&, const per_criterion<Set, std::string>& seed,
                                                               step_record&)>;
 
+/// What a decomposition policy D says of the stages over `Set`, as values: each stage's groups,
+/// and the gradient stage's routing when it is routed.
+struct stage_plan {
+  stages::partition loss, gradient, update;
+  std::optional<stages::routing> routing;
+};
+
+template <class D, criteria_set Set>
+stage_plan stage_plan_of() {
+  stage_plan out{stages::partition(D::loss::template groups<Set>()), stages::partition(D::gradient::template groups<Set>()),
+                 stages::partition(D::update::template groups<Set>()), std::nullopt};
+  if constexpr (is_routed<typename D::gradient>)
+    out.routing = stages::routing{D::gradient::scorer::asks_evaluator, static_cast<double>(D::gradient::threshold), D::gradient::scorer::name};
+  return out;
+}
+
+/// The stages of `plan` with merge policy M: compiled once per criteria set, merge and backend.
 template <criteria_set Set, class M, class Backend>
-stage_chain<Set> stages_with(Backend& backend, stages::partition loss, stages::partition grad, stages::partition upd,
-                             std::optional<stages::routing> routing = std::nullopt) {
+stage_chain<Set> stages_with(Backend& backend, stage_plan plan) {
   std::optional<ratings::lexicon> words;
-  if (routing && !routing->evaluator) words = ratings::lexicon::of<Set>();
-  return [&backend, loss = std::move(loss), grad = std::move(grad), upd = std::move(upd), routing, words = std::move(words)](
-             const stages::step_input<Set>& in, const per_criterion<Set, std::string>& seed, step_record& record) {
+  if (plan.routing && !plan.routing->evaluator) words = ratings::lexicon::of<Set>();
+  return [&backend, plan = std::move(plan), words = std::move(words)](const stages::step_input<Set>& in,
+                                                                      const per_criterion<Set, std::string>& seed, step_record& record) {
     stages::recorder<Backend> rec{backend, record};
-    auto critiques = stages::loss<M>(rec, in, loss, record);
-    auto gradients = stages::gradient<M>(rec, in, grad, critiques, record);
-    if (routing) gradients = stages::route<M>(rec, in, std::move(gradients), critiques, *routing, words ? &*words : nullptr, record);
+    auto critiques = stages::loss<M>(rec, in, plan.loss, record);
+    auto gradients = stages::gradient<M>(rec, in, plan.gradient, critiques, record);
+    if (plan.routing)
+      gradients = stages::route<M>(rec, in, std::move(gradients), critiques, *plan.routing, words ? &*words : nullptr, record);
     if constexpr (resolves_conflicts<M>) gradients = stages::resolve<Set>(rec, in, std::move(gradients), record);
-    return stages::update<M>(rec, in, upd, gradients, seed, record);
+    return stages::update<M>(rec, in, plan.update, gradients, seed, record);
   };
 }
 
 template <class V, class Backend>
 stage_chain<typename V::criteria> stages_of(Backend& backend) {
   using Set = typename V::criteria;
-  using D = typename V::decomposition;
-  std::optional<stages::routing> routing;
-  if constexpr (is_routed<typename D::gradient>)
-    routing = stages::routing{D::gradient::scorer::asks_evaluator, static_cast<double>(D::gradient::threshold), D::gradient::scorer::name};
-  return stages_with<Set, typename V::merge>(backend, stages::partition(D::loss::template groups<Set>()),
-                                             stages::partition(D::gradient::template groups<Set>()),
-                                             stages::partition(D::update::template groups<Set>()), routing);
+  return stages_with<Set, typename V::merge>(backend, stage_plan_of<typename V::decomposition, Set>());
 }
 
 /// The context of a run: its backend, seed prompt, splits, settings and sink, and its variant's

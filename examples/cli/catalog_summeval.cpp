@@ -1,0 +1,12 @@
+// Every variant of judgegrad's catalog over the summeval criteria: the run loop compiled once, each
+// policy once.
+#include "catalog.hpp"
+
+namespace judgegrad_cli {
+
+jg::experiment::run_outcome run_summeval_job(backend& b, const jg::experiment::experiment_input<summeval_set>& in, const jg::experiment::job& j,
+                                           jg::experiment::grid_progress* p) {
+  return jg::experiment::run_one(b, in, j, p);
+}
+
+}  // namespace judgegrad_cli
