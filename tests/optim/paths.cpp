@@ -651,3 +651,71 @@ TEST_CASE("test_every: test is judged at step 0, on every test_every-th step and
     }
   }
 }
+
+namespace {
+// An algorithm of one's own (optim/algorithm.hpp): each step rewrites one criterion's instruction
+// in turn ("<name> v<step>"), with no LLM call of its own, and puts it through the variant's gate.
+struct one_at_a_time {
+  using family = jg::family::algorithm;
+  static constexpr std::string_view name = "one_at_a_time";
+  template <jg::criteria_set Set>
+  static void step(jg::run<Set>& run, jg::run_state<Set>& state, jg::step_record& record, std::int64_t step) {
+    const std::size_t c = static_cast<std::size_t>(step - 1) % Set::size;
+    auto instructions = state.instructions;
+    instructions[c] = fmt::format("{} v{}", Set::names[c], step);
+    record.notes.push_back(fmt::format("rewrote {}", Set::names[c]));
+    record.candidate = jg::named_instructions<Set>(instructions);
+    auto incumbent = run.incumbent(state);
+    auto candidate = run.candidate_of(incumbent, instructions);
+    record.gate = run.gate(state, incumbent, candidate, record, step);
+    if (record.gate.accepted) jg::adopt(state, candidate);
+  }
+};
+
+struct keeping_sink {
+  jg::memory_sink records;
+  std::vector<jg::run_state<se>> states;
+  void on_step(const jg::step_record& r) { records.on_step(r); }
+  void on_state(const jg::run_state<se>& s) { states.push_back(s); }
+};
+}  // namespace
+
+TEST_CASE("an algorithm of one's own runs in the loop: its step, the gate it asks for, the test schedule, and resume") {
+  using V = jg::variant<se, jg::ccc, one_at_a_time>;
+  static_assert(V::name() == "CCC/algorithm=one_at_a_time");
+  jg::run_settings s;
+  s.steps = 5;
+  s.test_every = 2;
+  scripted::backend backend;
+  keeping_sink sink;
+  auto result = jg::optimize<V>(backend, jg::judge::summeval_prompt<se>(), plain_data(), s, sink);
+  REQUIRE(result.error.empty());
+  REQUIRE(result.steps.size() == 6);
+  REQUIRE(sink.records.steps.size() == 6);
+  std::vector<std::string> expected(K, "Rate from 1 to 5.");
+  for (std::int64_t step = 1; step <= 5; ++step) {
+    CAPTURE(step);
+    const std::size_t c = static_cast<std::size_t>(step - 1) % K;
+    expected[c] = fmt::format("{} v{}", se::names[c], step);
+    const auto& rec = sink.records.steps[static_cast<std::size_t>(step)];
+    CHECK(rec.notes == std::vector<std::string>{fmt::format("rewrote {}", se::names[c])});
+    CHECK(rec.gate.gate == "none");
+    CHECK(rec.gate.accepted);
+    for (std::size_t k = 0; k < K; ++k) CHECK(rec.accepted[k].text == expected[k]);
+    CHECK(result.steps[static_cast<std::size_t>(step)].changed);
+    // No call but the loop's: the test split on steps 2, 4 and 5 (test_every 2, and the last).
+    CHECK(calls_of(backend, step, llm::role::judge, "train").empty());
+    CHECK(calls_of(backend, step, llm::role::judge, "validation").empty());
+    CHECK(calls_of(backend, step, llm::role::judge, "test").size() == (step % 2 == 0 || step == 5 ? plain_data().test.size() : 0u));
+  }
+  // Resumed from the state after step 2, the run ends where the uninterrupted one did.
+  REQUIRE(sink.states.size() == 6);
+  scripted::backend again;
+  jg::memory_sink rest;
+  auto resumed = jg::optimize<V>(again, jg::judge::summeval_prompt<se>(), plain_data(), s, rest, sink.states[2]);
+  REQUIRE(resumed.error.empty());
+  REQUIRE(rest.steps.size() == 3);
+  CHECK(rest.steps.front().step == 3);
+  CHECK(resumed.final_instructions() == result.final_instructions());
+  CHECK(rest.steps.back().accepted == sink.records.steps.back().accepted);
+}

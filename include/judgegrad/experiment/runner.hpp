@@ -247,7 +247,7 @@ struct assembly {
 /// The policies of the variant `spec` names in catalog<Set>, assembled slot by slot (each policy
 /// compiled once, whatever the number of variants) for a run over `Sub`: Set itself, or one
 /// criterion of it for the single-task baseline, which runs its variant's policies under TextGrad
-/// (the algorithm slot's single_task contributes nothing). Nothing when the catalog has no such
+/// (the algorithm slot's single_task contributes TextGrad's step). Nothing when the catalog has no such
 /// variant. The same values as `policies_of<V>()`, `stage_plan_of<V::decomposition, Sub>()` and
 /// `stages_with<Sub, V::merge, Backend>` for the variant's type V.
 template <criteria_set Sub, criteria_set Set, class Backend>
@@ -259,9 +259,9 @@ std::optional<assembly<Sub, Backend>> assemble(const variant_spec& spec) {
     using F = typename P::family;
     if constexpr (std::is_same_v<F, family::decomposition>) out.plan = optim_detail::stage_plan_of<P, Sub>();
     else if constexpr (std::is_same_v<F, family::merge>) out.stages = &optim_detail::stages_with<Sub, P, Backend>;
-    else if constexpr (std::is_same_v<F, family::scalarizer>) {
-      static_assert(std::is_same_v<P, Scalar>, "judgegrad::experiment::catalog: the catalog's variants keep the default scalarizer");
-    } else {
+    else {
+      static_assert(!std::is_same_v<F, family::scalarizer> || std::is_same_v<P, Scalar>,
+                    "judgegrad::experiment::catalog: the catalog's variants keep the default scalarizer");
       optim_detail::contribute<Sub, Scalar, P>(out.policy);
     }
   };

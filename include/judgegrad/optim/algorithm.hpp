@@ -1,22 +1,46 @@
 /// @file
-/// Algorithm policies: which optimizer drives the loop (optim/optimize.hpp).
+/// Algorithm policies: which optimizer drives the loop (optim/optimize.hpp). An algorithm is a
+/// policy of family::algorithm with a name and one step:
+///
+///     struct my_search {
+///       using family = judgegrad::family::algorithm;
+///       static constexpr std::string_view name = "my_search";
+///       template <criteria_set Set>
+///       static void step(run<Set>& run, run_state<Set>& state, step_record& record, std::int64_t step);
+///     };
+///
+/// `run` (optim/run.hpp) offers what a step may do; the step leaves the prompt in force in
+/// `state`. The built-in steps are defined in optim/algorithms/: textgrad.hpp, opro.hpp,
+/// pareto.hpp. `examples/custom_algorithm.cpp` adds one without touching judgegrad.
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/criteria.hpp>
 #include <judgegrad/core/fixed_string.hpp>
 #include <judgegrad/core/policy.hpp>
 #include <judgegrad/stats/metric.hpp>
 
+#include <cstdint>
 #include <string_view>
 #include <type_traits>
 
 JUDGEGRAD_BEGIN_NAMESPACE
+
+// Defined in optim/run.hpp and optim/record.hpp.
+template <criteria_set Set>
+class run;
+template <criteria_set Set>
+struct run_state;
+struct step_record;
+
 namespace algorithm {
 
 /// TextGrad: textual loss, gradient and update stages, decomposed per the variant's mode.
 struct textgrad {
   using family = judgegrad::family::algorithm;
   static constexpr std::string_view name = "textgrad";
+  template <criteria_set Set>
+  static void step(run<Set>& run, run_state<Set>& state, step_record& record, std::int64_t step);
 };
 
 /// OPRO: the optimizer sees a scored history of instruction sets (scored on the training batch by
@@ -38,6 +62,8 @@ struct opro {
 
  public:
   static constexpr std::string_view name = label.view();
+  template <criteria_set Set>
+  static void step(run<Set>& run, run_state<Set>& state, step_record& record, std::int64_t step);
 };
 
 /// Pareto search over prompts (in the spirit of GEPA's per-objective frontier): a frontier of
@@ -74,6 +100,10 @@ struct pareto {
 
  public:
   static constexpr std::string_view name = label.view();
+  /// What the records call its acceptance rule, in place of the variant's gate.
+  static constexpr std::string_view gate_name = "pareto-front";
+  template <criteria_set Set>
+  static void step(run<Set>& run, run_state<Set>& state, step_record& record, std::int64_t step);
 };
 
 template <class T>
@@ -82,7 +112,8 @@ template <class M, int E>
 inline constexpr bool is_pareto<pareto<M, E>> = true;
 
 /// The paper's single-task baseline: one whole TextGrad run per criterion, each with a judge
-/// prompt holding only that criterion and evaluated on it alone.
+/// prompt holding only that criterion and evaluated on it alone (`optimize` runs them; each run's
+/// step is TextGrad's).
 struct single_task {
   using family = judgegrad::family::algorithm;
   static constexpr std::string_view name = "single_task";
@@ -93,5 +124,12 @@ struct single_task {
 /// An algorithm policy.
 template <class P>
 concept algorithm_policy = policy_of<P, family::algorithm>;
+
+/// An algorithm policy with a step over criteria set `Set` (every one but single_task, which
+/// `optimize` runs as TextGrad runs of one criterion each).
+template <class P, class Set>
+concept algorithm_step = algorithm_policy<P> && requires(run<Set>& r, run_state<Set>& s, step_record& rec, std::int64_t step) {
+  P::template step<Set>(r, s, rec, step);
+};
 
 JUDGEGRAD_END_NAMESPACE

@@ -1,15 +1,17 @@
 /// @file
 /// `optimize<V>`: a whole optimization run of variant V — TextGrad in V's decomposition mode, OPRO,
-/// or the single-task baseline — over a data set's train, validation and test splits, through any
-/// llm::chat_backend. One step, as data:
+/// Pareto search, the single-task baseline, or an algorithm of your own — over a data set's train,
+/// validation and test splits, through any llm::chat_backend. One TextGrad step, as data:
 ///
 ///     batch --judge--> predictions --loss--> critiques --gradient--> gradients --update--> candidate
 ///       --gate (validation)--> accepted or incumbent kept --> test when scheduled --> step_record
 ///
-/// Everything V names is static; the loop calls its policies directly. The run hands each finished
-/// step to a sink (optim/record.hpp) and returns the trajectory (run_result). A run starts from a
-/// seed prompt, or resumes from a run_state (the state after a finished step) with results equal
-/// to an uninterrupted run's.
+/// The loop here is the same for every algorithm: the seed prompt judged on test (step 0), then per
+/// step the algorithm's step (optim/algorithms/, through the run it sees, optim/run.hpp), the test
+/// split when due, the record to the sink (optim/record.hpp) and the state after it. V's policies
+/// reach the loop as values (run_policies), so the loop is compiled once per criteria set, backend
+/// and sink. A run starts from a seed prompt, or resumes from a run_state (the state after a
+/// finished step) with results equal to an uninterrupted run's.
 #pragma once
 
 #include <judgegrad/config.hpp>
@@ -21,11 +23,14 @@
 #include <judgegrad/judge/layout.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/optim/algorithm.hpp>
+#include <judgegrad/optim/algorithms/opro.hpp>
+#include <judgegrad/optim/algorithms/pareto.hpp>
+#include <judgegrad/optim/algorithms/textgrad.hpp>
 #include <judgegrad/optim/evaluate.hpp>
 #include <judgegrad/optim/gate.hpp>
 #include <judgegrad/optim/pareto.hpp>
-#include <judgegrad/optim/prompts/opro.hpp>
 #include <judgegrad/optim/record.hpp>
+#include <judgegrad/optim/run.hpp>
 #include <judgegrad/optim/settings.hpp>
 #include <judgegrad/optim/stages.hpp>
 #include <judgegrad/optim/variant.hpp>
@@ -51,82 +56,7 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 
-/// Where a run stands after a finished step: enough to continue it as if it had never stopped.
-template <criteria_set Set>
-struct run_state {
-  std::int64_t step = 0;                   ///< the last finished step (0: only the seed prompt judged)
-  per_criterion<Set, std::string> instructions;  ///< the incumbent's
-  bool output_format = true;               ///< whether the incumbent shows the Output format block
-  std::optional<double> bar;               ///< gate::non_regression's cached score
-  std::string tested;                      ///< fingerprint of the prompt last judged on test
-  std::uint32_t test_repeats = 0;          ///< evaluations of that prompt so far (fresh samples)
-  std::optional<judge::predictions<Set>> test;  ///< its test predictions, reused while it stays
-  /// OPRO: the scored history, the incumbent's score on the fixed batch.
-  std::vector<std::pair<per_criterion<Set, std::string>, double>> history;
-  std::optional<double> batch_score;
-  /// Pareto search: the frontier (the prompt in force is one of its members).
-  std::vector<pareto::member<Set>> frontier;
-};
-
-/// One step of a run, summarised.
-template <criteria_set Set>
-struct step_result {
-  std::int64_t step = 0;
-  per_criterion<Set, std::string> instructions;  ///< in force after the step
-  bool changed = false;                          ///< the step replaced the incumbent
-  gate_record gate;
-  std::optional<evaluation_record> test;         ///< when the step judged (or reused) test
-};
-
-/// A run's trajectory: the seed prompt (step 0) and every step after it.
-template <criteria_set Set>
-struct run_result {
-  std::string name;
-  std::vector<step_result<Set>> steps;
-  std::string error;  ///< why the run stopped early; empty when it finished
-  std::optional<llm::error_kind> stopped_by;  ///< the kind of failure that stopped it (a budget, a dead endpoint, ...)
-  bool aborted = false;  ///< the judge's failure policy ended it (run_aborted): final, not to be resumed
-  run_state<Set> state;
-  /// The prompt in force at the end.
-  const per_criterion<Set, std::string>& final_instructions() const { return steps.back().instructions; }
-};
-
-/// The judge prompt `seed` with `instructions`, its Output format block shown or not: a run's
-/// incumbent as run_state (and a run directory's summary) keeps it.
-template <criteria_set Set>
-judge_prompt<Set> prompt_with(const judge_prompt<Set>& seed, const per_criterion<Set, std::string>& instructions, bool output_format) {
-  judge_prompt<Set> p = seed.with_instructions(instructions);
-  if (!output_format) {
-    judge_skeleton k = p.skeleton();
-    k.show_output_format = false;
-    p = p.with_skeleton(std::move(k));
-  }
-  return p;
-}
-
 namespace optim_detail {
-
-template <criteria_set Set>
-judge_prompt<Set> prompt_of(const judge_prompt<Set>& seed, const run_state<Set>& s) {
-  return prompt_with(seed, s.instructions, s.output_format);
-}
-
-template <criteria_set Set>
-std::vector<protocol::named_text> named(const per_criterion<Set, std::string>& instructions) {
-  std::vector<protocol::named_text> out;
-  for (std::size_t c = 0; c < Set::size; ++c) out.push_back({std::string(Set::names[c]), instructions[c]});
-  return out;
-}
-
-/// Ids of `items` as the records name them: stable ids, or the reference's positional ones.
-template <criteria_set Set>
-std::vector<std::string> ids_of(std::span<const example<Set>> items, std::int64_t step, const run_settings& s,
-                                std::span<const std::size_t> positions = {}) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < items.size(); ++i)
-    out.push_back(s.quirks.positional_ids ? fmt::format("step{}_sample{}", step, positions.empty() ? i : positions[i]) : items[i].id);
-  return out;
-}
 
 /// Judges `passes` together (one batch per round) and records their calls; stops the run when a
 /// batch cannot be used.
@@ -138,23 +68,10 @@ void judge_together(Backend& backend, std::span<judge::forward_pass<Set>* const>
   });
 }
 
-/// Applies the judge's failure policy (the reference's 5% abort) to a finished pass.
-template <criteria_set Set>
-void check_failures(const judge::predictions<Set>& p, std::size_t items, const judge::judge_settings& s, std::string_view what) {
-  const auto& f = s.failures;
-  bool abort = (f.type == judge::failure_policy::kind::abort_on_any && p.failed_items > 0) ||
-               (f.type == judge::failure_policy::kind::abort_at_share && p.failed_items > 0 &&
-                static_cast<double>(p.failed_items) >= f.share * static_cast<double>(items));
-  if (abort)
-    throw run_aborted(fmt::format("{}: {} of {} items have no valid score for some criterion, and the failure policy aborts at {:g}% "
-                                  "(the reference's; repair rounds are off in faithful mode)",
-                                  what, p.failed_items, items, f.share * 100),
-                      llm::error_kind::malformed_response);
-}
-
-/// What a run needs of its variant, as values: the layout, the stages' partitions, and the gate's
-/// and metric's behaviour. The loop (run_context) is compiled once per criteria set, backend and
-/// sink; only these small pieces, and the stages of each merge policy, per variant.
+/// What a run needs of its variant, as values: the layout and length limits, the gate's and
+/// scalarizer's behaviour, and the algorithm's step. The loop (run_context) is compiled once per
+/// criteria set, backend and sink; only these small pieces, and the stages of each merge policy,
+/// per variant.
 template <criteria_set Set>
 struct run_policies {
   bool joint = true;  ///< the judge layout makes one call for all criteria
@@ -163,15 +80,8 @@ struct run_policies {
   std::string_view gate_name;
   bool needs_validation = false, rescores_incumbent = false;
   std::function<gate::verdict(const gate::evidence<Set>&)> decide;
-  bool opro = false;
-  std::function<double(std::span<const example<Set>>, const judge::predictions<Set>&)> opro_score;
-  /// Pareto search: the per-criterion values of a judged prompt, their reference point, the
-  /// scalarizer, and the merge period (0: no Pareto search).
-  bool pareto = false;
-  int merge_every = 0;
-  std::function<std::vector<double>(std::span<const example<Set>>, const judge::predictions<Set>&, bool)> pareto_values;
-  std::vector<double> pareto_reference;
-  std::function<double(const std::vector<double>&)> scalarize;
+  double (*scalarize)(const std::vector<double>&) = nullptr;
+  void (*step)(run<Set>&, run_state<Set>&, step_record&, std::int64_t) = nullptr;
 };
 
 // The functions below are templates of one policy each, not of the variant, so that a grid of
@@ -179,16 +89,6 @@ struct run_policies {
 template <class G, class Scalar, criteria_set Set>
 gate::verdict decide_with(const gate::evidence<Set>& e) {
   return G::template decide<Scalar>(e);
-}
-
-template <class M, criteria_set Set>
-double opro_score_with(std::span<const example<Set>> items, const judge::predictions<Set>& pr) {
-  return mean_score<M>(items, pr);
-}
-
-template <class M, criteria_set Set>
-std::vector<double> pareto_values_with(std::span<const example<Set>> items, const judge::predictions<Set>& pr, bool edge_cases) {
-  return gate::detail::as_vector(gate::detail::values<M>(items, pr, gate::detail::unpaired<Set>, edge_cases));
 }
 
 template <class Scalar, criteria_set Set>
@@ -199,10 +99,11 @@ double scalarize_with(const std::vector<double>& v) {
 }
 
 /// Sets what policy P (of any slot but decomposition and merge) contributes to a run's policies;
-/// `Scalar` is the variant's scalarizer, which the gate and Pareto search rank with. A run's
-/// policies are its slots' contributions in the order gate, layout, length, algorithm (Pareto
-/// search replaces the gate's name): `policies_of` for a variant type, and the experiment catalog
-/// for a variant named at run time, which so compiles each policy once rather than each variant.
+/// `Scalar` is the variant's scalarizer, which the gate and the algorithm rank with. A run's
+/// policies are its slots' contributions in the order gate, scalarizer, layout, length, algorithm
+/// (an algorithm may name the acceptance rule in place of the gate): `policies_of` for a variant
+/// type, and the experiment catalog for a variant named at run time, which so compiles each
+/// policy once rather than each variant.
 template <criteria_set Set, class Scalar, class P>
 void contribute(run_policies<Set>& p) {
   using F = typename P::family;
@@ -211,24 +112,22 @@ void contribute(run_policies<Set>& p) {
     p.needs_validation = P::needs_validation;
     p.rescores_incumbent = P::rescores_incumbent;
     p.decide = &decide_with<P, Scalar, Set>;
+  } else if constexpr (std::is_same_v<F, family::scalarizer>) {
+    p.scalarize = &scalarize_with<P, Set>;
   } else if constexpr (std::is_same_v<F, family::layout>) {
     p.joint = !P::one_call_per_criterion;
     p.layout = P::form;
   } else if constexpr (std::is_same_v<F, family::length>) {
     if constexpr (P::bounded) p.length_limits = P::value;
   } else if constexpr (std::is_same_v<F, family::algorithm>) {
-    if constexpr (algorithm::is_pareto<P>) {
-      using M = typename P::metric;
-      static constexpr auto scales = judge::detail::scales<Set>();
-      p.pareto = true;
-      p.merge_every = P::merge_every;
-      p.pareto_values = &pareto_values_with<M, Set>;
-      for (std::size_t c = 0; c < Set::size; ++c) p.pareto_reference.push_back(stats::normalized_score<M>(M::worst(scales[c])));
-      p.scalarize = &scalarize_with<Scalar, Set>;
-      p.gate_name = "pareto-front";
-    } else if constexpr (!std::is_same_v<P, algorithm::textgrad> && !std::is_same_v<P, algorithm::single_task>) {
-      p.opro = true;
-      p.opro_score = &opro_score_with<typename P::metric, Set>;
+    if constexpr (std::is_same_v<P, algorithm::single_task>) {
+      p.step = &algorithm::textgrad::template step<Set>;  // each criterion's run is TextGrad's
+    } else {
+      static_assert(algorithm_step<P, Set>,
+                    "judgegrad::optimize: an algorithm policy needs `template <criteria_set Set> static void step(run<Set>&, run_state<Set>&, "
+                    "step_record&, std::int64_t)` (optim/algorithm.hpp)");
+      p.step = &P::template step<Set>;
+      if constexpr (requires { P::gate_name; }) p.gate_name = P::gate_name;
     }
   }
 }
@@ -239,6 +138,7 @@ run_policies<typename V::criteria> policies_of() {
   using S = typename V::scalarizer;
   run_policies<Set> p;
   contribute<Set, S, typename V::gate>(p);
+  contribute<Set, S, S>(p);
   contribute<Set, S, typename V::layout>(p);
   contribute<Set, S, typename V::length>(p);
   contribute<Set, S, typename V::algorithm>(p);
@@ -289,8 +189,11 @@ stage_chain<typename V::criteria> stages_of(Backend& backend) {
   return stages_with<Set, typename V::merge>(backend, stage_plan_of<typename V::decomposition, Set>());
 }
 
+template <criteria_set Set, class Backend, class Sink>
+class run_view;
+
 /// The context of a run: its backend, seed prompt, splits, settings and sink, and its variant's
-/// policies as values.
+/// policies as values. The loop (`run`) gives the algorithm's step a run_view of it.
 template <criteria_set Set, class Backend, class Sink>
 struct run_context {
   Backend& backend;
@@ -431,196 +334,29 @@ struct run_context {
     return chain(in, seed.instructions(), record);
   }
 
-  /// A TextGrad step: forward pass on the batch, the three stages, the gate.
-  void textgrad_step(run_state<Set>& state, step_record& record, std::int64_t step) {
-    auto incumbent = prompt_of(seed, state);
-    auto update = propose_from(incumbent, record, step);
-    record.candidate = named<Set>(update.instructions);
-    auto candidate = candidate_of(incumbent, update.instructions);
-    record.gate = gate(state, incumbent, candidate, record, step);
-    if (record.gate.accepted) {
-      state.instructions = candidate.instructions();
-      state.output_format = candidate.skeleton().show_output_format;
-    }
+  /// Judges each of `prompts` on `items`, all in one batch per round; records the calls.
+  std::vector<judge::predictions<Set>> judge_prompts(std::span<const judge_prompt<Set>> prompts, std::span<const example<Set>> items,
+                                                     const judge::judge_settings& js, const llm::call_tag& tag, step_record& record,
+                                                     std::string_view what, std::uint32_t repeat) {
+    std::vector<judge::forward_pass<Set>> passes;
+    for (const auto& p : prompts) passes.push_back(plan(p, items, js, tag, repeat));
+    std::vector<judge::forward_pass<Set>*> ptrs;
+    for (auto& p : passes) ptrs.push_back(&p);
+    judge_together(backend, std::span<judge::forward_pass<Set>* const>(ptrs), record, what);
+    std::vector<judge::predictions<Set>> out;
+    for (auto& p : passes) out.push_back(std::move(p).result());
+    return out;
   }
 
-  /// Judges `prompt` on the validation items (one pass) and returns its per-criterion values.
-  std::vector<double> validation_values(const judge_prompt<Set>& prompt, step_record& record, std::int64_t step, std::string_view role) {
-    if (validation.empty())
-      throw std::invalid_argument("judgegrad::optimize: Pareto search needs validation items, and the run has none (give data::splits a "
-                                  "validation part, or set quirks.validation_from_train)");
-    std::span<const example<Set>> items(validation);
-    auto pass = plan(prompt, items, settings.judge, {step, "validation", {}, {}});
-    judge::forward_pass<Set>* one[1] = {&pass};
-    judge_together(backend, std::span<judge::forward_pass<Set>* const>(one), record, "validation");
-    check_failures(pass.result(), items.size(), settings.judge, fmt::format("validation ({})", role));
-    record.evaluations.push_back(record_evaluation("validation", std::string(role), items, pass.result(), validation_ids, false, 0));
-    return policy.pareto_values(items, pass.result(), settings.quirks.undefined_metrics_zero);
-  }
-
-  /// A Pareto search step: a child of a parent drawn from the frontier (or, every merge_every-th
-  /// step, the merge of the specialists), judged on validation, added when not dominated; the
-  /// prompt in force becomes the member the scalarizer ranks first.
-  void pareto_step(run_state<Set>& state, step_record& record, std::int64_t step) {
-    auto& front = state.frontier;
-    if (front.empty()) {  // the seed prompt founds the frontier
-      auto first = prompt_of(seed, state);
-      front.push_back({first.instructions(), first.skeleton().show_output_format, validation_values(first, record, step, "incumbent"), 0});
-    }
-    frontier_record fr;
-    fr.merge = policy.merge_every > 0 && step % policy.merge_every == 0 && front.size() >= 2;
-    judge_prompt<Set> parent = prompt_of(seed, state);
-    per_criterion<Set, std::string> proposed;
-    if (fr.merge) {
-      proposed = pareto::merged(front);
-      auto limits = policy.length_limits.value_or(length::balanced<>::value);
-      auto cuts = length::enforce(std::span<std::string>(proposed.values), std::span<const std::string_view>(Set::names), limits);
-      auto best = pareto::specialists(front);
-      for (std::size_t c = 0; c < Set::size; ++c)
-        record.notes.push_back(fmt::format("merge: {} from the member of step {}", Set::names[c], front[best[c]].step));
-      for (const auto& c : cuts) record.notes.push_back(fmt::format("length: cut at a sentence boundary, {}", c));
-    } else {
-      std::size_t at = pareto::pick(front, settings.seed * 1000003ull + static_cast<std::uint64_t>(step));
-      fr.parent = front[at].step;
-      parent = prompt_with(seed, front[at].instructions, front[at].output_format);
-      proposed = propose_from(parent, record, step).instructions;
-      record.notes.push_back(fmt::format("parent: the member of step {}", fr.parent));
-    }
-    record.candidate = named<Set>(proposed);
-    auto child = candidate_of(parent, proposed);
-    record.gate.gate = std::string(policy.gate_name);
-    bool known = std::any_of(front.begin(), front.end(), [&](const auto& m) {
-      return m.instructions == child.instructions() && m.output_format == child.skeleton().show_output_format;
-    });
-    if (known) {
-      record.gate.reason = "the candidate is on the frontier already";
-    } else {
-      auto values = validation_values(child, record, step, "candidate");
-      int displaced = pareto::add(front, pareto::member<Set>{child.instructions(), child.skeleton().show_output_format, values, step});
-      record.gate.evaluated = true;
-      record.gate.accepted = displaced >= 0;
-      record.gate.candidate = policy.scalarize(values);
-      record.gate.candidate_by_criterion = values;
-      record.gate.reason = displaced < 0 ? std::string("a member of the frontier dominates it")
-                                         : fmt::format("joins the frontier ({} member{}{})", front.size(), front.size() == 1 ? "" : "s",
-                                                       displaced > 0 ? fmt::format(", {} displaced", displaced) : std::string());
-    }
-    // The prompt in force: the member the scalarizer ranks first (the earliest on a tie).
-    std::size_t chosen = 0;
-    for (std::size_t i = 1; i < front.size(); ++i)
-      if (policy.scalarize(front[i].values) > policy.scalarize(front[chosen].values)) chosen = i;
-    record.gate.incumbent = policy.scalarize(front[chosen].values);
-    record.gate.incumbent_by_criterion = front[chosen].values;
-    state.instructions = front[chosen].instructions;
-    state.output_format = front[chosen].output_format;
-    for (std::size_t i = 0; i < front.size(); ++i)
-      fr.frontier.push_back({front[i].step, front[i].values, policy.scalarize(front[i].values), i == chosen});
-    fr.hypervolume = pareto::hypervolume(front, std::span<const double>(policy.pareto_reference));
-    record.pareto = std::move(fr);
-  }
-
-  /// An OPRO step: the incumbent scored on the fixed batch, candidates proposed from the scored
-  /// history and scored on the batch, the best proposed (kept best-so-far unless
-  /// quirks.opro_unconditional), then the gate.
-  void opro_step(run_state<Set>& state, step_record& record, std::int64_t step) {
-    auto incumbent = prompt_of(seed, state);
-    auto [batch, rows] = this->batch(1);  // OPRO keeps the first step's batch
-    std::span<const example<Set>> items(batch);
-    auto ids = ids_of(items, step, settings, std::span<const std::size_t>(rows));
-    record.batch = ids;
-    auto judged_on_batch = [&](std::span<const judge_prompt<Set>> prompts, std::string_view what) {
-      std::vector<judge::forward_pass<Set>> passes;
-      judge::judge_settings js = settings.judge;
-      if (settings.opro.judge_temperature) js.temperature = settings.opro.judge_temperature;
-      for (const auto& p : prompts) passes.push_back(plan(p, items, js, {step, "train", {}, {}}));
-      std::vector<judge::forward_pass<Set>*> ptrs;
-      for (auto& p : passes) ptrs.push_back(&p);
-      judge_together(backend, std::span<judge::forward_pass<Set>* const>(ptrs), record, what);
-      std::vector<double> scores;
-      for (auto& p : passes) scores.push_back(policy.opro_score(items, p.result()));
-      return scores;
-    };
-    if (!state.batch_score) state.batch_score = judged_on_batch(std::span<const judge_prompt<Set>>(&incumbent, 1), "the judge on the batch")[0];
-    auto same_as = [&](const per_criterion<Set, std::string>& a) {
-      return [&a](const auto& entry) { return entry.first == a; };
-    };
-    if (settings.quirks.opro_repush || std::none_of(state.history.begin(), state.history.end(), same_as(state.instructions)))
-      state.history.push_back({state.instructions, *state.batch_score});
-    // The top k, worst first.
-    auto ranked = state.history;
-    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    if (ranked.size() > settings.opro.top_k) ranked.resize(settings.opro.top_k);
-    std::reverse(ranked.begin(), ranked.end());
-    std::vector<protocol::scored_set> past;
-    for (const auto& [instr, score] : ranked) past.push_back({score, named<Set>(instr)});
-    // Demonstrations: the first rows of this step's shuffle, the batch's rows excluded (the
-    // reference's exclusion never matched anything: quirks.opro_demos_from_batch).
-    std::vector<prompts::demonstration> demos;
-    auto order = data::permutation(data.train.size(), static_cast<std::uint32_t>(step));
-    for (std::size_t r : order) {
-      if (demos.size() >= settings.opro.demonstrations) break;
-      if (!settings.quirks.opro_demos_from_batch && std::find(rows.begin(), rows.end(), r) != rows.end()) continue;
-      const auto& e = data.train.examples[r];
-      prompts::demonstration d{judge::sample_fields(incumbent, e), {}};
-      for (std::size_t c = 0; c < Set::size; ++c)
-        d.scores.push_back({std::string(Set::names[c]), e.gold[c] ? protocol::number(*e.gold[c]) : std::string("none")});
-      demos.push_back(std::move(d));
-    }
-    std::string meta = prompts::opro(settings.style, past, demos);
-    std::vector<llm::request> requests;
-    for (std::size_t k = 0; k < settings.opro.candidates; ++k) {
-      call_settings cs = settings.update;
-      if (settings.opro.optimizer_temperature) cs.temperature = settings.opro.optimizer_temperature;
-      auto r = stages::detail::make_request(llm::role::optimizer, meta, cs, {step, "opro", {}, {}}, true);
-      r.repeat = static_cast<std::uint32_t>(k);
-      requests.push_back(std::move(r));
-    }
+  /// Sends an algorithm's own requests as one batch and records them.
+  std::pair<std::vector<llm::result>, std::size_t> send(std::span<const llm::request> requests, step_record& record, std::string_view what) {
     stages::recorder<Backend> rec{backend, record};
-    auto [replies, at] = rec.send(requests, "the OPRO candidates");
-    std::vector<judge_prompt<Set>> candidates;
-    std::vector<std::string_view> names(Set::names.begin(), Set::names.end());
-    for (std::size_t k = 0; k < replies.size(); ++k) {
-      if (!replies[k].ok()) continue;
-      auto parsed = protocol::read_texts_json(replies[k].value().content, names);
-      if (!parsed.missing.empty() && settings.quirks.seed_fallback) {  // the reference drops such a candidate
-        record.calls[at + k].outcome = fmt::format("missing {}; candidate dropped", fmt::join(parsed.missing, ", "));
-        continue;
-      }
-      per_criterion<Set, std::string> instr = state.instructions;
-      for (std::size_t c = 0; c < Set::size; ++c)
-        if (parsed.texts[c]) instr[c] = *parsed.texts[c];
-      if (!parsed.missing.empty()) record.calls[at + k].outcome = fmt::format("missing {}; kept the incumbent's", fmt::join(parsed.missing, ", "));
-      auto p = candidate_of(incumbent, instr);
-      if (p == incumbent || std::find(candidates.begin(), candidates.end(), p) != candidates.end()) continue;
-      candidates.push_back(std::move(p));
-    }
-    std::vector<double> scores;
-    if (!candidates.empty()) scores = judged_on_batch(candidates, "the judge on the OPRO candidates");
-    std::optional<std::size_t> best;
-    for (std::size_t k = 0; k < candidates.size(); ++k) {
-      state.history.push_back({candidates[k].instructions(), scores[k]});
-      record.notes.push_back(fmt::format("candidate {}: batch score {:.4f}", k + 1, scores[k]));
-      if (!best || scores[k] > scores[*best]) best = k;
-    }
-    record.notes.push_back(fmt::format("incumbent: batch score {:.4f}", *state.batch_score));
-    bool propose = best && (settings.quirks.opro_unconditional || scores[*best] > *state.batch_score);
-    if (!propose) {
-      record.candidate = named<Set>(state.instructions);
-      record.gate.gate = std::string(policy.gate_name);
-      record.gate.reason = best ? "no candidate beats the incumbent on the batch" : "no usable candidate";
-      return;
-    }
-    record.candidate = named<Set>(candidates[*best].instructions());
-    record.gate = gate(state, incumbent, candidates[*best], record, step);
-    if (record.gate.accepted) {
-      state.instructions = candidates[*best].instructions();
-      state.output_format = candidates[*best].skeleton().show_output_format;
-      state.batch_score = scores[*best];
-    }
+    return rec.send(requests, what);
   }
 
   /// The whole run from `state` (a fresh state: from the seed prompt, step 0 first).
   run_result<Set> run(run_state<Set> state, bool fresh) {
+    run_view<Set, Backend, Sink> view(*this);
     run_result<Set> result;
     result.name = name;
     if (settings.quirks.validation_from_train) {
@@ -637,7 +373,7 @@ struct run_context {
       throw std::invalid_argument(fmt::format("judgegrad::optimize: a batch of {} needs at least that many training examples; the "
                                               "training split has {}", settings.batch, data.train.size()));
     auto finish = [&](step_record& record, std::chrono::steady_clock::time_point start) {
-      record.accepted = named<Set>(state.instructions);
+      record.accepted = named_instructions<Set>(state.instructions);
       record.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       state.step = record.step;
       sink.on_step(record);
@@ -658,12 +394,12 @@ struct run_context {
       step_record record;
       record.run = name;
       record.step = step;
-      record.incumbent = named<Set>(state.instructions);
+      record.incumbent = named_instructions<Set>(state.instructions);
       try {
         body(record);
       } catch (const run_stopped& e) {
         record.error = e.what();
-        record.accepted = named<Set>(state.instructions);
+        record.accepted = named_instructions<Set>(state.instructions);
         record.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         sink.on_step(record);
         result.error = fmt::format("step {}: {}", step, e.what());
@@ -690,9 +426,7 @@ struct run_context {
     for (std::int64_t step = state.step + 1; step <= static_cast<std::int64_t>(settings.steps); ++step) {
       run_state<Set> before = state;
       bool ok = attempt(step, [&](step_record& record) {
-        if (policy.opro) opro_step(state, record, step);
-        else if (policy.pareto) pareto_step(state, record, step);
-        else textgrad_step(state, record, step);
+        policy.step(view, state, record, step);  // the algorithm's step
         if (test_due(step)) test(state, prompt_of(seed, state), record, step);
       });
       if (!ok) {
@@ -704,6 +438,48 @@ struct run_context {
     result.state = state;
     return result;
   }
+};
+
+/// The run an algorithm's step sees (optim/run.hpp): the context's services.
+template <criteria_set Set, class Backend, class Sink>
+class run_view final : public run<Set> {
+ public:
+  explicit run_view(run_context<Set, Backend, Sink>& c) : c_(c) {}
+
+  const judge_prompt<Set>& seed() const override { return c_.seed; }
+  const data::splits<Set>& data() const override { return c_.data; }
+  const run_settings& settings() const override { return c_.settings; }
+  std::span<const example<Set>> validation() const override { return c_.validation; }
+  std::span<const std::string> validation_ids() const override { return c_.validation_ids; }
+  std::optional<length::limits> length_limits() const override { return c_.policy.length_limits; }
+  std::string_view gate_name() const override { return c_.policy.gate_name; }
+  double scalarize(const std::vector<double>& values) const override { return c_.policy.scalarize(values); }
+  std::pair<std::vector<example<Set>>, std::vector<std::size_t>> batch(std::int64_t step) const override { return c_.batch(step); }
+  std::vector<std::string> ids_of(std::span<const example<Set>> items, std::int64_t step, std::span<const std::size_t> rows) const override {
+    return optim_detail::ids_of(items, step, c_.settings, rows);
+  }
+  judge_prompt<Set> candidate_of(const judge_prompt<Set>& from, const per_criterion<Set, std::string>& instructions) const override {
+    return c_.candidate_of(from, instructions);
+  }
+  std::vector<judge::predictions<Set>> judge(std::span<const judge_prompt<Set>> prompts, std::span<const example<Set>> items,
+                                             const judge::judge_settings& settings, const llm::call_tag& tag, step_record& record,
+                                             std::string_view what, std::uint32_t repeat = 0) override {
+    return c_.judge_prompts(prompts, items, settings, tag, record, what, repeat);
+  }
+  std::pair<std::vector<llm::result>, std::size_t> send(std::span<const llm::request> requests, step_record& record,
+                                                        std::string_view what) override {
+    return c_.send(requests, record, what);
+  }
+  stages::update_result<Set> propose(const judge_prompt<Set>& from, step_record& record, std::int64_t step) override {
+    return c_.propose_from(from, record, step);
+  }
+  gate_record gate(run_state<Set>& state, const judge_prompt<Set>& incumbent, const judge_prompt<Set>& candidate, step_record& record,
+                   std::int64_t step) override {
+    return c_.gate(state, incumbent, candidate, record, step);
+  }
+
+ private:
+  run_context<Set, Backend, Sink>& c_;
 };
 
 /// A whole run with its variant's policies as values: compiled once per criteria set, backend and
