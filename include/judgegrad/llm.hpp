@@ -14,4 +14,5 @@
 #include <judgegrad/llm/cache.hpp>
 #include <judgegrad/llm/meter.hpp>
 #include <judgegrad/llm/config.hpp>
+#include <judgegrad/llm/config_reader.hpp>
 #include <judgegrad/llm/router.hpp>

@@ -22,4 +22,7 @@
 #include <judgegrad/optim/settings.hpp>
 #include <judgegrad/optim/stage.hpp>
 #include <judgegrad/optim/stages.hpp>
+#include <judgegrad/optim/routing.hpp>
+#include <judgegrad/optim/resolution.hpp>
+#include <judgegrad/optim/prepared.hpp>
 #include <judgegrad/optim/variant.hpp>

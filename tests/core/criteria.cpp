@@ -1,4 +1,5 @@
 #include <judgegrad/core/criteria.hpp>
+#include <judgegrad/core/fixed_string.hpp>
 
 #include <doctest/doctest.h>
 
@@ -33,6 +34,12 @@ static_assert(set::index_of("absent") == set::size);
 static_assert(set::index<tone> == 1);
 static_assert(set::contains("tone") && !set::contains("Tone"));
 static_assert(jg::criteria_set<set> && !jg::criteria_set<clarity>);
+// Definitions and scales in the set's order, as the criteria declare them.
+static_assert(set::definitions[1] == "Whether the register suits the audience.");
+static_assert(set::scales[0].max == 10 && set::scales[1].step == 0.25);
+// A name built at compile time, numbers included.
+static_assert(jg::fixed_string<16>("level-").append_number(-120).view() == "level--120");
+static_assert(jg::fixed_string<8>("n").append_number(0).view() == "n0");
 
 TEST_CASE("criteria: names in declaration order and iteration with the type in hand") {
   CHECK(set::names[0] == "clarity");

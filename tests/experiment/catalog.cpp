@@ -240,17 +240,20 @@ TEST_CASE("variants named in full: misspellings and repeats are refused with the
 namespace {
 using backend = jg::sim::world;
 
-// The values run_one runs variant V with (assembled slot by slot from the name) against those of
-// V's type, written out by hand here: the loop's policies, the stages' plan, the merge's code.
+// The values run_one runs variant V with (assembled slot by slot from its name, through the
+// catalog's products) against prepare<V>() of V's type: the loop's policies, the stages' plan, the
+// merge's code.
 template <class V, class Sub = typename V::criteria>
 void check_assembled(const ex::variant_spec& spec) {
   CAPTURE(spec.name());
   auto a = ex::runner_detail::assemble<Sub, set, backend>(spec);
   REQUIRE(a);
-  auto p = jg::optim_detail::policies_of<V>();
-  const auto& q = a->policy;
-  CHECK(q.joint == p.joint);
-  CHECK(q.layout == p.layout);
+  const auto prepared = jg::prepare<V, backend>();
+  const auto& p = prepared.policies;
+  const auto& q = a->policies;
+  CHECK(q.layout.name == p.layout.name);
+  CHECK(q.layout.one_call_per_criterion == p.layout.one_call_per_criterion);
+  CHECK((q.layout.plan == p.layout.plan));
   CHECK(q.length_limits.has_value() == p.length_limits.has_value());
   if (q.length_limits && p.length_limits) {
     CHECK(q.length_limits->budget == p.length_limits->budget);
@@ -268,7 +271,7 @@ void check_assembled(const ex::variant_spec& spec) {
   CHECK((q.scalarize == p.scalarize));
   REQUIRE((q.step != nullptr));
   CHECK((q.step == p.step));
-  auto plan = jg::optim_detail::stage_plan_of<typename V::decomposition, Sub>();
+  const auto& plan = prepared.plan;
   CHECK(a->plan.loss == plan.loss);
   CHECK(a->plan.gradient == plan.gradient);
   CHECK(a->plan.update == plan.update);
@@ -278,7 +281,8 @@ void check_assembled(const ex::variant_spec& spec) {
     CHECK(a->plan.routing->threshold == plan.routing->threshold);
     CHECK(a->plan.routing->scorer == plan.routing->scorer);
   }
-  CHECK((a->stages == &jg::optim_detail::stages_with<Sub, typename V::merge, backend>));
+  REQUIRE((a->stages != nullptr));
+  CHECK((a->stages == prepared.stages));
 }
 
 template <class V>

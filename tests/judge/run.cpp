@@ -7,6 +7,7 @@
 #include <judgegrad/sim/world.hpp>
 
 #include "../data/test_data_dir.hpp"
+#include "../support/halves_layout.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -309,6 +310,40 @@ TEST_CASE("prefix-shared layout: the sample first, one criterion last; the K cal
   CHECK(ev.layout == "prefix_shared");
   for (const auto& p : ev.items) {
     CHECK(p.complete());
+    for (std::size_t c = 0; c < se::size; ++c) CHECK(*p.scores[c].score() == 1.0 + static_cast<double>(c));
+  }
+}
+
+TEST_CASE("a layout of one's own plans the calls: two per example, each asking for half the criteria, scores parsed per half") {
+  auto d = small(5);
+  scripted_backend backend([](const llm::request& r) {
+    const std::string& p = r.messages.front().content;
+    std::string out = "{";
+    for (std::size_t c = 0; c < se::size; ++c)
+      if (p.find(fmt::format("- {}: ", se::names[c])) != std::string::npos)
+        out += fmt::format("{}\"{}\": {}", out.size() > 1 ? ", " : "", se::names[c], 1 + c);
+    return reply(out + "}");
+  });
+  judge::judge_settings s;
+  s.schema = true;
+  s.bootstrap.resamples = 0;
+  auto prompt = judge::summeval_prompt();
+  auto ev = judge::evaluate<test_layouts::halves>(backend, prompt, d, s);
+  REQUIRE(backend.batches.size() == 1);
+  REQUIRE(backend.batches[0].size() == 10);
+  for (std::size_t i = 0; i < d.size(); ++i)
+    for (std::size_t h = 0; h < 2; ++h) {
+      const auto& r = backend.batches[0][2 * i + h];
+      std::vector<std::size_t> half = h == 0 ? std::vector<std::size_t>{0, 1} : std::vector<std::size_t>{2, 3};
+      CHECK(r.messages[0].content == judge::render_head(prompt, std::span<const std::size_t>(half)) + judge::render_sample(prompt, d.examples[i]));
+      CHECK(r.tag.example == d.examples[i].id);
+      CHECK(r.tag.criterion.empty());
+      CHECK(r.format.schema.find(fmt::format(R"("required":["{}","{}"])", se::names[half[0]], se::names[half[1]])) != std::string::npos);
+    }
+  CHECK(ev.layout == "halves");
+  for (const auto& p : ev.items) {
+    CHECK(p.complete());
+    CHECK(p.calls.size() == 2);
     for (std::size_t c = 0; c < se::size; ++c) CHECK(*p.scores[c].score() == 1.0 + static_cast<double>(c));
   }
 }

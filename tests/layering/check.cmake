@@ -1,7 +1,10 @@
 # Checks the layering of include/judgegrad/ against table.cmake: each `#include <judgegrad/...>`
 # must point to the same area or to one the table allows, and the headers linkable with
 # judgegrad::core alone must include no library beyond the standard one, Boost, range-v3 and fmt.
-# A violation is reported with its file and line.
+# And an area's `detail` is its own: an include of another area's detail/ folder, or a use
+# `name::detail::` or `name_detail::` in one area, where `name` (or `name_detail`) is a namespace
+# only other areas declare, is a violation (the public,
+# documented name is to be used instead). A violation is reported with its file and line.
 #
 #   cmake -DROOT=<absolute include dir> -P check.cmake
 
@@ -26,6 +29,19 @@ function(area_of relative out)
   endif()
 endfunction()
 
+# The lines of `file` as a list, one element per line, empty ones kept. Brackets and semicolons
+# become parentheses and commas first: a list splits at `;`, and not between an unbalanced `[`
+# and its `]` (a comment's "[0..i)" would otherwise swallow the lines after it).
+function(read_lines file out)
+  file(READ ${file} content)
+  string(REPLACE ";" "," content "${content}")
+  string(REPLACE "[" "(" content "${content}")
+  string(REPLACE "]" ")" content "${content}")
+  string(REGEX REPLACE "\n$" "" content "${content}")
+  string(REPLACE "\n" ";" content "${content}")
+  set(${out} "${content}" PARENT_SCOPE)
+endfunction()
+
 # Standard library headers have no extension and no directory (<vector>, <string_view>).
 function(is_standard header out)
   if(header MATCHES "^[a-z_0-9]+$")
@@ -39,13 +55,49 @@ file(GLOB_RECURSE headers RELATIVE ${ROOT} ${ROOT}/judgegrad/*.hpp)
 list(SORT headers)
 set(problems "")
 set(edges 0)
+
+# Which areas declare each namespace name: `namespace a::b {` declares a and b in the file's area.
+# judgegrad's own top-level detail is core's.
+set(declared_judgegrad core)
+foreach(header IN LISTS headers)
+  area_of(${header} from)
+  file(STRINGS ${ROOT}/${header} declarations REGEX "^[ \t]*namespace[ \t]+[a-z_:]+[ \t]*{")
+  foreach(line IN LISTS declarations)
+    string(REGEX REPLACE "^[ \t]*namespace[ \t]+([a-z_:]+).*" "\\1" names "${line}")
+    string(REPLACE "::" ";" names "${names}")
+    foreach(name IN LISTS names)
+      if(NOT name STREQUAL "detail" AND NOT from IN_LIST declared_${name})
+        list(APPEND declared_${name} ${from})
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+
+# Uses of another area's detail on `line` (a line of area `from`), appended to `problems`.
+function(check_detail_uses header line_number line from)
+  string(REGEX REPLACE "//.*" "" code "${line}")
+  string(REGEX MATCHALL "[A-Za-z_][A-Za-z_0-9]*(::detail::|_detail::)" uses "${code}")
+  foreach(use IN LISTS uses)
+    string(REGEX REPLACE "::detail::$" "" owner "${use}")
+    string(REGEX REPLACE "::$" "" owner "${owner}")
+    if(NOT DEFINED declared_${owner} OR from IN_LIST declared_${owner})
+      continue()  # not judgegrad's (boost::hana::detail), or the area's own
+    endif()
+    string(REPLACE ";" ", " areas "${declared_${owner}}")
+    string(APPEND problems "${header}:${line_number}: ${from}/ uses ${use}, the detail of ${areas}/; use its public name\n")
+  endforeach()
+  set(problems "${problems}" PARENT_SCOPE)
+endfunction()
 foreach(header IN LISTS headers)
   area_of(${header} from)
   judgegrad_is_core_level(${header} from_core)
-  file(STRINGS ${ROOT}/${header} lines)
+  read_lines(${ROOT}/${header} lines)
   set(line_number 0)
   foreach(line IN LISTS lines)
     math(EXPR line_number "${line_number} + 1")
+    if(line MATCHES "detail::")
+      check_detail_uses(${header} ${line_number} "${line}" ${from})
+    endif()
     if(NOT line MATCHES "^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]")
       continue()
     endif()
@@ -55,6 +107,8 @@ foreach(header IN LISTS headers)
       area_of(${target} to)
       if(NOT EXISTS ${ROOT}/${target})
         string(APPEND problems "${header}:${line_number}: includes ${target}, which does not exist\n")
+      elseif(target MATCHES "^judgegrad/([a-z_]+)/detail/" AND NOT CMAKE_MATCH_1 STREQUAL from)
+        string(APPEND problems "${header}:${line_number}: ${from}/ includes ${target}, the detail of ${CMAKE_MATCH_1}/; include its public header\n")
       elseif(NOT to STREQUAL from AND NOT to STREQUAL "config")
         if(from STREQUAL "unknown" OR NOT DEFINED allowed_${from})
           string(APPEND problems "${header}:${line_number}: area '${from}' is not in the layering table\n")
@@ -89,4 +143,4 @@ if(problems)
   list(LENGTH count count)
   message(FATAL_ERROR "${count} layering violations (see tests/layering/table.cmake)")
 endif()
-message(STATUS "layering: ${header_count} headers, ${edges} judgegrad includes, all within the table")
+message(STATUS "layering: ${header_count} headers, ${edges} judgegrad includes, all within the table; no area uses another's detail")

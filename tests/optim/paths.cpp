@@ -11,6 +11,7 @@
 #include <judgegrad/optim.hpp>
 
 #include "scripted.hpp"
+#include "../support/halves_layout.hpp"
 
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
@@ -718,4 +719,38 @@ TEST_CASE("an algorithm of one's own runs in the loop: its step, the gate it ask
   CHECK(rest.steps.front().step == 3);
   CHECK(resumed.final_instructions() == result.final_instructions());
   CHECK(rest.steps.back().accepted == sink.records.steps.back().accepted);
+}
+
+TEST_CASE("a layout of one's own runs in the loop: the judge calls it plans on train and test, scores complete, the stages fed") {
+  using V = jg::variant<se, jg::sss, test_layouts::halves>;
+  static_assert(V::name() == "SSS/layout=halves");
+  jg::run_settings s;
+  s.steps = 1;  // the scripted update proposes the same text again later: step 2 would reuse test
+  scripted::backend backend;
+  keeping_sink sink;
+  auto result = jg::optimize<V>(backend, jg::judge::summeval_prompt<se>(), plain_data(), s, sink);
+  REQUIRE(result.error.empty());
+  REQUIRE(sink.records.steps.size() == 2);
+  const auto halves = test_layouts::halves::parts<se>();
+  for (std::int64_t step = 0; step <= 1; ++step) {
+    CAPTURE(step);
+    auto train = calls_of(backend, step, llm::role::judge, "train");
+    CHECK(train.size() == (step == 0 ? 0u : 2 * s.batch));
+    auto test = calls_of(backend, step, llm::role::judge, "test");
+    REQUIRE(test.size() == 2 * plain_data().test.size());
+    for (std::size_t k = 0; k < test.size(); ++k) {
+      const auto& want = halves[k % 2];
+      for (std::size_t c = 0; c < K; ++c)
+        CHECK((test[k].messages[0].content.find(fmt::format("- {}: ", se::names[c])) != std::string::npos) ==
+              (std::find(want.begin(), want.end(), c) != want.end()));
+      CHECK(test[k].tag.criterion.empty());
+    }
+    const auto& rec = sink.records.steps[static_cast<std::size_t>(step)];
+    auto tested = std::find_if(rec.evaluations.begin(), rec.evaluations.end(), [](const auto& e) { return e.split == "test"; });
+    REQUIRE(tested != rec.evaluations.end());
+    CHECK_FALSE(tested->reused);
+    REQUIRE(tested->metrics.size() == K);
+    for (const auto& m : tested->metrics) CHECK(m.scored == plain_data().test.size());
+    if (step > 0) CHECK(calls_of(backend, step, llm::role::gradient, "gradient").size() == K * s.batch);
+  }
 }

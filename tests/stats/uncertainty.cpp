@@ -108,9 +108,9 @@ TEST_CASE("normal quantiles are accurate to double precision") {
     CHECK(st::detail::normal_cdf(st::detail::normal_quantile(p)) == doctest::Approx(p).epsilon(1e-14));
   // numpy.percentile's linear interpolation.
   const vec sorted{1, 2, 4, 8};
-  CHECK(st::detail::quantile_sorted(sorted, 0.5) == 3);
-  CHECK(st::detail::quantile_sorted(sorted, 0.25) == doctest::Approx(1.75));
-  CHECK(st::detail::quantile_sorted(sorted, 1.0) == 8);
+  CHECK(st::quantile_sorted(sorted, 0.5) == 3);
+  CHECK(st::quantile_sorted(sorted, 0.25) == doctest::Approx(1.75));
+  CHECK(st::quantile_sorted(sorted, 1.0) == 8);
 }
 
 TEST_CASE("the counts fast paths equal recomputing the metric on each resample") {

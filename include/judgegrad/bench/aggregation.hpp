@@ -65,7 +65,7 @@ struct gate_fixture {
     items.resize(n);
     incumbent.items.resize(n);
     candidate.items.resize(n);
-    constexpr auto scales = judge::detail::scales<Set>();
+    constexpr const auto& scales = Set::scales;
     for (std::size_t i = 0; i < n; ++i) {
       items[i].id = "item-" + std::to_string(i);
       for (std::size_t c = 0; c < Set::size; ++c) {

@@ -51,6 +51,10 @@ struct criteria {
   static constexpr auto types = boost::hana::tuple_t<Cs...>;
   /// Names in order.
   static constexpr std::array<std::string_view, size> names{std::string_view(Cs::name)...};
+  /// Definitions in order (what each criterion means, as the judge prompt states it).
+  static constexpr std::array<std::string_view, size> definitions{std::string_view(Cs::definition)...};
+  /// Score scales in order.
+  static constexpr std::array<score_scale, size> scales{score_scale(Cs::scale)...};
 
   /// Position of the criterion called `name`, or `size` when there is none.
   static constexpr std::size_t index_of(std::string_view name) {

@@ -25,6 +25,21 @@ struct fixed_string {
     data[size] = '\0';
     return *this;
   }
+  /// Appends the decimal digits of `v` ("-12" for -12).
+  constexpr fixed_string& append_number(long long v) {
+    if (v < 0) {
+      append("-");
+      v = -v;
+    }
+    char digits[24] = {};
+    std::size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v > 0);
+    while (n > 0) append(std::string_view(&digits[--n], 1));
+    return *this;
+  }
   constexpr std::string_view view() const { return {data, size}; }
   constexpr operator std::string_view() const { return view(); }
 };

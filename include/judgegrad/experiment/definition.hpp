@@ -10,6 +10,7 @@
 #include <judgegrad/core/json_syntax.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/llm/config.hpp>
+#include <judgegrad/llm/config_reader.hpp>
 #include <judgegrad/optim/settings.hpp>
 
 #include <fmt/format.h>
@@ -226,7 +227,7 @@ namespace detail {
 /// Keys only the reference's experiment files have.
 inline constexpr std::string_view reference_only_keys[] = {"batch_size", "eval_every", "output_dir", "checkpoint_every", "verbosity"};
 
-inline std::vector<std::string> strings(const llm::detail::config_reader& in, simdjson::dom::element e, const std::string& path) {
+inline std::vector<std::string> strings(const llm::config_reader& in, simdjson::dom::element e, const std::string& path) {
   simdjson::dom::array a;
   if (e.get_array().get(a)) in.fail(path, "expected an array of strings");
   std::vector<std::string> out;
@@ -235,7 +236,7 @@ inline std::vector<std::string> strings(const llm::detail::config_reader& in, si
   return out;
 }
 
-inline std::size_t size_in(const llm::detail::config_reader& in, simdjson::dom::element e, const std::string& path, std::uint64_t low,
+inline std::size_t size_in(const llm::config_reader& in, simdjson::dom::element e, const std::string& path, std::uint64_t low,
                            std::uint64_t high) {
   std::uint64_t v = in.count(e, path);
   if (v < low || v > high) in.fail(path, fmt::format("{} is outside {}..{}", v, low, high));
@@ -251,7 +252,7 @@ inline std::size_t size_in(const llm::detail::config_reader& in, simdjson::dom::
 /// reference's format ({"llm", "dataset": "SummEval", "steps", "batch_size", "eval_every", "seed",
 /// "output_dir", ...}) is recognised by its keys and runs the paper's grid with its numbers.
 inline definition_file parse_definition(std::string_view json, const std::string& source, const std::filesystem::path& dir = ".") {
-  llm::detail::config_reader in(source, llm::detail::process_environment);
+  llm::config_reader in(source, llm::process_environment);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto code = parser.parse(json.data(), json.size()).get(doc))

@@ -162,13 +162,12 @@ struct counting_sink {
   void on_state(const run_state<Set>& s) { writer.on_state(s); }
 };
 
-/// Runs job `j` over `Set` with its variant's policies as values: compiled once per criteria set
+/// Runs job `j` over `Set` with its variant's prepared policies: compiled once per criteria set
 /// and backend, whatever the number of variants.
 template <criteria_set Set, class Backend>
-[[gnu::noinline]] run_outcome run_policies(Backend& backend, const definition& d, const job& j, const data::splits<Set>& data,
-                                           const judge_prompt<Set>& seed, const std::filesystem::path& dir,
-                                           grid_progress* progress, optim_detail::run_policies<Set> policy,
-                                           optim_detail::stage_chain<Set> chain) {
+[[gnu::noinline]] run_outcome run_prepared_job(Backend& backend, const definition& d, const job& j, const data::splits<Set>& data,
+                                               const judge_prompt<Set>& seed, const std::filesystem::path& dir, grid_progress* progress,
+                                               const prepared_run<Set, Backend>& prepared) {
   run_outcome out;
   out.id = j.id;
   run_writer<Set> writer(dir, j, d.steps, seed, data);
@@ -185,8 +184,7 @@ template <criteria_set Set, class Backend>
     return out;
   }
   counting_sink<Set> sink{writer, progress};
-  auto r = optim_detail::run_with<Set, Backend, counting_sink<Set>>(backend, seed, data, settings_of(d, j), sink, j.id, std::move(policy),
-                                                                    std::move(chain), std::move(state));
+  auto r = run_prepared<Set, Backend, counting_sink<Set>>(prepared, backend, seed, data, settings_of(d, j), sink, j.id, std::move(state));
   out.last_step = r.steps.empty() ? out.last_step : r.steps.back().step;
   if (r.aborted) {
     writer.abort(r.error);
@@ -207,8 +205,7 @@ template <criteria_set Set, class Backend>
 template <class V, criteria_set Set, class Backend>
 run_outcome run_variant(Backend& backend, const definition& d, const job& j, const data::splits<Set>& data, const judge_prompt<Set>& seed,
                         const std::filesystem::path& dir, grid_progress* progress) {
-  return run_policies<Set, Backend>(backend, d, j, data, seed, dir, progress, optim_detail::policies_of<V>(),
-                                    optim_detail::stages_of<V>(backend));
+  return run_prepared_job<Set, Backend>(backend, d, j, data, seed, dir, progress, prepare<V, Backend>());
 }
 
 /// Runs job `j`, a run of the variant V it names.
@@ -235,35 +232,20 @@ run_outcome run_job(Backend& backend, const experiment_input<Set>& in, const job
   }
 }
 
-/// A variant's policies as values, for a run over `Sub` through `Backend`: what the loop needs, the
-/// stages' plan, and the stages' code for its merge policy (`stages(backend, plan)` makes them).
-template <criteria_set Sub, class Backend>
-struct assembly {
-  optim_detail::run_policies<Sub> policy;
-  optim_detail::stage_plan plan;
-  optim_detail::stage_chain<Sub> (*stages)(Backend&, optim_detail::stage_plan) = nullptr;
-};
-
 /// The policies of the variant `spec` names in catalog<Set>, assembled slot by slot (each policy
 /// compiled once, whatever the number of variants) for a run over `Sub`: Set itself, or one
 /// criterion of it for the single-task baseline, which runs its variant's policies under TextGrad
 /// (the algorithm slot's single_task contributes TextGrad's step). Nothing when the catalog has no such
-/// variant. The same values as `policies_of<V>()`, `stage_plan_of<V::decomposition, Sub>()` and
-/// `stages_with<Sub, V::merge, Backend>` for the variant's type V.
+/// variant. The same values as `prepare<V, Backend>()` for the variant's type V.
 template <criteria_set Sub, criteria_set Set, class Backend>
-std::optional<assembly<Sub, Backend>> assemble(const variant_spec& spec) {
+std::optional<prepared_run<Sub, Backend>> assemble(const variant_spec& spec) {
   using Scalar = typename variant<Sub>::scalarizer;
-  assembly<Sub, Backend> out;
+  prepared_run<Sub, Backend> out;
   auto take = [&](auto t) {
     using P = typename decltype(t)::type;
-    using F = typename P::family;
-    if constexpr (std::is_same_v<F, family::decomposition>) out.plan = optim_detail::stage_plan_of<P, Sub>();
-    else if constexpr (std::is_same_v<F, family::merge>) out.stages = &optim_detail::stages_with<Sub, P, Backend>;
-    else {
-      static_assert(!std::is_same_v<F, family::scalarizer> || std::is_same_v<P, Scalar>,
-                    "judgegrad::experiment::catalog: the catalog's variants keep the default scalarizer");
-      optim_detail::contribute<Sub, Scalar, P>(out.policy);
-    }
+    static_assert(!std::is_same_v<typename P::family, family::scalarizer> || std::is_same_v<P, Scalar>,
+                  "judgegrad::experiment::catalog: the catalog's variants keep the default scalarizer");
+    out.template take<Scalar, P>();
   };
   // A run over one criterion of Set is the single-task baseline's: its grid alone is compiled for Sub.
   bool found = false;
@@ -294,8 +276,7 @@ run_outcome run_one(Backend& backend, const experiment_input<Set>& in, const job
   if (j.spec.algorithm().second != "single_task") {
     auto a = runner_detail::assemble<Set, Set, Backend>(j.spec);
     if (!a) throw missing();
-    return runner_detail::run_policies<Set, Backend>(backend, in.def, j, in.data, in.seed, dir, progress, std::move(a->policy),
-                                                     a->stages(backend, std::move(a->plan)));
+    return runner_detail::run_prepared_job<Set, Backend>(backend, in.def, j, in.data, in.seed, dir, progress, *a);
   }
   std::optional<run_outcome> out;
   std::size_t c = 0;
@@ -307,8 +288,7 @@ run_outcome run_one(Backend& backend, const experiment_input<Set>& in, const job
       if (!a) throw missing();
       auto data = project_splits<Sub>(in.data);
       auto seed = project_prompt<Sub>(in.seed, c);
-      out = runner_detail::run_policies<Sub, Backend>(backend, in.def, j, data, seed, dir, progress, std::move(a->policy),
-                                                      a->stages(backend, std::move(a->plan)));
+      out = runner_detail::run_prepared_job<Sub, Backend>(backend, in.def, j, data, seed, dir, progress, *a);
     }
     ++c;
   });

@@ -129,7 +129,7 @@ std::vector<criterion_spec> specs_at(std::span<const std::size_t> shown) {
 /// The repair message: what was wrong and the exact shape wanted.
 template <criteria_set Set>
 std::string repair_message(const std::string& problems, std::span<const std::size_t> shown) {
-  static constexpr auto sc = scales<Set>();
+  static constexpr const auto& sc = Set::scales;
   std::string shape = "{";
   for (std::size_t k = 0; k < shown.size(); ++k)
     shape += fmt::format("{}\"{}\": {}", k ? ", " : "", Set::names[shown[k]], allowed_values(sc[shown[k]]));
@@ -141,50 +141,34 @@ std::string repair_message(const std::string& problems, std::span<const std::siz
 
 }  // namespace detail
 
-/// One evaluation's calls: `prompt` over `examples`, one call per example (layout joint) or per
-/// example and criterion (per_criterion; prefix_shared, with the sample before the criterion). `pending()` is the current round's requests — first
-/// every first call, in example (then criterion) order; then, round by round, only the calls whose
+/// One evaluation's calls: `prompt` over `examples`, the calls `layout` plans for each example (one
+/// per example for layout::joint, one per example and criterion for per_criterion and
+/// prefix_shared; judge/layout.hpp). `pending()` is the current round's requests — first every
+/// first call, in example order and then the layout's; then, round by round, only the calls whose
 /// reply lacked a valid score, re-asked with the parse error, up to `settings.repair_rounds`.
 /// `absorb` takes that round's results in the same order. Requests carry llm::role::judge, a
 /// single user message (plus the exchange so far in repairs), `tag` with the example's id and,
-/// per criterion, the criterion's name, and `repeat` (a deliberate fresh sample of a prompt already
+/// for a layout of one call per criterion, the criterion's name, and `repeat` (a deliberate fresh sample of a prompt already
 /// judged). A failed call is recorded, not retried: retrying transport errors is the backend's job.
 template <criteria_set Set>
 class forward_pass {
  public:
-  forward_pass(const judge_prompt<Set>& prompt, std::span<const example<Set>> examples, layout::kind form,
+  forward_pass(const judge_prompt<Set>& prompt, std::span<const example<Set>> examples, const layout::planner<Set>& layout,
                const judge_settings& settings = {}, llm::call_tag tag = {}, std::uint32_t repeat = 0)
       : settings_(settings) {
-    const bool one_call_per_criterion = form != layout::kind::joint;
-    out_.layout = form == layout::kind::joint ? "joint" : form == layout::kind::per_criterion ? "per_criterion" : "prefix_shared";
+    out_.layout = std::string(layout.name);
     out_.prompt = prompt.fingerprint();
     out_.items.resize(examples.size());
-    // The head of the prompt (everything before the Sample) is the same for every example: render
-    // it once per criterion shown, not once per call.
-    static constexpr auto all = all_criteria<Set>();
-    std::vector<std::string> heads;  // prefix_shared: the criteria parts and the response section
-    if (form == layout::kind::joint) heads.push_back(render_head(prompt, std::span<const std::size_t>(all)));
-    else if (form == layout::kind::per_criterion)
-      for (std::size_t c = 0; c < Set::size; ++c) heads.push_back(render_head(prompt, std::span<const std::size_t>(&all[c], 1)));
-    else
-      for (std::size_t c = 0; c < Set::size; ++c)
-        heads.push_back(render_criteria(prompt, std::span<const std::size_t>(&all[c], 1)) +
-                        std::string(render_response(prompt.skeleton().style)));
+    const auto calls_of = layout.plan(prompt);
     for (std::size_t i = 0; i < examples.size(); ++i) {
       auto& p = out_.items[i];
       p.id = examples[i].id;
       p.index = i;
       p.scores = per_criterion<Set, score_outcome>::filled(score_outcome{score_status::missing, std::nullopt, "not asked"});
       tag.example = examples[i].id;
-      const std::string sample = form == layout::kind::prefix_shared ? render_shared_prefix(prompt, examples[i]) : render_sample(prompt, examples[i]);
-      if (!one_call_per_criterion) {
-        add(i, std::vector<std::size_t>(all.begin(), all.end()), heads[0] + sample, tag, repeat);
-      } else {
-        for (std::size_t c = 0; c < Set::size; ++c) {
-          tag.criterion = std::string(Set::names[c]);
-          add(i, std::vector<std::size_t>{c}, form == layout::kind::prefix_shared ? sample + heads[c] : heads[c] + sample, tag, repeat);
-        }
-        tag.criterion.clear();
+      for (auto& c : calls_of(examples[i])) {
+        tag.criterion = layout.one_call_per_criterion && c.shown.size() == 1 ? std::string(Set::names[c.shown[0]]) : std::string();
+        add(i, std::move(c.shown), std::move(c.prompt), tag, repeat);
       }
     }
   }
@@ -279,11 +263,11 @@ class forward_pass {
   int round_ = 0;
 };
 
-/// A forward pass in layout `Layout` (layout::joint, layout::per_criterion or layout::prefix_shared).
+/// A forward pass in layout `Layout` (layout::joint, layout::per_criterion, layout::prefix_shared or one of your own).
 template <layout_policy Layout, criteria_set Set>
 forward_pass<Set> plan(const judge_prompt<Set>& prompt, std::span<const example<Set>> examples, const judge_settings& settings = {},
                        llm::call_tag tag = {}, std::uint32_t repeat = 0) {
-  return forward_pass<Set>(prompt, examples, Layout::form, settings, std::move(tag), repeat);
+  return forward_pass<Set>(prompt, examples, layout::planner_of<Layout, Set>(), settings, std::move(tag), repeat);
 }
 
 /// Does nothing with a batch (the default observer of `run`).

@@ -42,32 +42,13 @@ constexpr std::array<std::size_t, Set::size> all_criteria() {
   return a;
 }
 
-namespace detail {
-
-template <criteria_set Set>
-constexpr std::array<score_scale, Set::size> scales() {
-  std::array<score_scale, Set::size> a{};
-  std::size_t i = 0;
-  Set::for_each([&](auto c) { a[i++] = decltype(c)::type::scale; });
-  return a;
-}
-template <criteria_set Set>
-constexpr std::array<std::string_view, Set::size> definitions() {
-  std::array<std::string_view, Set::size> a{};
-  std::size_t i = 0;
-  Set::for_each([&](auto c) { a[i++] = decltype(c)::type::definition; });
-  return a;
-}
-
-}  // namespace detail
-
 /// The criteria part of the prompt, showing the criteria at positions `shown` (in that order): the
 /// Output format, the definitions when the skeleton shows them, and the Instructions. It begins
 /// with the blank line that follows the preamble.
 template <criteria_set Set>
 std::string render_criteria(const judge_prompt<Set>& p, std::span<const std::size_t> shown) {
-  static constexpr auto scales = detail::scales<Set>();
-  static constexpr auto defs = detail::definitions<Set>();
+  static constexpr const auto& scales = Set::scales;
+  static constexpr const auto& defs = Set::definitions;
   const judge_skeleton& sk = p.skeleton();
   std::string out;
   if (sk.style == prompt_style::standard) {

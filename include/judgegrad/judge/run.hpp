@@ -73,7 +73,7 @@ predictions<Set> predict(Backend& backend, const judge_prompt<Set>& prompt, std:
 template <criteria_set Set>
 per_criterion<Set, criterion_report> report(std::span<const example<Set>> examples, const predictions<Set>& preds,
                                             const bootstrap_settings& bootstrap = {}) {
-  static constexpr auto scales = detail::scales<Set>();
+  static constexpr const auto& scales = Set::scales;
   per_criterion<Set, criterion_report> out;
   for (std::size_t c = 0; c < Set::size; ++c) {
     // (human score, judge score) of every item with a human score; the judge's may be missing.

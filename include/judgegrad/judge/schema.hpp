@@ -21,7 +21,7 @@ namespace judge {
 ///  "required":[...],"additionalProperties":false}. Scales with a fractional step use "number".
 template <criteria_set Set>
 std::string score_schema(std::span<const std::size_t> shown) {
-  static constexpr auto scales = detail::scales<Set>();
+  static constexpr const auto& scales = Set::scales;
   json_writer w;
   w.begin_object().key("type").value("object").key("properties").begin_object();
   for (std::size_t i : shown) {

@@ -7,6 +7,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_syntax.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/llm/config_reader.hpp>
 #include <judgegrad/llm/options.hpp>
 #include <judgegrad/llm/secret.hpp>
 #include <judgegrad/llm/types.hpp>
@@ -32,11 +33,6 @@
 
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace llm {
-
-/// A configuration file that cannot be used; the message names the file and the key.
-struct config_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// Everything `make_backend` needs. API keys live only inside `endpoints[..].secret`-typed fields.
 struct llm_config {
@@ -102,100 +98,6 @@ inline std::optional<std::string> base_url_problem(std::string_view url) {
 
 namespace detail {
 
-/// Typed access to a simdjson DOM with errors that name the file and the key path.
-class config_reader {
- public:
-  using lookup = std::function<std::optional<std::string>(const std::string&)>;
-  config_reader(std::string file, lookup env) : file_(std::move(file)), env_(std::move(env)) {}
-
-  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw config_error(fmt::format("{}: {}: {}", file_, path, what));
-  }
-  static std::string join(const std::string& path, std::string_view key) { return path.empty() ? std::string(key) : path + "." + std::string(key); }
-
-  simdjson::dom::object object(simdjson::dom::element e, const std::string& path, std::initializer_list<std::string_view> allowed) const {
-    simdjson::dom::object o;
-    if (e.get_object().get(o)) fail(path, "expected an object");
-    if (allowed.size())
-      for (auto field : o)
-        if (std::find(allowed.begin(), allowed.end(), field.key) == allowed.end())
-          fail(join(path, field.key), fmt::format("unknown key (expected one of: {})", fmt::join(allowed, ", ")));
-    return o;
-  }
-  double number(simdjson::dom::element e, const std::string& path) const {
-    double d;
-    if (e.get_double().get(d)) fail(path, "expected a number");
-    return d;
-  }
-  std::uint64_t count(simdjson::dom::element e, const std::string& path) const {
-    std::uint64_t v;
-    if (e.get_uint64().get(v)) {
-      double d;
-      if (e.get_double().get(d) || d < 0 || d != std::floor(d) || d > 9e18) fail(path, "expected a non-negative integer");
-      v = std::uint64_t(d);
-    }
-    return v;
-  }
-  /// A number of at least `low`.
-  double at_least(simdjson::dom::element e, const std::string& path, double low) const {
-    double d = number(e, path);
-    if (!(d >= low)) fail(path, fmt::format("{} is below {}", d, low));
-    return d;
-  }
-  /// A number above zero.
-  double positive(simdjson::dom::element e, const std::string& path) const {
-    double d = number(e, path);
-    if (!(d > 0)) fail(path, fmt::format("{} must be above 0", d));
-    return d;
-  }
-  /// A sampling temperature: 0 to 2, the range of the OpenAI API.
-  double temperature(simdjson::dom::element e, const std::string& path) const {
-    double d = number(e, path);
-    if (!(d >= 0 && d <= 2)) fail(path, fmt::format("{} is outside 0..2, the range of a sampling temperature", d));
-    return d;
-  }
-  /// A completion token limit: 1 or more.
-  int max_tokens(simdjson::dom::element e, const std::string& path) const {
-    std::uint64_t v = count(e, path);
-    if (v < 1 || v > 10'000'000) fail(path, fmt::format("{} is not a token limit (1 or more)", v));
-    return static_cast<int>(v);
-  }
-  bool boolean(simdjson::dom::element e, const std::string& path) const {
-    bool b;
-    if (e.get_bool().get(b)) fail(path, "expected true or false");
-    return b;
-  }
-  std::string text(simdjson::dom::element e, const std::string& path) const {
-    std::string_view s;
-    if (e.get_string().get(s)) fail(path, "expected a string");
-    return std::string(s);
-  }
-  /// `text` with each `${NAME}` replaced by the environment variable NAME (missing: an error).
-  std::string expand(const std::string& value, const std::string& path) const {
-    std::string out;
-    for (std::size_t i = 0; i < value.size();) {
-      if (value.compare(i, 2, "${") == 0) {
-        auto end = value.find('}', i);
-        if (end == std::string::npos) fail(path, "unterminated ${...}");
-        std::string name = value.substr(i + 2, end - i - 2);
-        auto v = env_(name);
-        if (!v) fail(path, fmt::format("environment variable {} is not set", name));
-        out += *v;
-        i = end + 1;
-      } else {
-        out.push_back(value[i++]);
-      }
-    }
-    return out;
-  }
-  std::optional<std::string> env(const std::string& name) const { return env_(name); }
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
-  lookup env_;
-};
-
 /// A model's list price, as its provider published it.
 struct list_price_entry {
   std::string_view model;
@@ -216,11 +118,6 @@ inline const list_price_entry* list_price(std::string_view model) {
   return nullptr;
 }
 
-inline std::optional<std::string> process_environment(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  if (!v) return std::nullopt;
-  return std::string(v);
-}
 
 /// The API key of an endpoint, given as "${VAR}" (never as the key itself: files get shared).
 inline secret key_from(const config_reader& in, const std::string& written, const std::string& path, std::string& variable) {
@@ -473,8 +370,8 @@ inline void read_reference(const config_reader& in, simdjson::dom::element doc, 
 /// Reads a configuration from JSON text. `source` names it in errors; relative cache paths are
 /// resolved against `dir`; `env` looks up environment variables (the process environment by default).
 inline llm_config parse_llm_config(std::string_view json, const std::string& source, const std::filesystem::path& dir = ".",
-                                   detail::config_reader::lookup env = detail::process_environment) {
-  detail::config_reader in(source, std::move(env));
+                                   config_reader::lookup env = process_environment) {
+  config_reader in(source, std::move(env));
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto code = parser.parse(json.data(), json.size()).get(doc))
@@ -617,7 +514,7 @@ inline std::string to_json(const llm_config& config) {
 
 /// Reads a configuration file (see docs/backends.md for both formats).
 inline llm_config load_llm_config(const std::filesystem::path& path,
-                                  detail::config_reader::lookup env = detail::process_environment) {
+                                  config_reader::lookup env = process_environment) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw config_error(fmt::format("{}: cannot open", path.string()));
   std::ostringstream text;

@@ -83,7 +83,7 @@ evaluation_record record_evaluation(std::string split, std::string role, std::sp
 /// as the metric's worst value. OPRO's training score.
 template <metric_type M, criteria_set Set>
 double mean_score(std::span<const example<Set>> items, const judge::predictions<Set>& preds) {
-  static constexpr auto scales = judge::detail::scales<Set>();
+  static constexpr const auto& scales = Set::scales;
   double sum = 0;
   for (std::size_t c = 0; c < Set::size; ++c) {
     std::vector<double> gold, pred;

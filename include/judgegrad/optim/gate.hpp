@@ -21,7 +21,6 @@
 #include <judgegrad/core/policy.hpp>
 #include <judgegrad/judge/forward.hpp>
 #include <judgegrad/stats/bootstrap.hpp>
-#include <judgegrad/stats/detail/counts.hpp>
 #include <judgegrad/stats/metric.hpp>
 #include <judgegrad/stats/random.hpp>
 #include <judgegrad/stats/scalarizer.hpp>
@@ -72,7 +71,7 @@ namespace detail {
 template <metric_type M, criteria_set Set>
 double value_on(std::span<const example<Set>> items, const judge::predictions<Set>& a, const judge::predictions<Set>* b,
                 std::size_t c, bool reference_edge_cases) {
-  static constexpr auto scales = judge::detail::scales<Set>();
+  static constexpr const auto& scales = Set::scales;
   std::vector<double> gold, pred;
   for (std::size_t i = 0; i < items.size() && i < a.items.size(); ++i) {
     auto g = items[i].gold[c];
@@ -249,7 +248,7 @@ struct paired_bootstrap {
     if constexpr (metric_type<Metric>) s.append(Metric::name);
     if (Level != 95) {
       s.append("(");
-      scalar::detail::append_number(s, Level);
+      s.append_number(Level);
       s.append(")");
     }
     return s;
@@ -260,7 +259,7 @@ struct paired_bootstrap {
 
   template <class Scalar, criteria_set Set>
   static verdict decide(const evidence<Set>& e) {
-    static constexpr auto scales = judge::detail::scales<Set>();
+    static constexpr const auto& scales = Set::scales;
     verdict v = paired_scores<Scalar, Metric>(e);
     // Per criterion: the items both prompts scored, and the metric of each under resample counts.
     struct column {
@@ -278,11 +277,11 @@ struct paired_bootstrap {
         cols[c].a.push_back(*a);
         cols[c].b.push_back(*b);
       }
-    using kernel = decltype(stats::detail::counts_statistic<Metric>(std::span<const double>{}, std::span<const double>{}));
+    using kernel = stats::counts_statistic_t<Metric>;
     std::vector<kernel> ka, kb;
     for (auto& col : cols) {
-      ka.push_back(stats::detail::counts_statistic<Metric>(col.gold, col.a));
-      kb.push_back(stats::detail::counts_statistic<Metric>(col.gold, col.b));
+      ka.push_back(stats::counts_statistic<Metric>(col.gold, col.a));
+      kb.push_back(stats::counts_statistic<Metric>(col.gold, col.b));
     }
     auto normalized = [&](double x, std::size_t c) {
       if (std::isnan(x)) return e.reference_edge_cases ? 0.0 : stats::normalized_score<Metric>(Metric::worst(scales[c]));
@@ -293,7 +292,7 @@ struct paired_bootstrap {
     std::vector<double> differences;
     differences.reserve(resamples);
     for (std::size_t r = 0; r < resamples && !e.items.empty(); ++r) {
-      stats::detail::draw_counts(rng, counts);
+      stats::draw_counts(rng, counts);
       per_criterion<Set, double> va, vb;
       for (std::size_t c = 0; c < Set::size; ++c) {
         sub.resize(cols[c].at.size());
@@ -305,7 +304,7 @@ struct paired_bootstrap {
       if (!std::isnan(d)) differences.push_back(d);
     }
     std::sort(differences.begin(), differences.end());
-    v.lower = stats::detail::quantile_sorted(differences, 1.0 - Level / 100.0);
+    v.lower = stats::quantile_sorted(differences, 1.0 - Level / 100.0);
     v.accept = v.lower > 0;
     v.reason = fmt::format("candidate {} - incumbent {}; {}% lower bound of the difference {} {} 0", detail::number(v.candidate),
                            detail::number(v.incumbent), Level, detail::number(v.lower), v.accept ? ">" : "<=");

@@ -9,8 +9,8 @@
 /// The loop here is the same for every algorithm: the seed prompt judged on test (step 0), then per
 /// step the algorithm's step (optim/algorithms/, through the run it sees, optim/run.hpp), the test
 /// split when due, the record to the sink (optim/record.hpp) and the state after it. V's policies
-/// reach the loop as values (run_policies), so the loop is compiled once per criteria set, backend
-/// and sink. A run starts from a seed prompt, or resumes from a run_state (the state after a
+/// reach the loop as values (prepared_run, optim/prepared.hpp), so the loop is compiled once per
+/// criteria set, backend and sink. A run starts from a seed prompt, or resumes from a run_state (the state after a
 /// finished step) with results equal to an uninterrupted run's.
 #pragma once
 
@@ -29,6 +29,7 @@
 #include <judgegrad/optim/evaluate.hpp>
 #include <judgegrad/optim/gate.hpp>
 #include <judgegrad/optim/pareto.hpp>
+#include <judgegrad/optim/prepared.hpp>
 #include <judgegrad/optim/record.hpp>
 #include <judgegrad/optim/run.hpp>
 #include <judgegrad/optim/settings.hpp>
@@ -66,127 +67,6 @@ void judge_together(Backend& backend, std::span<judge::forward_pass<Set>* const>
     for (std::size_t i = 0; i < req.size(); ++i) record.calls.push_back(record_of(req[i], res[i]));
     check_batch(req, res, what);
   });
-}
-
-/// What a run needs of its variant, as values: the layout and length limits, the gate's and
-/// scalarizer's behaviour, and the algorithm's step. The loop (run_context) is compiled once per
-/// criteria set, backend and sink; only these small pieces, and the stages of each merge policy,
-/// per variant.
-template <criteria_set Set>
-struct run_policies {
-  bool joint = true;  ///< the judge layout makes one call for all criteria
-  layout::kind layout = layout::kind::joint;
-  std::optional<length::limits> length_limits;  ///< the length-balanced update's, when bounded
-  std::string_view gate_name;
-  bool needs_validation = false, rescores_incumbent = false;
-  std::function<gate::verdict(const gate::evidence<Set>&)> decide;
-  double (*scalarize)(const std::vector<double>&) = nullptr;
-  void (*step)(run<Set>&, run_state<Set>&, step_record&, std::int64_t) = nullptr;
-};
-
-// The functions below are templates of one policy each, not of the variant, so that a grid of
-// hundreds of variants compiles each gate, metric and merge's code once.
-template <class G, class Scalar, criteria_set Set>
-gate::verdict decide_with(const gate::evidence<Set>& e) {
-  return G::template decide<Scalar>(e);
-}
-
-template <class Scalar, criteria_set Set>
-double scalarize_with(const std::vector<double>& v) {
-  per_criterion<Set, double> p;
-  for (std::size_t c = 0; c < Set::size && c < v.size(); ++c) p[c] = v[c];
-  return Scalar::apply(p);
-}
-
-/// Sets what policy P (of any slot but decomposition and merge) contributes to a run's policies;
-/// `Scalar` is the variant's scalarizer, which the gate and the algorithm rank with. A run's
-/// policies are its slots' contributions in the order gate, scalarizer, layout, length, algorithm
-/// (an algorithm may name the acceptance rule in place of the gate): `policies_of` for a variant
-/// type, and the experiment catalog for a variant named at run time, which so compiles each
-/// policy once rather than each variant.
-template <criteria_set Set, class Scalar, class P>
-void contribute(run_policies<Set>& p) {
-  using F = typename P::family;
-  if constexpr (std::is_same_v<F, family::gate>) {
-    p.gate_name = P::name;
-    p.needs_validation = P::needs_validation;
-    p.rescores_incumbent = P::rescores_incumbent;
-    p.decide = &decide_with<P, Scalar, Set>;
-  } else if constexpr (std::is_same_v<F, family::scalarizer>) {
-    p.scalarize = &scalarize_with<P, Set>;
-  } else if constexpr (std::is_same_v<F, family::layout>) {
-    p.joint = !P::one_call_per_criterion;
-    p.layout = P::form;
-  } else if constexpr (std::is_same_v<F, family::length>) {
-    if constexpr (P::bounded) p.length_limits = P::value;
-  } else if constexpr (std::is_same_v<F, family::algorithm>) {
-    if constexpr (std::is_same_v<P, algorithm::single_task>) {
-      p.step = &algorithm::textgrad::template step<Set>;  // each criterion's run is TextGrad's
-    } else {
-      static_assert(algorithm_step<P, Set>,
-                    "judgegrad::optimize: an algorithm policy needs `template <criteria_set Set> static void step(run<Set>&, run_state<Set>&, "
-                    "step_record&, std::int64_t)` (optim/algorithm.hpp)");
-      p.step = &P::template step<Set>;
-      if constexpr (requires { P::gate_name; }) p.gate_name = P::gate_name;
-    }
-  }
-}
-
-template <class V>
-run_policies<typename V::criteria> policies_of() {
-  using Set = typename V::criteria;
-  using S = typename V::scalarizer;
-  run_policies<Set> p;
-  contribute<Set, S, typename V::gate>(p);
-  contribute<Set, S, S>(p);
-  contribute<Set, S, typename V::layout>(p);
-  contribute<Set, S, typename V::length>(p);
-  contribute<Set, S, typename V::algorithm>(p);
-  return p;
-}
-
-/// A TextGrad step's three stages, as one function of the step's input.
-template <criteria_set Set>
-using stage_chain = std::function<stages::update_result<Set>(const stages::step_input<Set>&, const per_criterion<Set, std::string>& seed,
-                                                              step_record&)>;
-
-/// What a decomposition policy D says of the stages over `Set`, as values: each stage's groups,
-/// and the gradient stage's routing when it is routed.
-struct stage_plan {
-  stages::partition loss, gradient, update;
-  std::optional<stages::routing> routing;
-};
-
-template <class D, criteria_set Set>
-stage_plan stage_plan_of() {
-  stage_plan out{stages::partition(D::loss::template groups<Set>()), stages::partition(D::gradient::template groups<Set>()),
-                 stages::partition(D::update::template groups<Set>()), std::nullopt};
-  if constexpr (is_routed<typename D::gradient>)
-    out.routing = stages::routing{D::gradient::scorer::asks_evaluator, static_cast<double>(D::gradient::threshold), D::gradient::scorer::name};
-  return out;
-}
-
-/// The stages of `plan` with merge policy M: compiled once per criteria set, merge and backend.
-template <criteria_set Set, class M, class Backend>
-stage_chain<Set> stages_with(Backend& backend, stage_plan plan) {
-  std::optional<ratings::lexicon> words;
-  if (plan.routing && !plan.routing->evaluator) words = ratings::lexicon::of<Set>();
-  return [&backend, plan = std::move(plan), words = std::move(words)](const stages::step_input<Set>& in,
-                                                                      const per_criterion<Set, std::string>& seed, step_record& record) {
-    stages::recorder<Backend> rec{backend, record};
-    auto critiques = stages::loss<M>(rec, in, plan.loss, record);
-    auto gradients = stages::gradient<M>(rec, in, plan.gradient, critiques, record);
-    if (plan.routing)
-      gradients = stages::route<M>(rec, in, std::move(gradients), critiques, *plan.routing, words ? &*words : nullptr, record);
-    if constexpr (resolves_conflicts<M>) gradients = stages::resolve<Set>(rec, in, std::move(gradients), record);
-    return stages::update<M>(rec, in, plan.update, gradients, seed, record);
-  };
-}
-
-template <class V, class Backend>
-stage_chain<typename V::criteria> stages_of(Backend& backend) {
-  using Set = typename V::criteria;
-  return stages_with<Set, typename V::merge>(backend, stage_plan_of<typename V::decomposition, Set>());
 }
 
 template <criteria_set Set, class Backend, class Sink>
@@ -330,7 +210,7 @@ struct run_context {
     judge::forward_pass<Set>* one[1] = {&pass};
     judge_together(backend, std::span<judge::forward_pass<Set>* const>(one), record, "the judge on the training batch");
     check_failures(pass.result(), items.size(), settings.judge, "the judge on the training batch");
-    stages::step_input<Set> in{from, items, pass.result(), policy.joint, settings, step, ids, policy.length_limits};
+    stages::step_input<Set> in{from, items, pass.result(), !policy.layout.one_call_per_criterion, settings, step, ids, policy.length_limits};
     return chain(in, seed.instructions(), record);
   }
 
@@ -482,17 +362,6 @@ class run_view final : public run<Set> {
   run_context<Set, Backend, Sink>& c_;
 };
 
-/// A whole run with its variant's policies as values: compiled once per criteria set, backend and
-/// sink, never inlined into the per-variant code that calls it.
-template <criteria_set Set, class Backend, class Sink>
-[[gnu::noinline]] run_result<Set> run_with(Backend& backend, const judge_prompt<Set>& seed, const data::splits<Set>& data,
-                                           const run_settings& settings, Sink& sink, std::string name, run_policies<Set> policy,
-                                           stage_chain<Set> chain, std::optional<run_state<Set>> resume) {
-  run_context<Set, Backend, Sink> context{backend, seed, data, settings, sink, std::move(name), std::move(policy), std::move(chain), {}, {}, {}};
-  if (resume) return context.run(std::move(*resume), false);
-  return context.run(run_state<Set>{}, true);
-}
-
 /// Examples of `Set` seen through the criteria set `Sub` (a subset), gold scores picked by name.
 template <criteria_set Sub, criteria_set Set>
 dataset<Sub> project(const dataset<Set>& d) {
@@ -538,6 +407,20 @@ judge_prompt<Sub> project_prompt(const judge_prompt<Set>& seed, std::size_t c) {
   return judge_prompt<Sub>(seed.skeleton(), per_criterion<Sub, std::string>::filled(seed.instructions()[c]));
 }
 
+/// A run of the prepared policies `p` (prepared.hpp) from `seed` over `data`, every step to `sink`,
+/// named `name` in its records; resumed from `resume` when given. What `optimize<V>` runs for a
+/// variant that is not single-task, for a variant assembled at run time: compiled once per
+/// criteria set, backend and sink, never inlined into the per-variant code that calls it.
+template <criteria_set Set, class Backend, class Sink>
+[[gnu::noinline]] run_result<Set> run_prepared(const prepared_run<Set, Backend>& p, Backend& backend, const judge_prompt<Set>& seed,
+                                               const data::splits<Set>& data, const run_settings& settings, Sink& sink, std::string name,
+                                               std::optional<run_state<Set>> resume = std::nullopt) {
+  optim_detail::run_context<Set, Backend, Sink> context{backend, seed, data, settings, sink, std::move(name), p.policies, p.chain(backend),
+                                                        {}, {}, {}};
+  if (resume) return context.run(std::move(*resume), false);
+  return context.run(run_state<Set>{}, true);
+}
+
 /// Runs variant `V` from `seed` (its criteria set's judge prompt) over `data`: train for the
 /// batches, validation for the gate, test for the trajectory. Every step goes to `sink`. Pass
 /// `resume` (a run_state of an earlier, interrupted run with the same arguments) to continue it.
@@ -564,9 +447,7 @@ run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<t
       judge_prompt<Sub> sub_seed = project_prompt<Sub>(seed, c);
       run_settings s = settings;
       s.run = fmt::format("{}/{}", name, C::name);
-      auto r = optim_detail::run_with<Sub, Backend, std::remove_reference_t<Sink>>(backend, sub_seed, sub, s, sink, s.run,
-                                                                                  optim_detail::policies_of<W>(),
-                                                                                  optim_detail::stages_of<W>(backend), std::nullopt);
+      auto r = run_prepared<Sub, Backend, std::remove_reference_t<Sink>>(prepare<W, Backend>(), backend, sub_seed, sub, s, sink, s.run);
       if (result.steps.size() < r.steps.size()) result.steps.resize(r.steps.size());
       for (std::size_t k = 0; k < r.steps.size(); ++k) {
         auto& step = result.steps[k];
@@ -590,9 +471,8 @@ run_result<typename V::criteria> optimize(Backend& backend, const judge_prompt<t
     (void)resume;
     return result;
   } else {
-    return optim_detail::run_with<Set, Backend, std::remove_reference_t<Sink>>(backend, seed, data, settings, sink, std::move(name),
-                                                                                optim_detail::policies_of<V>(), optim_detail::stages_of<V>(backend),
-                                                                                std::move(resume));
+    return run_prepared<Set, Backend, std::remove_reference_t<Sink>>(prepare<V, Backend>(), backend, seed, data, settings, sink,
+                                                                      std::move(name), std::move(resume));
   }
 }
 

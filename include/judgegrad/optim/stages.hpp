@@ -11,6 +11,10 @@
 /// | loss | its score and the human score, for one example | all their scores, for one example |
 /// | gradient | the judge prompt filtered to it, the example, its score, its critique(s), its instruction | the whole judge prompt, the example, the judge's reply, their critiques (joined), their instructions |
 /// | update | its instruction, the judge prompt filtered to it, the batch with its scores, its gradients | their instructions, the whole judge prompt, the batch with the replies, their gradients (joined) |
+///
+/// A reply that leaves criteria out is asked again through one loop (`detail::ask_until_complete`).
+/// Between the gradient and update stages, a routed decomposition's routing (optim/routing.hpp) and
+/// the conflict-resolving merge's call (optim/resolution.hpp) may change the gradients.
 #pragma once
 
 #include <judgegrad/config.hpp>
@@ -21,14 +25,10 @@
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/optim/length.hpp>
-#include <judgegrad/optim/lexicon.hpp>
 #include <judgegrad/optim/merge.hpp>
-#include <judgegrad/optim/prompts/evaluator.hpp>
 #include <judgegrad/optim/prompts/gradient.hpp>
 #include <judgegrad/optim/prompts/loss.hpp>
-#include <judgegrad/optim/prompts/resolve.hpp>
 #include <judgegrad/optim/prompts/update.hpp>
-#include <judgegrad/optim/rating.hpp>
 #include <judgegrad/optim/record.hpp>
 #include <judgegrad/optim/settings.hpp>
 
@@ -148,6 +148,43 @@ std::string label_of(const std::vector<std::size_t>& criteria) {
   return merge::detail::label<Set>(criteria);
 }
 
+/// What a repair's reply left of its call: the outcome its record gets, and whether to ask again.
+struct repair_read {
+  std::string outcome;
+  bool again = false;
+};
+
+/// The one repair loop of the stages: asks the calls `asked` (indices into `requests`, whose first
+/// replies were `replies`) again, up to `rounds` times, as one batch per round. A repair is the
+/// call's request, its first reply and `message(k)`, what was wrong and the form wanted.
+/// `read(k, reply)` takes what a repair's reply gives call k and says whether it is still
+/// incomplete; a repair that fails is asked again too. `what` names the batch in errors.
+template <class Backend, class Message, class Read>
+void ask_until_complete(recorder<Backend>& rec, const std::vector<llm::request>& requests, const std::vector<std::string>& replies,
+                        std::vector<std::size_t> asked, int rounds, std::string_view what, const Message& message, const Read& read) {
+  for (int round = 0; round < rounds && !asked.empty(); ++round) {
+    std::vector<llm::request> repairs;
+    for (std::size_t k : asked) {
+      llm::request r = requests[k];
+      r.messages.push_back({"assistant", replies[k]});
+      r.messages.push_back({"user", message(k)});
+      repairs.push_back(std::move(r));
+    }
+    auto [fixed, at] = rec.send(repairs, what);
+    std::vector<std::size_t> still;
+    for (std::size_t j = 0; j < asked.size(); ++j) {
+      if (!fixed[j].ok()) {
+        still.push_back(asked[j]);
+        continue;
+      }
+      repair_read r = read(asked[j], fixed[j].value().content);
+      rec.record.calls[at + j].outcome = std::move(r.outcome);
+      if (r.again) still.push_back(asked[j]);
+    }
+    asked = std::move(still);
+  }
+}
+
 /// One call of a stage whose reply becomes texts: who it is for and how it was asked.
 struct text_call {
   std::vector<std::size_t> group;
@@ -184,38 +221,23 @@ std::vector<pieces> texts_from(recorder<Backend>& rec, std::vector<llm::request>
       }
     }
   }
-  for (int round = 0; round < repair_rounds && !again.empty(); ++round) {
-    std::vector<llm::request> repairs;
-    for (std::size_t k : again) {
-      llm::request r = requests[k];
-      r.messages.push_back({"assistant", reply[k]});
-      r.messages.push_back({"user", fmt::format("Your answer had no part for {}. Answer again with one JSON object and nothing "
-                                                "else, one entry for each of: {}.",
-                                                fmt::join(parts[k].missing, ", "), fmt::join(names_of<Set>(calls[k].group), ", "))});
-      repairs.push_back(std::move(r));
+  const auto message = [&](std::size_t k) {
+    return fmt::format("Your answer had no part for {}. Answer again with one JSON object and nothing else, one entry for each of: {}.",
+                       fmt::join(parts[k].missing, ", "), fmt::join(names_of<Set>(calls[k].group), ", "));
+  };
+  const auto read = [&](std::size_t k, std::string_view fixed) {
+    auto names = names_of<Set>(calls[k].group);
+    auto second = Merge::route(fixed, names);
+    std::vector<std::string> missing;
+    for (std::size_t g = 0; g < names.size(); ++g) {
+      if (!parts[k].texts[g].empty()) continue;
+      if (!second.texts[g].empty()) parts[k].texts[g] = second.texts[g];
+      else missing.emplace_back(names[g]);
     }
-    auto [fixed, at] = rec.send(repairs, fmt::format("the {} stage's repairs", stage));
-    std::vector<std::size_t> still;
-    for (std::size_t j = 0; j < again.size(); ++j) {
-      std::size_t k = again[j];
-      if (!fixed[j].ok()) {
-        still.push_back(k);
-        continue;
-      }
-      auto second = Merge::route(fixed[j].value().content, names_of<Set>(calls[k].group));
-      auto names = names_of<Set>(calls[k].group);
-      std::vector<std::string> missing;
-      for (std::size_t g = 0; g < names.size(); ++g) {
-        if (!parts[k].texts[g].empty()) continue;
-        if (!second.texts[g].empty()) parts[k].texts[g] = second.texts[g];
-        else missing.emplace_back(names[g]);
-      }
-      parts[k].missing = missing;
-      record.calls[at + j].outcome = missing.empty() ? "repaired" : fmt::format("missing {}", fmt::join(missing, ", "));
-      if (!missing.empty()) still.push_back(k);
-    }
-    again = std::move(still);
-  }
+    parts[k].missing = missing;
+    return repair_read{missing.empty() ? "repaired" : fmt::format("missing {}", fmt::join(missing, ", ")), !missing.empty()};
+  };
+  ask_until_complete(rec, requests, reply, std::move(again), repair_rounds, fmt::format("the {} stage's repairs", stage), message, read);
   for (std::size_t k = 0; k < calls.size(); ++k) {
     if (failed[k]) continue;
     const auto& call = calls[k];
@@ -248,7 +270,7 @@ using partition = std::vector<std::vector<std::size_t>>;
 /// scores against the human scores for the group's criteria. Returns the critiques per example.
 template <class Merge, criteria_set Set, class Backend>
 std::vector<pieces> loss(recorder<Backend>& rec, const step_input<Set>& in, const partition& groups, step_record& record) {
-  static constexpr auto defs = judge::detail::definitions<Set>();
+  static constexpr const auto& defs = Set::definitions;
   std::vector<llm::request> requests;
   std::vector<detail::text_call> calls;
   for (const auto& group : groups) {
@@ -321,177 +343,6 @@ std::vector<pieces> gradient(recorder<Backend>& rec, const step_input<Set>& in, 
   return gradient_calls<Merge, Set>(rec, in, jobs, critiques, record);
 }
 
-/// How a routed gradient stage decides (routed<Scorer, Threshold>, as values).
-struct routing {
-  bool evaluator = false;  ///< rate with the evaluator role, else with the lexical proxy
-  double threshold = 6;
-  std::string_view scorer = "lexical";
-};
-
-/// Specificity-aware routing after a combined gradient round: rates each criterion's share of the
-/// joint gradient of each example (`how`), and gives every criterion rated below the threshold, or
-/// without a share, a separate gradient call for that example (one batch). Returns the gradients
-/// per example with the routed criteria's shares replaced (`words`: the lexical proxy's criterion
-/// words, unused when the evaluator rates) by their own gradients; the records keep
-/// both (the joint text in the calls, its remaining criteria in `gradients`) and say per criterion
-/// and example what was decided and why (`routing`).
-template <class Merge, criteria_set Set, class Backend>
-std::vector<pieces> route(recorder<Backend>& rec, const step_input<Set>& in, std::vector<pieces> gradients,
-                          const std::vector<pieces>& critiques, const routing& how, const ratings::lexicon* words, step_record& record) {
-  struct share {
-    std::size_t example, criterion;
-    std::string text;
-  };
-  std::vector<share> shares;
-  for (std::size_t i = 0; i < gradients.size(); ++i)
-    for (std::size_t c = 0; c < Set::size; ++c) {
-      std::string text;
-      for (const auto& p : gradients[i])
-        if (std::find(p.criteria.begin(), p.criteria.end(), c) != p.criteria.end()) text += (text.empty() ? "" : "\n\n") + p.text;
-      shares.push_back({i, c, std::move(text)});
-    }
-  std::vector<double> score(shares.size(), std::numeric_limits<double>::quiet_NaN());
-  std::vector<std::string> why(shares.size());
-  if (how.evaluator) {
-    std::vector<llm::request> requests;
-    std::vector<std::size_t> asked;
-    std::vector<std::string_view> names(Set::names.begin(), Set::names.end());
-    for (std::size_t k = 0; k < shares.size(); ++k) {
-      if (shares[k].text.empty()) continue;
-      auto name = Set::names[shares[k].criterion];
-      llm::call_tag tag{in.step, "routing", std::string(name), in.ids[shares[k].example]};
-      requests.push_back(detail::make_request(llm::role::evaluator, prompts::specificity(in.settings.style, name, shares[k].text, names),
-                                              in.settings.evaluator, std::move(tag), false));
-      asked.push_back(k);
-    }
-    if (!requests.empty()) {
-      auto [results, first] = rec.send(requests, "the routing stage's ratings");
-      for (std::size_t j = 0; j < asked.size(); ++j) {
-        std::size_t k = asked[j];
-        if (!results[j].ok()) {
-          why[k] = "no rating: the evaluator's call failed";
-          continue;
-        }
-        if (auto r = ratings::parse_rating(results[j].value().content)) score[k] = *r;
-        else {
-          why[k] = "no rating: the evaluator's reply held none";
-          record.calls[first + j].outcome = "no rating";
-        }
-      }
-    }
-  } else {
-    for (std::size_t k = 0; k < shares.size(); ++k) {
-      if (shares[k].text.empty()) continue;
-      score[k] = words ? words->specificity(shares[k].criterion, shares[k].text) : std::numeric_limits<double>::quiet_NaN();
-      if (std::isnan(score[k])) why[k] = "no rating: the text names no criterion's words";
-    }
-  }
-  std::vector<gradient_job> jobs;
-  std::vector<std::vector<bool>> routed(gradients.size(), std::vector<bool>(Set::size, false));
-  for (std::size_t k = 0; k < shares.size(); ++k) {
-    const auto& x = shares[k];
-    routing_record r{std::string(Set::names[x.criterion]), in.ids[x.example], std::string(how.scorer), score[k], how.threshold, false, {}};
-    if (x.text.empty()) r.reason = "no share of the joint gradient";
-    else if (std::isnan(score[k])) r.reason = why[k];
-    else r.reason = fmt::format("{:.2g} {} {:g}", score[k], score[k] < how.threshold ? "<" : ">=", how.threshold);
-    r.routed = x.text.empty() || std::isnan(score[k]) || score[k] < how.threshold;
-    if (r.routed) {
-      jobs.push_back({{x.criterion}, x.example});
-      routed[x.example][x.criterion] = true;
-    }
-    record.routing.push_back(std::move(r));
-  }
-  if (jobs.empty()) return gradients;
-  // The joint texts stand for the criteria that kept them; the records say so.
-  for (std::size_t i = 0; i < gradients.size(); ++i) {
-    auto& list = gradients[i];
-    for (auto& p : list) std::erase_if(p.criteria, [&](std::size_t c) { return routed[i][c]; });
-    std::erase_if(list, [](const merge::piece& p) { return p.criteria.empty(); });
-  }
-  std::vector<text_record> kept;
-  for (auto& t : record.gradients) {
-    std::size_t i = std::find(in.ids.begin(), in.ids.end(), t.example) - in.ids.begin();
-    if (i >= gradients.size()) {
-      kept.push_back(std::move(t));
-      continue;
-    }
-    std::vector<std::size_t> left;  // the record's criteria ("a, b"; "" for all) that kept it
-    for (std::size_t c = 0; c < Set::size; ++c) {
-      bool named = t.criterion.empty();
-      for (std::string_view rest = t.criterion; !rest.empty() && !named;) {
-        auto comma = rest.find(", ");
-        named = rest.substr(0, comma) == Set::names[c];
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
-      }
-      if (named && !routed[i][c]) left.push_back(c);
-    }
-    if (left.empty()) continue;
-    t.criterion = detail::label_of<Set>(left);
-    kept.push_back(std::move(t));
-  }
-  record.gradients = std::move(kept);
-  auto own = gradient_calls<Merge, Set>(rec, in, jobs, critiques, record);
-  for (std::size_t i = 0; i < gradients.size(); ++i)
-    for (auto& p : own[i]) gradients[i].push_back(std::move(p));
-  return gradients;
-}
-
-/// The conflict-resolving merge's call between the gradient and update stages: one call (the
-/// gradient role, stage "resolve") shows every criterion's instruction and the advice it received
-/// over the batch, and asks for the contradictions and for mutually compatible advice per
-/// criterion. Returns the advice the update reads: the rewritten part of each criterion, or, for a
-/// criterion the reply leaves out (or when the call fails), what it received before. The records
-/// keep the gradients as they were and add `resolved` and `conflicts`.
-template <criteria_set Set, class Backend>
-std::vector<pieces> resolve(recorder<Backend>& rec, const step_input<Set>& in, std::vector<pieces> gradients, step_record& record) {
-  std::vector<protocol::named_text> instructions;
-  std::vector<protocol::group> advice;
-  for (std::size_t c = 0; c < Set::size; ++c) {
-    instructions.push_back({std::string(Set::names[c]), in.prompt.instructions()[c]});
-    protocol::group g{std::string(Set::names[c]), {}};
-    for (const auto& per_example : gradients)
-      for (const auto& p : per_example)
-        if (std::find(p.criteria.begin(), p.criteria.end(), c) != p.criteria.end() &&
-            std::find(g.items.begin(), g.items.end(), p.text) == g.items.end())
-          g.items.push_back(p.text);
-    advice.push_back(std::move(g));
-  }
-  prompts::resolve_input ri{instructions, advice};
-  std::vector<llm::request> one{detail::make_request(llm::role::gradient, prompts::resolve(in.settings.style, ri), in.settings.gradient,
-                                                     {in.step, "resolve", {}, {}}, true)};
-  auto [results, first] = rec.send(one, "the conflict-resolving merge");
-  if (!results[0].ok()) {
-    record.notes.push_back(fmt::format("resolve: the call failed ({}); the update reads the gradients as they were", record.calls[first].error));
-    return gradients;
-  }
-  const std::string& reply = results[0].value().content;
-  std::vector<std::string_view> names(Set::names.begin(), Set::names.end());
-  auto parsed = protocol::read_texts_json(reply, names);
-  if (auto v = find_json(reply, [](const json_value& j) { return j.is_object() && j.find("conflicts") && j.find("conflicts")->type == json_value::kind::array; }))
-    for (const auto& c : v->find("conflicts")->values)
-      if (c.is_string() && !text::trim(c.text).empty()) record.conflicts.emplace_back(text::trim(c.text));
-  std::vector<bool> resolved(Set::size, false);
-  for (std::size_t c = 0; c < Set::size; ++c) resolved[c] = parsed.texts[c].has_value();
-  if (!parsed.missing.empty()) {
-    record.calls[first].outcome = fmt::format("missing {}", fmt::join(parsed.missing, ", "));
-    record.notes.push_back(fmt::format("resolve: the reply had no advice for {}; {} the gradients as they were",
-                                       fmt::join(parsed.missing, ", "), parsed.missing.size() == 1 ? "it keeps" : "they keep"));
-  }
-  std::vector<pieces> out(gradients.size());
-  for (std::size_t i = 0; i < gradients.size(); ++i)
-    for (auto& p : gradients[i]) {
-      std::erase_if(p.criteria, [&](std::size_t c) { return resolved[c]; });
-      if (!p.criteria.empty()) out[i].push_back(std::move(p));
-    }
-  if (out.empty()) out.resize(1);
-  for (std::size_t c = 0; c < Set::size; ++c) {
-    if (!resolved[c]) continue;
-    out[0].push_back({*parsed.texts[c], {c}});
-    record.resolved.push_back({std::string(Set::names[c]), {}, *parsed.texts[c], "resolved"});
-  }
-  return out;
-}
-
 /// The update's result: the candidate instructions.
 template <criteria_set Set>
 struct update_result {
@@ -511,38 +362,36 @@ void balance_lengths(recorder<Backend>& rec, const step_input<Set>& in, const pa
   std::vector<std::size_t> tokens;
   for (const auto& i : out.instructions.values) tokens.push_back(length::tokens_of(i));
   if (in.settings.repair_rounds > 0) {
-    std::vector<llm::request> repairs;
+    // Asked once: the groups with an instruction over its limit, told which and by how much.
+    std::vector<std::string> told(groups.size());
     std::vector<std::size_t> asked;
     for (std::size_t k = 0; k < groups.size(); ++k) {
-      std::vector<std::string> told;
+      std::vector<std::string> lines;
       for (std::size_t c : groups[k])
         if (std::find(over.begin(), over.end(), c) != over.end())
-          told.push_back(fmt::format("{} has about {} tokens, its limit is {}", Set::names[c], tokens[c], l.limit_for(c, tokens)));
-      if (told.empty() || replies[k].empty()) continue;
-      llm::request r = requests[k];
-      r.messages.push_back({"assistant", replies[k]});
-      r.messages.push_back({"user", fmt::format("Too long: {}. No instruction may exceed {} tokens (about {} words) or {:g} times the mean "
-                                                "length of the others. Answer again in the same form, with the instruction{} shortened "
-                                                "to its most important points.",
-                                                fmt::join(told, "; "), l.budget, l.budget * 3 / 4, l.ratio, groups[k].size() > 1 ? "s" : "")});
-      repairs.push_back(std::move(r));
+          lines.push_back(fmt::format("{} has about {} tokens, its limit is {}", Set::names[c], tokens[c], l.limit_for(c, tokens)));
+      if (lines.empty() || replies[k].empty()) continue;
+      told[k] = fmt::format("{}", fmt::join(lines, "; "));
       asked.push_back(k);
     }
-    if (!repairs.empty()) {
-      auto [fixed, at] = rec.send(repairs, "the update stage's length repairs");
-      for (std::size_t j = 0; j < asked.size(); ++j) {
-        std::size_t k = asked[j];
-        if (!fixed[j].ok()) continue;
-        auto second = read(groups[k], fixed[j].value().content);
-        std::vector<std::string> took;
-        for (std::size_t g = 0; g < groups[k].size(); ++g) {
-          std::size_t c = groups[k][g];
-          if (std::find(over.begin(), over.end(), c) == over.end() || !second.texts[g]) continue;
-          out.instructions[c] = *second.texts[g];
-          took.emplace_back(Set::names[c]);
-        }
-        record.calls[at + j].outcome = took.empty() ? "no usable instruction" : fmt::format("answered for {}", fmt::join(took, ", "));
+    const auto message = [&](std::size_t k) {
+      return fmt::format("Too long: {}. No instruction may exceed {} tokens (about {} words) or {:g} times the mean length of the others. "
+                         "Answer again in the same form, with the instruction{} shortened to its most important points.",
+                         told[k], l.budget, l.budget * 3 / 4, l.ratio, groups[k].size() > 1 ? "s" : "");
+    };
+    const auto shortened = [&](std::size_t k, std::string_view fixed) {
+      auto second = read(groups[k], fixed);
+      std::vector<std::string> took;
+      for (std::size_t g = 0; g < groups[k].size(); ++g) {
+        std::size_t c = groups[k][g];
+        if (std::find(over.begin(), over.end(), c) == over.end() || !second.texts[g]) continue;
+        out.instructions[c] = *second.texts[g];
+        took.emplace_back(Set::names[c]);
       }
+      return detail::repair_read{took.empty() ? "no usable instruction" : fmt::format("answered for {}", fmt::join(took, ", ")), false};
+    };
+    if (!asked.empty()) {
+      detail::ask_until_complete(rec, requests, replies, std::move(asked), 1, "the update stage's length repairs", message, shortened);
       auto still = length::over_limit(std::span<const std::string>(out.instructions.values), l);
       for (std::size_t c : over) {
         bool fits = std::find(still.begin(), still.end(), c) == still.end();
@@ -624,40 +473,25 @@ update_result<Set> update(recorder<Backend>& rec, const step_input<Set>& in, con
       again.push_back(k);
     }
   }
-  for (int round = 0; round < in.settings.repair_rounds && !again.empty(); ++round) {
-    std::vector<llm::request> repairs;
-    for (std::size_t k : again) {
-      llm::request r = requests[k];
-      r.messages.push_back({"assistant", replies[k]});
-      if (groups[k].size() == 1)
-        r.messages.push_back({"user", "Your answer held no instruction. Answer again with the new instruction text alone."});
-      else
-        r.messages.push_back({"user", fmt::format("Your answer gave no usable instruction for {}. Answer again with one JSON object and "
-                                                  "nothing else: {{\"instructions\": {{...}}}}, with a non-empty instruction for each of: {}.",
-                                                  fmt::join(parsed[k].missing, ", "), fmt::join(detail::names_of<Set>(groups[k]), ", "))});
-      repairs.push_back(std::move(r));
+  const auto message = [&](std::size_t k) {
+    if (groups[k].size() == 1) return std::string("Your answer held no instruction. Answer again with the new instruction text alone.");
+    return fmt::format("Your answer gave no usable instruction for {}. Answer again with one JSON object and nothing else: "
+                       "{{\"instructions\": {{...}}}}, with a non-empty instruction for each of: {}.",
+                       fmt::join(parsed[k].missing, ", "), fmt::join(detail::names_of<Set>(groups[k]), ", "));
+  };
+  const auto repaired = [&](std::size_t k, std::string_view fixed) {
+    auto second = read(groups[k], fixed);
+    std::vector<std::string> missing;
+    for (std::size_t g = 0; g < groups[k].size(); ++g) {
+      if (parsed[k].texts[g]) continue;
+      if (second.texts[g]) parsed[k].texts[g] = second.texts[g];
+      else missing.emplace_back(Set::names[groups[k][g]]);
     }
-    auto [fixed, at] = rec.send(repairs, "the update stage's repairs");
-    std::vector<std::size_t> still;
-    for (std::size_t j = 0; j < again.size(); ++j) {
-      std::size_t k = again[j];
-      if (!fixed[j].ok()) {
-        still.push_back(k);
-        continue;
-      }
-      auto second = read(groups[k], fixed[j].value().content);
-      std::vector<std::string> missing;
-      for (std::size_t g = 0; g < groups[k].size(); ++g) {
-        if (parsed[k].texts[g]) continue;
-        if (second.texts[g]) parsed[k].texts[g] = second.texts[g];
-        else missing.emplace_back(Set::names[groups[k][g]]);
-      }
-      parsed[k].missing = missing;
-      record.calls[at + j].outcome = missing.empty() ? "repaired" : fmt::format("missing {}", fmt::join(missing, ", "));
-      if (!missing.empty()) still.push_back(k);
-    }
-    again = std::move(still);
-  }
+    parsed[k].missing = missing;
+    return detail::repair_read{missing.empty() ? "repaired" : fmt::format("missing {}", fmt::join(missing, ", ")), !missing.empty()};
+  };
+  detail::ask_until_complete(rec, requests, replies, std::move(again), in.settings.repair_rounds, "the update stage's repairs", message,
+                             repaired);
   update_result<Set> out;
   out.instructions = in.prompt.instructions();
   for (std::size_t k = 0; k < groups.size(); ++k)

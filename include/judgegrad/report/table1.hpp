@@ -14,7 +14,6 @@
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
 #include <judgegrad/stats/bootstrap.hpp>
-#include <judgegrad/stats/detail/counts.hpp>
 #include <judgegrad/stats/hypervolume.hpp>
 
 #include <fmt/format.h>
@@ -211,7 +210,7 @@ struct config_step {
 };
 
 inline stats::bootstrap_result bootstrap_mean(const config_step& cs, std::size_t items, const table_options& o) {
-  std::vector<stats::detail::spearman_counts> kernels;
+  std::vector<stats::counts_statistic_t<metric::spearman>> kernels;
   kernels.reserve(cs.members.size());
   for (const auto* m : cs.members) kernels.emplace_back(m->gold, m->pred);
   std::vector<std::vector<std::uint32_t>> sub(cs.members.size());
@@ -232,7 +231,7 @@ inline stats::bootstrap_result bootstrap_mean(const config_step& cs, std::size_t
     return total / static_cast<double>(cs.seeds);
   };
   stats::bootstrap_options bo{o.resamples, 0.95, o.seed};
-  return stats::detail::run_bootstrap(stat, items, items, bo);
+  return stats::bootstrap_counts(stat, items, items, bo);
 }
 
 }  // namespace detail

@@ -92,31 +92,51 @@ inline double normal_quantile(double p) {
   return x - u / (1 + x * u / 2);
 }
 
-/// numpy.percentile(sorted, 100 q) with linear interpolation.
-inline double quantile_sorted(std::span<const double> sorted, double q) {
-  if (sorted.empty() || std::isnan(q)) return nan;
-  const double h = (static_cast<double>(sorted.size()) - 1) * std::clamp(q, 0.0, 1.0);
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 inline void check_options(const bootstrap_options& o, const char* function) {
   if (o.resamples == 0) throw std::invalid_argument(fmt::format("judgegrad::stats::{}: resamples must be positive", function));
   if (!(o.confidence > 0 && o.confidence < 1))
     throw std::invalid_argument(fmt::format("judgegrad::stats::{}: confidence {} is not in (0, 1)", function, o.confidence));
 }
 
-/// Draws one bootstrap resample of n items as counts.
+}  // namespace detail
+
+// The bootstrap's building blocks, for a bootstrap of one's own (the paired bootstrap gate, Table 1's
+// mean over seeds): a resample of n items is a count per item, a statistic is a callable on those
+// counts, and nothing is allocated per resample.
+
+/// The `q` quantile of values sorted ascending, as numpy.percentile(sorted, 100 q) with linear
+/// interpolation; NaN when there are none.
+inline double quantile_sorted(std::span<const double> sorted, double q) {
+  if (sorted.empty() || std::isnan(q)) return detail::nan;
+  const double h = (static_cast<double>(sorted.size()) - 1) * std::clamp(q, 0.0, 1.0);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+/// Draws one bootstrap resample of `counts.size()` items as counts (how often each item is drawn).
 inline void draw_counts(xoshiro256& rng, std::span<std::uint32_t> counts) {
   std::fill(counts.begin(), counts.end(), 0u);
   const auto n = static_cast<std::uint32_t>(counts.size());
   for (std::uint32_t i = 0; i < n; ++i) ++counts[rng.below(n)];
 }
 
-/// The bootstrap of `stat` (a callable on counts) over n items.
+/// Metric type M on the complete pairs `gold`, `pred`, as a statistic of item counts: the fastest
+/// kernel judgegrad has for M (rank metrics are not re-sorted per resample).
+template <metric_type M>
+auto counts_statistic(std::span<const double> gold, std::span<const double> pred) {
+  return detail::counts_statistic<M>(gold, pred);
+}
+/// The type `counts_statistic<M>` returns.
+template <metric_type M>
+using counts_statistic_t = decltype(counts_statistic<M>(std::span<const double>{}, std::span<const double>{}));
+
+/// The bootstrap of `stat` (a callable `double(std::span<const std::uint32_t> counts)`) over n
+/// items, `given` of which were offered before incomplete pairs were dropped: the estimate at all
+/// counts 1, `o.resamples` resamples, percentile and BCa intervals (the jackknife sets one
+/// count to 0).
 template <class Stat>
-bootstrap_result run_bootstrap(Stat& stat, std::size_t n, std::size_t given, const bootstrap_options& o) {
+bootstrap_result bootstrap_counts(Stat& stat, std::size_t n, std::size_t given, const bootstrap_options& o) {
   bootstrap_result r;
   r.estimate.used = n;
   r.estimate.given = given;
@@ -154,7 +174,7 @@ bootstrap_result run_bootstrap(Stat& stat, std::size_t n, std::size_t given, con
   // acceleration from the jackknife (leave one item out: its count becomes 0).
   const auto below = std::lower_bound(theta.begin(), theta.end(), r.estimate.value) - theta.begin();
   const auto at_most = std::upper_bound(theta.begin(), theta.end(), r.estimate.value) - theta.begin();
-  const double z0 = normal_quantile(static_cast<double>(below + at_most) / (2.0 * static_cast<double>(theta.size())));
+  const double z0 = detail::normal_quantile(static_cast<double>(below + at_most) / (2.0 * static_cast<double>(theta.size())));
   std::fill(counts.begin(), counts.end(), 1u);
   std::vector<double> jack(n);
   for (std::size_t j = 0; j < n; ++j) {
@@ -174,14 +194,12 @@ bootstrap_result run_bootstrap(Stat& stat, std::size_t n, std::size_t given, con
   const double accel = den == 0 ? 0 : num / (6 * std::pow(den, 1.5));
   r.acceleration = accel;
   const auto adjusted = [&](double q) {
-    const double z = normal_quantile(q);
-    return normal_cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)));
+    const double z = detail::normal_quantile(q);
+    return detail::normal_cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)));
   };
   r.bca = {quantile_sorted(theta, adjusted(alpha)), quantile_sorted(theta, adjusted(1 - alpha))};
   return r;
 }
-
-}  // namespace detail
 
 /// Bootstrap of metric type `M` over the complete pairs: `resamples` resamples of n items drawn
 /// with replacement, percentile and BCa intervals at `confidence`.
@@ -195,8 +213,8 @@ bootstrap_result bootstrap(std::span<const double> gold, std::span<const double>
   detail::check_options(options, "bootstrap");
   std::vector<double> g, p;
   detail::complete_pairs(gold, pred, mask, g, p);
-  auto stat = detail::counts_statistic<M>(g, p);
-  return detail::run_bootstrap(stat, g.size(), gold.size(), options);
+  auto stat = counts_statistic<M>(g, p);
+  return bootstrap_counts(stat, g.size(), gold.size(), options);
 }
 
 /// Bootstrap of any statistic `f(gold, pred) -> double` (given the complete pairs of a resample).
@@ -210,7 +228,7 @@ bootstrap_result bootstrap_statistic(F&& f, std::span<const double> gold, std::s
   detail::complete_pairs(gold, pred, mask, g, p);
   auto call = [&f](std::span<const double> a, std::span<const double> b) { return static_cast<double>(f(a, b)); };
   detail::expanded_statistic<decltype(call)> stat(g, p, call);
-  return detail::run_bootstrap(stat, g.size(), gold.size(), options);
+  return bootstrap_counts(stat, g.size(), gold.size(), options);
 }
 
 }  // namespace stats

@@ -70,8 +70,8 @@ paired_comparison paired_bootstrap(std::span<const double> gold, std::span<const
   r.given = gold.size();
   r.resamples = options.resamples;
   if (r.used == 0) return r;
-  auto sa = detail::counts_statistic<M>(g, a);
-  auto sb = detail::counts_statistic<M>(g, b);
+  auto sa = counts_statistic<M>(g, a);
+  auto sb = counts_statistic<M>(g, b);
   std::vector<std::uint32_t> counts(r.used, 1);
   const auto diff = [&] {
     return normalized_score<M>(sa(std::span<const std::uint32_t>(counts))) -
@@ -82,7 +82,7 @@ paired_comparison paired_bootstrap(std::span<const double> gold, std::span<const
   std::vector<double> d;
   d.reserve(options.resamples);
   for (std::size_t k = 0; k < options.resamples; ++k) {
-    detail::draw_counts(rng, counts);
+    draw_counts(rng, counts);
     const double v = diff();
     if (std::isnan(v)) ++r.undefined;
     else d.push_back(v);
@@ -90,7 +90,7 @@ paired_comparison paired_bootstrap(std::span<const double> gold, std::span<const
   if (d.empty()) return r;
   std::sort(d.begin(), d.end());
   const double alpha = (1 - options.confidence) / 2;
-  r.ci = {detail::quantile_sorted(d, alpha), detail::quantile_sorted(d, 1 - alpha)};
+  r.ci = {quantile_sorted(d, alpha), quantile_sorted(d, 1 - alpha)};
   const auto le = std::upper_bound(d.begin(), d.end(), 0.0) - d.begin();
   const auto ge = d.end() - std::lower_bound(d.begin(), d.end(), 0.0);
   const double denom = static_cast<double>(d.size()) + 1;

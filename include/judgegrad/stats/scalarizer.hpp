@@ -25,22 +25,6 @@ JUDGEGRAD_BEGIN_NAMESPACE
 namespace scalar {
 namespace detail {
 
-/// Appends the decimal digits of `v` to `s` at compile time.
-template <std::size_t N>
-constexpr void append_number(fixed_string<N>& s, long long v) {
-  if (v < 0) {
-    s.append("-");
-    v = -v;
-  }
-  char digits[24] = {};
-  std::size_t n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v > 0);
-  while (n > 0) s.append(std::string_view(&digits[--n], 1));
-}
-
 /// "base(a,b,c)" for a parameter pack of integers; just "base" when `show` is false.
 template <std::size_t N, class... Ts>
 constexpr fixed_string<N> label(std::string_view base, bool show, Ts... values) {
@@ -48,7 +32,7 @@ constexpr fixed_string<N> label(std::string_view base, bool show, Ts... values) 
   if (show && sizeof...(Ts) > 0) {
     s.append("(");
     bool first = true;
-    ((s.append(first ? "" : ","), append_number(s, static_cast<long long>(values)), first = false), ...);
+    ((s.append(first ? "" : ","), s.append_number(static_cast<long long>(values)), first = false), ...);
     s.append(")");
   }
   return s;

@@ -88,7 +88,7 @@ inline mean_ci mean_of(std::span<const double> values, const stats::bootstrap_op
     out.mean = stat(ones);
     return out;
   }
-  auto r = stats::detail::run_bootstrap(stat, x.size(), x.size(), o);
+  auto r = stats::bootstrap_counts(stat, x.size(), x.size(), o);
   out.mean = r.estimate.value;
   out.ci = r.percentile;
   return out;

@@ -47,7 +47,7 @@ void algorithm::pareto<Metric, MergeEvery>::step(run<Set>& run, run_state<Set>& 
         gate::detail::values<Metric>(items, judged[0], gate::detail::unpaired<Set>, run.settings().quirks.undefined_metrics_zero));
   };
   // The hypervolume's reference point: each criterion's worst value of Metric.
-  static constexpr auto scales = judge::detail::scales<Set>();
+  static constexpr const auto& scales = Set::scales;
   std::vector<double> reference;
   for (std::size_t c = 0; c < Set::size; ++c) reference.push_back(stats::normalized_score<Metric>(Metric::worst(scales[c])));
   auto& front = state.frontier;
