@@ -81,9 +81,10 @@ void write(const fs::path& file, const std::string& text) {
 }
 
 /// Two runs: SSC with per-criterion gradients (fluency's given twice in one step), and SCC with
-/// joint gradients; a step that stopped a run and an OPRO run, which give nothing to rate.
+/// joint gradients; a step that stopped a run and an OPRO run, which give nothing to rate. Each
+/// summary.json has the fields the run reader requires of it (experiment/run_reader.hpp).
 void write_runs(const fs::path& root) {
-  write(root / "runs/SSC,seed=1/summary.json", R"({"run":"SSC,seed=1","mode":"SSC","gate":"mae","seed":1})");
+  write(root / "runs/SSC,seed=1/summary.json", R"({"run":"SSC,seed=1","mode":"SSC","gate":"mae","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null})");
   write(root / "runs/SSC,seed=1/steps.jsonl",
         R"({"step":0,"gradients":[],"incumbent":{},"candidate":{},"error":""})"
         "\n"
@@ -93,14 +94,14 @@ void write_runs(const fs::path& root) {
         "\n"
         R"({"step":2,"gradients":[{"criterion":"fluency","text":"x"}],"incumbent":{},"candidate":{},"error":"backend: down"})"
         "\n");
-  write(root / "runs/SCC,seed=1/summary.json", R"({"run":"SCC,seed=1","mode":"SCC","gate":"none","seed":1})");
+  write(root / "runs/SCC,seed=1/summary.json", R"({"run":"SCC,seed=1","mode":"SCC","gate":"none","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null})");
   write(root / "runs/SCC,seed=1/steps.jsonl",
         R"({"step":1,"gradients":[{"criterion":"fluency, relevance, coherence, consistency","text":"A: grammar and order."},)"
         R"({"criterion":"fluency, relevance, coherence, consistency","text":"B: invented facts."}],)"
         R"("incumbent":{"fluency":"f0","relevance":"r0","coherence":"c0","consistency":"k0"},)"
         R"("candidate":{"fluency":"f1","relevance":"r1","coherence":"c1","consistency":"k1"},"error":""})"
         "\n");
-  write(root / "runs/opro,seed=1/summary.json", R"({"run":"opro,seed=1","mode":"opro","gate":"none","seed":1})");
+  write(root / "runs/opro,seed=1/summary.json", R"({"run":"opro,seed=1","mode":"opro","gate":"none","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null})");
 }
 
 }  // namespace

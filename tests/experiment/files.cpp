@@ -4,6 +4,7 @@
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/experiment/state.hpp>
 
 #include <doctest/doctest.h>
@@ -136,4 +137,62 @@ TEST_CASE("a run state reads back exactly") {
   // A damaged state names the file.
   auto broken = parser.parse(std::string(R"({"step": 1})")).value();
   CHECK(error_of([&] { ex::state_from<set>(broken, "runs/x/state.json"); }).find("runs/x/state.json") != std::string::npos);
+}
+
+TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JSON Lines record by record with errors naming file and line") {
+  temp_dir t;
+  auto write = [&](const fs::path& file, const std::string& text) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+  };
+  const fs::path runs = t.path / "runs";
+  CHECK(ex::list_runs(t.path).empty());  // no runs/ yet: nothing to read, not an error
+  write(runs / "SSC,gate=mae,seed=2" / "summary.json",
+        R"({"run":"SSC,gate=mae,seed=2","variant":"SSC/layout=prefix_shared","mode":"SSC","gate":"mae","merge":"labeled_sections",)"
+        R"("layout":"prefix_shared","length":"unbounded","seed":2,"criterion":"","criteria":["fluency","coherence"],"finished":true,)"
+        R"("aborted":null,"steps":[{"step":0}]})");
+  write(runs / "CCC,gate=none,seed=1" / "summary.json",
+        R"({"run":"CCC,gate=none,seed=1","mode":"CCC","gate":"none","seed":1,"criterion":"","criteria":["fluency"],"finished":false,)"
+        R"("aborted":"5% of the batch without a score","steps":[]})");
+  write(runs / "SSS,gate=none,seed=1" / "state.json", "{}");
+  fs::create_directories(runs / "empty");
+  std::vector<fs::path> listed = ex::list_runs(t.path), begun = ex::list_runs(t.path, true);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].filename() == "CCC,gate=none,seed=1");
+  CHECK(listed[1].filename() == "SSC,gate=mae,seed=2");
+  REQUIRE(begun.size() == 3);
+  CHECK(begun[2].filename() == "SSS,gate=none,seed=1");
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  auto r = ex::read_summary(listed[1], parser, &doc);
+  CHECK(r.id == "SSC,gate=mae,seed=2");
+  CHECK(r.mode == "SSC");
+  CHECK(r.gate == "mae");
+  CHECK(r.seed == 2);
+  CHECK(r.finished);
+  CHECK(r.aborted.empty());
+  CHECK(r.criteria == std::vector<std::string>{"fluency", "coherence"});
+  CHECK(r.configuration() == "SSC/layout=prefix_shared");
+  CHECK(doc["steps"].get_array().size() == 1);
+  // An older summary, without the merge, layout and length slots: their defaults.
+  auto old = ex::read_summary(listed[0], parser);
+  CHECK(old.merge.empty());
+  CHECK(old.length == "unbounded");
+  CHECK(old.aborted == "5% of the batch without a score");
+  CHECK(old.configuration() == "CCC");
+  write(runs / "bad" / "summary.json", R"({"run":"bad","mode":"SSS","gate":"none","criterion":"","criteria":[],"finished":true})");
+  CHECK(error_of([&] { ex::read_summary(runs / "bad", parser); }) == (runs / "bad" / "summary.json").string() + ": \"seed\" is missing");
+
+  const fs::path log = runs / "SSC,gate=mae,seed=2" / "steps.jsonl";
+  write(log, "{\"step\":0,\"split\":\"test\"}\n\n{\"step\":1,\"split\":\"train\"}\n{\"step\":2,\"split\":\"test\"}\n");
+  std::vector<std::pair<std::int64_t, std::size_t>> seen;
+  ex::for_each_line(log, parser, [&](simdjson::dom::element e, std::size_t line) { seen.emplace_back(std::int64_t(e["step"]), line); });
+  CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{0, 1}, {1, 3}, {2, 4}});  // the empty line 2 skipped
+  seen.clear();
+  auto tests_only = [](std::string_view text) { return text.find(R"("split":"test")") != std::string_view::npos; };
+  ex::for_each_line(log, parser, tests_only, [&](simdjson::dom::element e, std::size_t line) { seen.emplace_back(std::int64_t(e["step"]), line); });
+  CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{0, 1}, {2, 4}});
+  write(log, "{\"step\":0}\n{\"step\":1}\n{\"step\":2,\n");
+  CHECK(error_of([&] { ex::for_each_line(log, parser, [](simdjson::dom::element, std::size_t) {}); }) == log.string() + ": line 3 is not valid JSON");
 }

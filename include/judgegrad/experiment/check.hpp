@@ -68,7 +68,7 @@ inline run_check check_run(const std::filesystem::path& run_dir) {
   run_check out;
   out.run = run_dir.filename().string();
   std::error_code ec;
-  auto state_file = run_dir / "state.json";
+  auto state_file = run_dir / run_files::state;
   if (!fs::exists(state_file, ec)) return out;
   std::string text = files::read_all(state_file);
   simdjson::dom::parser parser;
@@ -83,7 +83,7 @@ inline run_check check_run(const std::filesystem::path& run_dir) {
     out.redo = true;
     return out;
   }
-  for (auto [name, committed] : {std::pair{"steps.jsonl", steps}, std::pair{"predictions.jsonl", predictions}}) {
+  for (auto [name, committed] : {std::pair{run_files::steps, steps}, std::pair{run_files::predictions, predictions}}) {
     auto file = run_dir / name;
     std::string log = fs::exists(file, ec) ? files::read_all(file) : std::string();
     auto lines = check_detail::read_log(log, static_cast<std::size_t>(committed));
@@ -97,7 +97,7 @@ inline run_check check_run(const std::filesystem::path& run_dir) {
     }
   }
   if (out.redo) return out;
-  auto summary_file = run_dir / "summary.json";
+  auto summary_file = run_dir / run_files::summary;
   simdjson::dom::element s;
   std::string_view id;
   std::string summary_text = fs::exists(summary_file, ec) ? files::read_all(summary_file) : std::string();

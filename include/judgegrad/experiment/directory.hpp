@@ -218,7 +218,7 @@ inline void create_run_directory(const std::filesystem::path& dir, const manifes
 /// itself must be readable (read_manifest throws otherwise).
 inline std::vector<run_check> check_runs(const std::filesystem::path& dir) {
   std::vector<run_check> out;
-  for (const auto& id : read_manifest(dir).runs) out.push_back(check_run(dir / "runs" / id));
+  for (const auto& id : read_manifest(dir).runs) out.push_back(check_run(dir / run_files::runs / id));
   return out;
 }
 

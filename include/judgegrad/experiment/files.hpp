@@ -33,6 +33,15 @@ struct storage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The names of a run's files, under DIR/runs/<id>/.
+namespace run_files {
+inline constexpr std::string_view runs = "runs";                ///< the folder of runs in a run directory
+inline constexpr std::string_view summary = "summary.json";    ///< per step: test metrics and the prompt in force
+inline constexpr std::string_view steps = "steps.jsonl";        ///< one line per finished step
+inline constexpr std::string_view predictions = "predictions.jsonl";  ///< one line per judged item of every evaluation made
+inline constexpr std::string_view state = "state.json";        ///< where the run stands
+}  // namespace run_files
+
 namespace files {
 
 namespace detail {

@@ -41,7 +41,7 @@ struct merge_result {
 /// How a run of a run directory stands: "finished", "aborted", "unfinished" (begun, steps to go)
 /// or "not started" (no state.json yet).
 inline std::string run_standing(const std::filesystem::path& dir, const std::string& run) {
-  auto file = dir / "runs" / run / "state.json";
+  auto file = dir / run_files::runs / run / run_files::state;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return "not started";
   std::string text = files::read_all(file);
@@ -168,7 +168,7 @@ inline merge_result merge_shards(std::span<const std::filesystem::path> shards, 
       if (!keep) fs::remove_all(dir, ignored);
     }
   } partial{tmp};
-  made(tmp / "runs");
+  made(tmp / run_files::runs);
   made(tmp / "results");
 
   manifest m = first;
@@ -180,8 +180,8 @@ inline merge_result merge_shards(std::span<const std::filesystem::path> shards, 
     m.simulated = m.simulated || manifest_of[i]->simulated;
   }
   for (std::size_t k = 0; k < total; ++k) {
-    fs::path from = *by_index[shard_of[k]] / "runs" / runs[k];
-    fs::copy(from, tmp / "runs" / runs[k], fs::copy_options::recursive, ec);
+    fs::path from = *by_index[shard_of[k]] / run_files::runs / runs[k];
+    fs::copy(from, tmp / run_files::runs / runs[k], fs::copy_options::recursive, ec);
     if (ec) throw storage_error(fmt::format("cannot copy {} into {}: {}", from.string(), tmp.string(), ec.message()));
   }
   merge_result result{n, total, 0};

@@ -104,7 +104,7 @@ class run_writer {
     std::error_code ec;
     auto damage = check_run(dir_);
     if (damage.redo) {
-      for (auto f : {"state.json", "steps.jsonl", "predictions.jsonl", "summary.json"}) std::filesystem::remove(dir_ / f, ec);
+      for (auto f : {run_files::state, run_files::steps, run_files::predictions, run_files::summary}) std::filesystem::remove(dir_ / f, ec);
       std::filesystem::remove_all(dir_ / "prompts", ec);
       repairs_.push_back(fmt::format("run {}: {}; its logs and state are dropped and the run is done again from its seed (what was answered "
                                      "before comes from the response cache)",
@@ -112,11 +112,11 @@ class run_writer {
     }
     std::filesystem::create_directories(dir_ / "prompts", ec);
     if (ec) throw storage_error(fmt::format("cannot create {}: {}", (dir_ / "prompts").string(), ec.message()));
-    auto state_file = dir_ / "state.json";
+    auto state_file = dir_ / run_files::state;
     if (!std::filesystem::exists(state_file, ec)) {
-      files::keep_lines(dir_ / "steps.jsonl", 0);
-      files::keep_lines(dir_ / "predictions.jsonl", 0);
-      for (auto f : {"steps.jsonl", "predictions.jsonl", "summary.json"}) std::filesystem::remove(dir_ / f, ec);
+      files::keep_lines(dir_ / run_files::steps, 0);
+      files::keep_lines(dir_ / run_files::predictions, 0);
+      for (auto f : {run_files::steps, run_files::predictions, run_files::summary}) std::filesystem::remove(dir_ / f, ec);
       return std::nullopt;
     }
     std::string text = files::read_all(state_file);
@@ -129,8 +129,8 @@ class run_writer {
     finished_ = in.boolean(in.at(doc, "finished"));
     aborted_ = in.text(in.at(doc, "aborted"));
     if (simdjson::dom::element spent; !doc["usd"].get(spent)) usd_ = in.number(spent);  // absent before the cost was kept
-    files::keep_lines(dir_ / "steps.jsonl", steps_lines_);
-    files::keep_lines(dir_ / "predictions.jsonl", predictions_lines_);
+    files::keep_lines(dir_ / run_files::steps, steps_lines_);
+    files::keep_lines(dir_ / run_files::predictions, predictions_lines_);
     auto state = state_from<Set>(in.at(doc, "state"), state_file.string());
     for (auto row : in.array(in.at(doc, "summary"))) {
       summary_row r;
@@ -161,7 +161,7 @@ class run_writer {
     }
     last_state_ = state;
     if (damage.summary) {
-      files::write_atomic(dir_ / "summary.json", summary_json());
+      files::write_atomic(dir_ / run_files::summary, summary_json());
       if (!rows_.empty()) write_prompts();
       repairs_.push_back(fmt::format("run {}: {}; rebuilt from state.json", job_.id, fmt::join(damage.problems, "; ")));
     }
@@ -180,7 +180,7 @@ class run_writer {
   /// a resume leaves it as it is (the same replies would end it again).
   void abort(std::string reason) {
     aborted_ = std::move(reason);
-    files::write_atomic(dir_ / "summary.json", summary_json());
+    files::write_atomic(dir_ / run_files::summary, summary_json());
     if (last_state_) commit(*last_state_);
   }
   /// Why the run stopped, when it did (the step record's error).
@@ -191,7 +191,7 @@ class run_writer {
       error_ = r.error;
       return;
     }
-    files::append_durable(dir_ / "steps.jsonl", to_jsonl(r, false));
+    files::append_durable(dir_ / run_files::steps, to_jsonl(r, false));
     ++steps_lines_;
     for (const auto& c : r.calls)
       if (!c.cache_hit) usd_ += c.usd;
@@ -228,7 +228,7 @@ class run_writer {
         ++count;
       }
     }
-    if (!lines.empty()) files::append_durable(dir_ / "predictions.jsonl", lines);
+    if (!lines.empty()) files::append_durable(dir_ / run_files::predictions, lines);
     predictions_lines_ += count;
     summary_row row;
     row.step = r.step;
@@ -247,7 +247,7 @@ class run_writer {
     }
     finished_ = static_cast<std::size_t>(s.step) >= total_;
     write_prompts();
-    files::write_atomic(dir_ / "summary.json", summary_json());
+    files::write_atomic(dir_ / run_files::summary, summary_json());
     commit(s);
     last_state_ = s;
   }
@@ -260,7 +260,7 @@ class run_writer {
         .key("step").value(s.step).key("finished").value(finished_).key("aborted").value(aborted_).key("usd").value(usd_).key("lines").begin_object().key("steps").value(std::uint64_t(steps_lines_))
         .key("predictions").value(std::uint64_t(predictions_lines_)).end_object().key("summary").raw(rows_json()).key("state").raw(to_json(s))
         .end_object();
-    files::write_atomic(dir_ / "state.json", std::move(w).str() + "\n");
+    files::write_atomic(dir_ / run_files::state, std::move(w).str() + "\n");
   }
 
   struct summary_row {
@@ -300,12 +300,9 @@ class run_writer {
       w.null();
     } else {
       w.begin_object().key("prompt").value(r.test->prompt).key("reused").value(r.test->reused)
-          .key("mean_spearman").value(mean_over_criteria(*r.test, &criterion_metrics::spearman)).key("metrics").begin_object();
-      for (const auto& m : r.test->metrics)
-        w.key(m.criterion).begin_object().key("items").value(std::uint64_t(m.items)).key("scored").value(std::uint64_t(m.scored))
-            .key("spearman").value(m.spearman).key("kendall").value(m.kendall).key("mae").value(m.mae).key("off_by_one").value(m.off_by_one)
-            .key("accuracy").value(m.accuracy).end_object();
-      w.end_object().end_object();
+          .key("mean_spearman").value(mean_over_criteria(*r.test, &criterion_metrics::spearman)).key("metrics");
+      write_metrics(w, r.test->metrics);
+      w.end_object();
     }
     w.end_object();
   }

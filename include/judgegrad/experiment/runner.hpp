@@ -211,7 +211,7 @@ run_outcome run_variant(Backend& backend, const definition& d, const job& j, con
 /// Runs job `j`, a run of the variant V it names.
 template <class V, criteria_set Set, class Backend>
 run_outcome run_job(Backend& backend, const experiment_input<Set>& in, const job& j, grid_progress* progress) {
-  auto dir = in.root / "runs" / j.id;
+  auto dir = in.root / run_files::runs / j.id;
   if constexpr (std::is_same_v<typename V::algorithm, algorithm::single_task>) {
     std::optional<run_outcome> out;
     std::size_t c = 0;
@@ -271,7 +271,7 @@ std::optional<run_outcome> run_in(const Grid& g, Backend& backend, const experim
 /// this compiles each policy of the catalog once, and the run loop once per criteria set).
 template <criteria_set Set, class Backend>
 run_outcome run_one(Backend& backend, const experiment_input<Set>& in, const job& j, grid_progress* progress) {
-  auto dir = in.root / "runs" / j.id;
+  auto dir = in.root / run_files::runs / j.id;
   auto missing = [&] { return definition_error(fmt::format("job {}: variant {} is not in judgegrad's catalog", j.id, j.variant)); };
   if (j.spec.algorithm().second != "single_task") {
     auto a = runner_detail::assemble<Set, Set, Backend>(j.spec);

@@ -253,7 +253,18 @@ inline void write_numbers(json_writer& w, std::span<const double> v) {
 }
 }  // namespace detail
 
-/// `r` as one JSON object (one line of a JSON Lines log).
+/// An evaluation's per-criterion metrics as one JSON object keyed by criterion: items, scored,
+/// spearman, kendall, mae, off_by_one, accuracy (NaN as null). The one writer of this shape, for
+/// the step records and a run directory's summary.
+inline void write_metrics(json_writer& w, std::span<const criterion_metrics> metrics) {
+  w.begin_object();
+  for (const auto& m : metrics)
+    w.key(m.criterion).begin_object().key("items").value(static_cast<std::uint64_t>(m.items))
+        .key("scored").value(static_cast<std::uint64_t>(m.scored)).key("spearman").value(m.spearman).key("kendall").value(m.kendall)
+        .key("mae").value(m.mae).key("off_by_one").value(m.off_by_one).key("accuracy").value(m.accuracy).end_object();
+  w.end_object();
+}
+
 /// `r` as JSON; `with_items` false leaves each evaluation's per-item scores out (a run directory
 /// keeps them in its predictions file).
 inline void write_json(json_writer& w, const step_record& r, bool with_items = true) {
@@ -311,12 +322,8 @@ inline void write_json(json_writer& w, const step_record& r, bool with_items = t
   for (const auto& e : r.evaluations) {
     w.begin_object().key("split").value(e.split).key("role").value(e.role).key("prompt").value(e.prompt).key("reused").value(e.reused)
         .key("repeat").value(e.repeat).key("calls").value(static_cast<std::uint64_t>(e.calls))
-        .key("failed_items").value(static_cast<std::uint64_t>(e.failed_items)).key("metrics").begin_object();
-    for (const auto& m : e.metrics)
-      w.key(m.criterion).begin_object().key("items").value(static_cast<std::uint64_t>(m.items))
-          .key("scored").value(static_cast<std::uint64_t>(m.scored)).key("spearman").value(m.spearman).key("kendall").value(m.kendall)
-          .key("mae").value(m.mae).key("off_by_one").value(m.off_by_one).key("accuracy").value(m.accuracy).end_object();
-    w.end_object();
+        .key("failed_items").value(static_cast<std::uint64_t>(e.failed_items)).key("metrics");
+    write_metrics(w, e.metrics);
     if (!with_items) {
       w.end_object();
       continue;

@@ -7,6 +7,7 @@
 #include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -16,6 +17,8 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <tuple>
 #include <vector>
 
@@ -35,50 +38,28 @@ struct cost_row {
 /// Spending per mode and gate of the runs in `dir`/runs, in the order Table 1 uses; a remedy that
 /// modifies a mode (merge, layout, length) has a row of its own, "SSC/layout=prefix_shared".
 inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> runs;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir / "runs", ec))
-    if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json") && experiment::check_run(e.path()).ok())
-      runs.push_back(e.path());  // a damaged run is left out here as in Table 1, which names it
-  std::sort(runs.begin(), runs.end());
   auto order = [](const std::string& mode) {
     static constexpr std::string_view modes[] = {"single-task", "SSS", "SSC", "SCC", "CCC", "CSS", "CSC", "CCS", "SCS", "opro", "opro(mae)"};
     return std::size_t(std::find(std::begin(modes), std::end(modes), mode) - std::begin(modes));
   };
   std::map<std::tuple<std::size_t, std::string, std::string>, cost_row> rows;
   simdjson::dom::parser parser;
-  for (const auto& run : runs) {
-    auto summary_file = run / "summary.json";
-    std::string text = experiment::files::read_all(summary_file);
-    simdjson::dom::element doc;
-    std::string_view mode, gate;
-    if (parser.parse(text).get(doc) || doc["mode"].get_string().get(mode) || doc["gate"].get_string().get(gate))
-      throw experiment::storage_error(fmt::format("{}: not valid JSON, or \"mode\" or \"gate\" missing", summary_file.string()));
+  for (const auto& run : experiment::list_runs(dir)) {
+    if (!experiment::check_run(run).ok()) continue;  // a damaged run is left out here as in Table 1, which names it
+    const auto summary = experiment::read_summary(run, parser);
     // Remedies apart from the mode they modify: a conflict-resolving merge, a layout other than
-    // joint, a length policy (fields absent in older directories).
-    std::string_view merge, layout, length;
-    if (doc["merge"].get_string().get(merge)) merge = {};  // absent in older directories
-    if (doc["layout"].get_string().get(layout)) layout = {};
-    if (doc["length"].get_string().get(length)) length = {};
-    std::string label = experiment::configuration_label(mode, merge, layout, length);
-    auto& row = rows[{order(std::string(mode)), label, std::string(gate)}];
-    row.mode = label, row.gate = std::string(gate);
+    // joint, a length policy.
+    const std::string label = summary.configuration();
+    auto& row = rows[{order(summary.mode), label, summary.gate}];
+    row.mode = label, row.gate = summary.gate;
     ++row.runs;
-    auto steps_file = run / "steps.jsonl";
+    const auto steps_file = run / experiment::run_files::steps;
+    std::error_code ec;
     if (!std::filesystem::exists(steps_file, ec)) continue;
-    std::string lines = experiment::files::read_all(steps_file);
-    std::size_t at = 0, line = 0;
-    while (at < lines.size()) {
-      auto nl = lines.find('\n', at);
-      if (nl == std::string::npos) nl = lines.size();
-      std::string_view one(lines.data() + at, nl - at);
-      at = nl + 1;
-      ++line;
-      if (one.empty()) continue;
-      simdjson::dom::element s;
+    experiment::for_each_line(steps_file, parser, [&](simdjson::dom::element s, std::size_t line) {
       simdjson::dom::array calls;
-      if (parser.parse(one).get(s) || s["calls"].get_array().get(calls))
-        throw experiment::storage_error(fmt::format("{}: line {} is not valid JSON or has no \"calls\"", steps_file.string(), line));
+      if (s["calls"].get_array().get(calls))
+        throw experiment::storage_error(fmt::format("{}: line {} has no \"calls\"", steps_file.string(), line));
       for (auto c : calls) {
         ++row.calls;
         bool hit = false;
@@ -94,7 +75,7 @@ inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
         if (!hit && !c["usd"].get_double().get(usd)) row.usd += usd;
         if (!c["role"].get_string().get(role)) ++row.calls_by_role[std::string(role)];
       }
-    }
+    });
   }
   std::vector<cost_row> out;
   for (auto& [k, r] : rows) out.push_back(std::move(r));

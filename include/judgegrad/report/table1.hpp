@@ -13,6 +13,7 @@
 #include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/stats/bootstrap.hpp>
 #include <judgegrad/stats/hypervolume.hpp>
 
@@ -100,13 +101,8 @@ struct item_pairs {
   std::vector<double> gold, pred;
 };
 
-/// One run's data, as the directory holds it.
-struct run_data {
-  std::string id, mode, gate, merge, layout, length, criterion;
-  std::uint32_t seed = 0;
-  bool finished = false;
-  bool aborted = false;
-  std::vector<std::string> criteria;
+/// One run's data, as the directory holds it: its summary, and per step its test metrics and pairs.
+struct run_data : experiment::run_summary {
   /// Per step: the test Spearman per criterion (NaN when the step has no test evaluation).
   std::vector<std::vector<double>> spearman;
   /// Per step, per criterion: the test items' complete pairs.
@@ -119,33 +115,11 @@ struct run_data {
 
 inline run_data read_run(const std::filesystem::path& dir, std::map<std::string, std::uint32_t>& item_index) {
   run_data r;
-  auto summary_file = dir / "summary.json";
-  std::string text = experiment::files::read_all(summary_file);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(text).get(doc)) bad(summary_file, "not valid JSON");
-  auto str = [&](std::string_view key) {
-    std::string_view v;
-    if (doc[key].get_string().get(v)) bad(summary_file, fmt::format("\"{}\" is missing or not a string", key));
-    return std::string(v);
-  };
-  r.id = str("run");
-  r.mode = str("mode");
-  r.gate = str("gate");
-  r.merge = str("merge");
-  r.layout = str("layout");
-  std::string_view length;
-  r.length = doc["length"].get_string().get(length) ? std::string("unbounded") : std::string(length);  // absent before the length slot
-  r.criterion = str("criterion");
-  std::uint64_t seed = 0;
-  if (doc["seed"].get_uint64().get(seed)) bad(summary_file, "\"seed\" is missing");
-  r.seed = static_cast<std::uint32_t>(seed);
-  if (doc["finished"].get_bool().get(r.finished)) bad(summary_file, "\"finished\" is missing");
-  std::string_view why;
-  r.aborted = !doc["aborted"].get_string().get(why);
-  simdjson::dom::array criteria, steps;
-  if (doc["criteria"].get_array().get(criteria) || doc["steps"].get_array().get(steps)) bad(summary_file, "\"criteria\" or \"steps\" missing");
-  for (auto c : criteria) r.criteria.emplace_back(std::string_view(c));
+  static_cast<experiment::run_summary&>(r) = experiment::read_summary(dir, parser, &doc);
+  simdjson::dom::array steps;
+  if (doc["steps"].get_array().get(steps)) bad(dir / experiment::run_files::summary, "\"steps\" is missing");
   std::vector<std::string> tested_prompt;
   for (auto s : steps) {
     std::vector<double> row(r.criteria.size(), std::numeric_limits<double>::quiet_NaN());
@@ -159,20 +133,11 @@ inline run_data read_run(const std::filesystem::path& dir, std::map<std::string,
       }
     r.spearman.push_back(std::move(row));
   }
-  auto predictions = dir / "predictions.jsonl";
+  const auto predictions = dir / experiment::run_files::predictions;
   std::error_code ec;
   if (!std::filesystem::exists(predictions, ec)) return r;
-  std::string lines = experiment::files::read_all(predictions);
-  std::size_t at = 0, line = 0;
-  while (at < lines.size()) {
-    auto nl = lines.find('\n', at);
-    if (nl == std::string::npos) nl = lines.size();
-    std::string_view one(lines.data() + at, nl - at);
-    at = nl + 1;
-    ++line;
-    if (one.find("\"split\":\"test\"") == std::string_view::npos) continue;
-    simdjson::dom::element p;
-    if (parser.parse(one).get(p)) bad(predictions, fmt::format("line {} is not valid JSON", line));
+  const auto test_only = [](std::string_view line) { return line.find("\"split\":\"test\"") != std::string_view::npos; };
+  experiment::for_each_line(predictions, parser, test_only, [&](simdjson::dom::element p, std::size_t line) {
     std::int64_t step = 0;
     std::string_view id;
     if (p["step"].get_int64().get(step) || p["example"].get_string().get(id)) bad(predictions, fmt::format("line {} lacks step or example", line));
@@ -186,7 +151,7 @@ inline run_data read_run(const std::filesystem::path& dir, std::map<std::string,
       per[c].gold.push_back(g);
       per[c].pred.push_back(s);
     }
-  }
+  });
   // A step whose test evaluation was reused has no lines: its predictions are those of the latest
   // earlier step that judged the same prompt.
   for (std::size_t s = 0; s < tested_prompt.size(); ++s) {
@@ -240,6 +205,7 @@ inline stats::bootstrap_result bootstrap_mean(const config_step& cs, std::size_t
 inline table1 compute_table1(const std::filesystem::path& dir, const table_options& options = {}) {
   table1 t;
   t.resamples = options.resamples;
+  std::vector<std::string> criteria_order;  // the experiment's criteria, in the set's order
   {
     auto file = dir / "experiment.json";
     std::string text = experiment::files::read_all(file);
@@ -266,28 +232,14 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
             if (std::string_view s; !r.get_string().get(s)) runs.emplace_back(s), t.mixed_runs.emplace(s);
         t.backend_changes.push_back(fmt::format("{}: {} (runs {})", at, fmt::join(what, "; "), fmt::join(runs, ", ")));
       }
-  }
-  std::vector<std::string> criteria_order;  // the experiment's criteria, in the set's order
-  {
-    auto file = dir / "experiment.json";
-    std::string text = experiment::files::read_all(file);
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
     simdjson::dom::array list;
-    if (!parser.parse(text).get(doc) && !doc["criteria"].get_array().get(list))
-      for (auto c : list) {
-        std::string_view name;
-        if (!c.get_string().get(name)) criteria_order.emplace_back(name);
-      }
+    if (!doc["criteria"].get_array().get(list))
+      for (auto c : list)
+        if (std::string_view name; !c.get_string().get(name)) criteria_order.emplace_back(name);
   }
   std::map<std::string, std::uint32_t> item_index;
   std::vector<detail::run_data> runs;
-  std::error_code ec;
-  std::vector<std::filesystem::path> dirs;
-  for (const auto& e : std::filesystem::directory_iterator(dir / "runs", ec))
-    if (e.is_directory() && (std::filesystem::exists(e.path() / "summary.json") || std::filesystem::exists(e.path() / "state.json"))) dirs.push_back(e.path());
-  std::sort(dirs.begin(), dirs.end());
-  for (const auto& d : dirs) {
+  for (const auto& d : experiment::list_runs(dir, true)) {
     auto check = experiment::check_run(d);
     if (check.ok()) {
       try {
@@ -308,7 +260,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
   using key = std::tuple<std::size_t, std::string, std::string, std::string, std::string, std::string>;
   std::map<key, std::vector<const detail::run_data*>> configs;
   for (const auto& r : runs) {
-    if (r.aborted) {
+    if (!r.aborted.empty()) {
       t.aborted.push_back(r.id);
       continue;
     }

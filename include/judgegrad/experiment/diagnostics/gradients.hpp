@@ -18,6 +18,7 @@
 #include <judgegrad/core/judge_prompt.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/optim/lexicon.hpp>
 #include <judgegrad/optim/prompts/evaluator.hpp>
@@ -119,48 +120,23 @@ inline std::vector<rating> collect(std::span<const std::filesystem::path> dirs, 
   std::vector<rating> out;
   simdjson::dom::parser parser;
   for (const auto& root : dirs) {
-    std::vector<std::filesystem::path> runs;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(root / "runs", ec))
-      if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json")) runs.push_back(e.path());
-    if (ec) detail::bad_file(root / "runs", ec.message());
-    std::sort(runs.begin(), runs.end());
-    for (const auto& dir : runs) {
-      auto summary_file = dir / "summary.json";
-      std::string text = files::read_all(summary_file);
-      simdjson::dom::element doc;
-      if (parser.parse(text).get(doc)) detail::bad_file(summary_file, "not valid JSON");
+    for (const auto& dir : list_runs(root)) {
+      const auto summary = read_summary(dir, parser);
       rating base;
-      base.run = detail::string_at(doc, "run", summary_file);
-      std::string_view merge, layout, length;  // absent in older directories
-      if (doc["merge"].get_string().get(merge)) merge = {};
-      if (doc["layout"].get_string().get(layout)) layout = {};
-      if (doc["length"].get_string().get(length)) length = {};
-      base.mode = configuration_label(detail::string_at(doc, "mode", summary_file), merge, layout, length);
-      base.gate = detail::string_at(doc, "gate", summary_file);
-      std::uint64_t seed = 0;
-      if (doc["seed"].get_uint64().get(seed)) detail::bad_file(summary_file, "\"seed\" is missing");
-      base.seed = static_cast<std::uint32_t>(seed);
+      base.run = summary.id;
+      base.mode = summary.configuration();
+      base.gate = summary.gate;
+      base.seed = summary.seed;
       base.joint_gradient = detail::joint_gradient_mode(base.mode);
       if (base.mode.starts_with("opro")) continue;
-      auto steps_file = dir / "steps.jsonl";
-      std::string lines = files::read_all(steps_file);
-      std::size_t at = 0, line = 0;
-      while (at < lines.size()) {
-        auto nl = lines.find('\n', at);
-        if (nl == std::string::npos) nl = lines.size();
-        std::string_view one(lines.data() + at, nl - at);
-        at = nl + 1;
-        ++line;
-        if (one.empty()) continue;
-        simdjson::dom::element s;
-        if (parser.parse(one).get(s)) detail::bad_file(steps_file, fmt::format("line {} is not valid JSON", line));
+      const auto steps_file = dir / run_files::steps;
+      for_each_line(steps_file, parser, [&](simdjson::dom::element s, std::size_t line) {
         std::int64_t step = 0;
         simdjson::dom::array gradients;
         if (s["step"].get_int64().get(step) || s["gradients"].get_array().get(gradients))
           detail::bad_file(steps_file, fmt::format("line {} lacks \"step\" or \"gradients\"", line));
         std::string_view error;
-        if (!s["error"].get_string().get(error) && !error.empty()) continue;  // the step that stopped a run
+        if (!s["error"].get_string().get(error) && !error.empty()) return;  // the step that stopped a run
         // Per target criterion: the gradients it received, in order, each once.
         std::map<std::string, std::vector<std::string>> received;
         for (auto g : gradients) {
@@ -211,7 +187,7 @@ inline std::vector<rating> collect(std::span<const std::filesystem::path> dirs, 
             out.push_back(std::move(r));
           }
         }
-      }
+      });
     }
   }
   return out;

@@ -20,6 +20,7 @@
 #include <judgegrad/core/judge_prompt.hpp>
 #include <judgegrad/experiment/diagnostics/gradients.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/judge/run.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/stats/correlation.hpp>
@@ -52,22 +53,14 @@ struct candidate {
 /// `dir`, in run then step order.
 inline std::map<std::string, std::vector<candidate>> single_task_candidates(const std::filesystem::path& dir, std::string_view gate) {
   std::map<std::string, std::vector<candidate>> out;
-  std::vector<std::filesystem::path> runs;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir / "runs", ec))
-    if (e.is_directory() && std::filesystem::exists(e.path() / "summary.json")) runs.push_back(e.path());
-  std::sort(runs.begin(), runs.end());
   simdjson::dom::parser parser;
-  for (const auto& run : runs) {
-    auto file = run / "summary.json";
-    std::string text = files::read_all(file);
+  for (const auto& run : list_runs(dir)) {
     simdjson::dom::element doc;
-    if (parser.parse(text).get(doc)) detail::bad_file(file, "not valid JSON");
-    bool finished = false;
-    if (detail::string_at(doc, "mode", file) != "single-task" || detail::string_at(doc, "gate", file) != gate ||
-        doc["finished"].get_bool().get(finished) || !finished)
-      continue;
-    std::string criterion = detail::string_at(doc, "criterion", file), id = detail::string_at(doc, "run", file);
+    const auto summary = read_summary(run, parser, &doc);
+    if (summary.mode != "single-task" || summary.gate != gate || !summary.finished) continue;
+    const auto file = run / run_files::summary;
+    const std::string& criterion = summary.criterion;
+    const std::string& id = summary.id;
     simdjson::dom::array steps;
     if (doc["steps"].get_array().get(steps)) detail::bad_file(file, "\"steps\" is missing");
     for (auto s : steps) {
