@@ -33,6 +33,11 @@ struct storage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Throws a storage_error about a file that cannot be used as it is: "<file>: <what>".
+[[noreturn]] inline void bad_file(const std::filesystem::path& file, std::string_view what) {
+  throw storage_error(fmt::format("{}: {}", file.string(), what));
+}
+
 /// The names of a run's files, under DIR/runs/<id>/.
 namespace run_files {
 inline constexpr std::string_view runs = "runs";                ///< the folder of runs in a run directory

@@ -69,12 +69,11 @@ inline std::vector<std::filesystem::path> list_runs(const std::filesystem::path&
 inline run_summary read_summary(const std::filesystem::path& run_dir, simdjson::dom::parser& parser, simdjson::dom::element* doc = nullptr) {
   const auto file = run_dir / run_files::summary;
   const std::string text = files::read_all(file);
-  auto bad = [&](std::string_view what) { return storage_error(fmt::format("{}: {}", file.string(), what)); };
   simdjson::dom::element d;
-  if (parser.parse(text).get(d)) throw bad("not valid JSON");
+  if (parser.parse(text).get(d)) bad_file(file, "not valid JSON");
   auto required = [&](std::string_view key) {
     std::string_view v;
-    if (d[key].get_string().get(v)) throw bad(fmt::format("\"{}\" is missing or not a string", key));
+    if (d[key].get_string().get(v)) bad_file(file, fmt::format("\"{}\" is missing or not a string", key));
     return std::string(v);
   };
   auto optional = [&](std::string_view key, std::string_view absent) {
@@ -92,16 +91,16 @@ inline run_summary read_summary(const std::filesystem::path& run_dir, simdjson::
   r.length = optional("length", "unbounded");
   r.criterion = required("criterion");
   std::uint64_t seed = 0;
-  if (d["seed"].get_uint64().get(seed)) throw bad("\"seed\" is missing");
+  if (d["seed"].get_uint64().get(seed)) bad_file(file, "\"seed\" is missing");
   r.seed = static_cast<std::uint32_t>(seed);
-  if (d["finished"].get_bool().get(r.finished)) throw bad("\"finished\" is missing");
+  if (d["finished"].get_bool().get(r.finished)) bad_file(file, "\"finished\" is missing");
   std::string_view why;
   if (!d["aborted"].get_string().get(why)) r.aborted = std::string(why);
   simdjson::dom::array criteria;
-  if (d["criteria"].get_array().get(criteria)) throw bad("\"criteria\" is missing");
+  if (d["criteria"].get_array().get(criteria)) bad_file(file, "\"criteria\" is missing");
   for (auto c : criteria) {
     std::string_view name;
-    if (c.get_string().get(name)) throw bad("\"criteria\" holds a non-string");
+    if (c.get_string().get(name)) bad_file(file, "\"criteria\" holds a non-string");
     r.criteria.emplace_back(name);
   }
   if (doc) *doc = d;
@@ -123,7 +122,7 @@ void for_each_line(const std::filesystem::path& file, simdjson::dom::parser& par
     ++line;
     if (one.empty() || !keep(one)) continue;
     simdjson::dom::element record;
-    if (parser.parse(one).get(record)) throw storage_error(fmt::format("{}: line {} is not valid JSON", file.string(), line));
+    if (parser.parse(one).get(record)) bad_file(file, fmt::format("line {} is not valid JSON", line));
     f(record, line);
   }
 }

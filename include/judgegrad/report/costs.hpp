@@ -59,7 +59,7 @@ inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
     experiment::for_each_line(steps_file, parser, [&](simdjson::dom::element s, std::size_t line) {
       simdjson::dom::array calls;
       if (s["calls"].get_array().get(calls))
-        throw experiment::storage_error(fmt::format("{}: line {} has no \"calls\"", steps_file.string(), line));
+        experiment::bad_file(steps_file, fmt::format("line {} has no \"calls\"", line));
       for (auto c : calls) {
         ++row.calls;
         bool hit = false;

@@ -109,17 +109,13 @@ struct run_data : experiment::run_summary {
   std::map<std::int64_t, std::vector<item_pairs>> pairs;
 };
 
-[[noreturn]] inline void bad(const std::filesystem::path& file, std::string_view what) {
-  throw experiment::storage_error(fmt::format("{}: {}", file.string(), what));
-}
-
 inline run_data read_run(const std::filesystem::path& dir, std::map<std::string, std::uint32_t>& item_index) {
   run_data r;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   static_cast<experiment::run_summary&>(r) = experiment::read_summary(dir, parser, &doc);
   simdjson::dom::array steps;
-  if (doc["steps"].get_array().get(steps)) bad(dir / experiment::run_files::summary, "\"steps\" is missing");
+  if (doc["steps"].get_array().get(steps)) experiment::bad_file(dir / experiment::run_files::summary, "\"steps\" is missing");
   std::vector<std::string> tested_prompt;
   for (auto s : steps) {
     std::vector<double> row(r.criteria.size(), std::numeric_limits<double>::quiet_NaN());
@@ -140,7 +136,7 @@ inline run_data read_run(const std::filesystem::path& dir, std::map<std::string,
   experiment::for_each_line(predictions, parser, test_only, [&](simdjson::dom::element p, std::size_t line) {
     std::int64_t step = 0;
     std::string_view id;
-    if (p["step"].get_int64().get(step) || p["example"].get_string().get(id)) bad(predictions, fmt::format("line {} lacks step or example", line));
+    if (p["step"].get_int64().get(step) || p["example"].get_string().get(id)) experiment::bad_file(predictions, fmt::format("line {} lacks step or example", line));
     auto [it, fresh] = item_index.emplace(std::string(id), static_cast<std::uint32_t>(item_index.size()));
     auto& per = r.pairs[step];
     per.resize(r.criteria.size());
@@ -211,7 +207,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
     std::string text = experiment::files::read_all(file);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (parser.parse(text).get(doc)) detail::bad(file, "not valid JSON");
+    if (parser.parse(text).get(doc)) experiment::bad_file(file, "not valid JSON");
     std::string_view v;
     if (!doc["definition"]["dataset"].get_string().get(v)) t.dataset = std::string(v);
     bool sim = false;

@@ -97,10 +97,6 @@ inline mean_ci mean_of(std::span<const double> values, const stats::bootstrap_op
 
 namespace detail {
 
-[[noreturn]] inline void bad_file(const std::filesystem::path& file, std::string_view what) {
-  throw storage_error(fmt::format("{}: {}", file.string(), what));
-}
-
 inline std::string string_at(simdjson::dom::element e, std::string_view key, const std::filesystem::path& file) {
   std::string_view v;
   if (e[key].get_string().get(v)) bad_file(file, fmt::format("\"{}\" is missing or not a string", key));
@@ -134,7 +130,7 @@ inline std::vector<rating> collect(std::span<const std::filesystem::path> dirs, 
         std::int64_t step = 0;
         simdjson::dom::array gradients;
         if (s["step"].get_int64().get(step) || s["gradients"].get_array().get(gradients))
-          detail::bad_file(steps_file, fmt::format("line {} lacks \"step\" or \"gradients\"", line));
+          bad_file(steps_file, fmt::format("line {} lacks \"step\" or \"gradients\"", line));
         std::string_view error;
         if (!s["error"].get_string().get(error) && !error.empty()) return;  // the step that stopped a run
         // Per target criterion: the gradients it received, in order, each once.
@@ -398,7 +394,7 @@ inline diagnostics read_diagnostics(const std::filesystem::path& file) {
   std::string text = files::read_all(file);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(text).get(doc)) detail::bad_file(file, "not valid JSON");
+  if (parser.parse(text).get(doc)) bad_file(file, "not valid JSON");
   diagnostics d;
   std::string_view v;
   if (!doc["protocol"].get_string().get(v)) d.used = v == "faithful" ? protocol::faithful : protocol::standard;
@@ -423,7 +419,7 @@ inline diagnostics read_diagnostics(const std::filesystem::path& file) {
   };
   for (auto [key, list] : {std::pair{"by_mode", &d.by_mode}, {"by_mode_criterion", &d.by_mode_criterion}}) {
     simdjson::dom::array rows;
-    if (doc[key].get_array().get(rows)) detail::bad_file(file, fmt::format("\"{}\" is missing", key));
+    if (doc[key].get_array().get(rows)) bad_file(file, fmt::format("\"{}\" is missing", key));
     for (auto r : rows) {
       diagnostics_row row{detail::string_at(r, "mode", file), detail::string_at(r, "gate", file), detail::string_at(r, "criterion", file),
                           mean(r["specificity"]), mean(r["lexical"]), mean(r["adherence"])};

@@ -62,13 +62,13 @@ inline std::map<std::string, std::vector<candidate>> single_task_candidates(cons
     const std::string& criterion = summary.criterion;
     const std::string& id = summary.id;
     simdjson::dom::array steps;
-    if (doc["steps"].get_array().get(steps)) detail::bad_file(file, "\"steps\" is missing");
+    if (doc["steps"].get_array().get(steps)) bad_file(file, "\"steps\" is missing");
     for (auto s : steps) {
       candidate c;
       c.run = id;
       std::string_view instruction;
       if (s["step"].get_int64().get(c.step) || s["instructions"][criterion].get_string().get(instruction))
-        detail::bad_file(file, "a step lacks \"step\" or its instruction");
+        bad_file(file, "a step lacks \"step\" or its instruction");
       c.instruction = std::string(instruction);
       double rho;
       if (!s["test"]["metrics"][criterion]["spearman"].get_double().get(rho)) c.test_spearman = rho;
@@ -349,7 +349,7 @@ inline interference read_interference(const std::filesystem::path& file) {
   std::string text = files::read_all(file);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(text).get(doc)) detail::bad_file(file, "not valid JSON");
+  if (parser.parse(text).get(doc)) bad_file(file, "not valid JSON");
   auto number = [](simdjson::dom::element x) {
     double out;
     return x.get_double().get(out) ? std::numeric_limits<double>::quiet_NaN() : out;
@@ -370,7 +370,7 @@ inline interference read_interference(const std::filesystem::path& file) {
   r.resamples = count(doc["resamples"]);
   r.initial = number(doc["initial"]);
   simdjson::dom::array criteria;
-  if (doc["criteria"].get_array().get(criteria)) detail::bad_file(file, "\"criteria\" is missing");
+  if (doc["criteria"].get_array().get(criteria)) bad_file(file, "\"criteria\" is missing");
   auto effect = [&](simdjson::dom::element e) {
     layout_effect out;
     out.alone = number(e["alone"]);
