@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+namespace test_core_criteria {
+
 namespace jg = judgegrad;
 
 namespace {
@@ -66,3 +68,4 @@ TEST_CASE("score_scale: levels, values and membership") {
   CHECK_FALSE(five.contains(4.5));
   CHECK_FALSE(five.contains(0));
 }
+}  // namespace test_core_criteria

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string>
 
+namespace test_core_json_syntax {
+
 namespace jg = judgegrad;
 
 namespace {
@@ -92,3 +94,4 @@ TEST_CASE("valid exactly when simdjson parses it: cut and mutated documents") {
   CHECK(invalid > 1000);
   CHECK(cases - invalid > 1000);
 }
+}  // namespace test_core_json_syntax

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+namespace test_core_per_criterion {
+
 namespace jg = judgegrad;
 namespace se = jg::summeval;
 
@@ -47,3 +49,4 @@ TEST_CASE("per_criterion: value semantics") {
   CHECK_FALSE(a == b);
   static_assert(jg::per_criterion<se::all, double>::size == 4);
 }
+}  // namespace test_core_per_criterion

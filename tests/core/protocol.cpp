@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+namespace test_core_protocol {
+
 namespace jg = judgegrad;
 namespace protocol = jg::protocol;
 
@@ -132,3 +134,4 @@ TEST_CASE("texts keyed by name in JSON: the update's answer, wrapped or bare, fe
   auto written = protocol::write_instructions_json(set);
   CHECK(protocol::read_texts_json(written, names).texts[0] == "say \"why\"\nnewline");
 }
+}  // namespace test_core_protocol

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string>
 
+namespace test_core_text {
+
 namespace jg = judgegrad;
 
 namespace {
@@ -61,3 +63,4 @@ TEST_CASE("word_hash64: every byte and the length count; it folds at compile tim
     CHECK(jg::text::word_hash64(changed) != base);
   }
 }
+}  // namespace test_core_text

@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+namespace test_criteria_sets {
+
 namespace jg = judgegrad;
 
 template <class Set>
@@ -37,3 +39,4 @@ TEST_CASE("BRIGHTER: five emotions scored 0 to 3, in the data files' order") {
   CHECK(jg::brighter::all::index_of("surprise") == 4);
   CHECK(jg::brighter::joy::scale.levels() == 4);
 }
+}  // namespace test_criteria_sets

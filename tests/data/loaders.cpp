@@ -16,6 +16,8 @@
 #include <set>
 #include <string>
 
+namespace test_data_loaders {
+
 namespace jg = judgegrad;
 namespace data = jg::data;
 namespace fs = std::filesystem;
@@ -356,3 +358,4 @@ TEST_CASE("all nine data files: every example has a finite gold score for every 
   for (const auto* split : {&a.train, &a.test, &b.train, &b.test}) check_complete(*split);
   for (const auto* split : {&c.train, &c.dev, &c.test, &d.train, &d.test}) check_complete(*split);
 }
+}  // namespace test_data_loaders

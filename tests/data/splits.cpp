@@ -14,6 +14,8 @@
 #include <sstream>
 #include <string>
 
+namespace test_data_splits {
+
 namespace jg = judgegrad;
 namespace data = jg::data;
 
@@ -166,3 +168,4 @@ TEST_CASE("reference orders: train() = seed-42 reorder, validation = tail of ano
   for (const auto& e : val) ids.insert(e.id);
   CHECK(ids.size() == 100);
 }
+}  // namespace test_data_splits

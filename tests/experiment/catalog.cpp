@@ -19,6 +19,8 @@
 #include <thread>
 #include <string>
 
+namespace test_experiment_catalog {
+
 namespace jg = judgegrad;
 namespace ex = judgegrad::experiment;
 using set = jg::summeval::all;
@@ -312,3 +314,4 @@ TEST_CASE("a variant the catalog assembles slot by slot has its type's policies,
   check_assembled<single_task_part<single, summeval::coherence>>(*spec);
   CHECK_FALSE(ex::runner_detail::assemble<set, set, backend>(ex::variant_spec{"SSC", "mae", "nonexistent", "joint"}));
 }
+}  // namespace test_experiment_catalog

@@ -7,6 +7,8 @@
 
 #include <string>
 
+namespace test_experiment_definition {
+
 namespace jg = judgegrad;
 namespace ex = judgegrad::experiment;
 
@@ -121,3 +123,4 @@ TEST_CASE("load_definition names a missing file") {
     CHECK(std::string(e.what()) == "/nonexistent/exp.json: cannot open the experiment file");
   }
 }
+}  // namespace test_experiment_definition

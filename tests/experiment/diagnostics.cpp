@@ -20,6 +20,8 @@
 #include <fstream>
 #include <string>
 
+namespace test_experiment_diagnostics {
+
 namespace jg = judgegrad;
 namespace dx = judgegrad::experiment::diagnostics;
 namespace fs = std::filesystem;
@@ -232,3 +234,4 @@ TEST_CASE("interference, controlled, on the simulator: an 800-token instruction 
   // same with and without fluency's long instruction.
   CHECK(treated[se::index_of("coherence")].alone == doctest::Approx(control[se::index_of("coherence")].alone));
 }
+}  // namespace test_experiment_diagnostics

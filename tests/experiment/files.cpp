@@ -17,6 +17,8 @@
 #include <fstream>
 #include <string>
 
+namespace test_experiment_files {
+
 namespace fs = std::filesystem;
 namespace jg = judgegrad;
 namespace ex = judgegrad::experiment;
@@ -196,3 +198,4 @@ TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JS
   write(log, "{\"step\":0}\n{\"step\":1}\n{\"step\":2,\n");
   CHECK(error_of([&] { ex::for_each_line(log, parser, [](simdjson::dom::element, std::size_t) {}); }) == log.string() + ": line 3 is not valid JSON");
 }
+}  // namespace test_experiment_files

@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+namespace test_experiment_progress {
+
 namespace jg = judgegrad;
 
 namespace {
@@ -100,3 +102,4 @@ TEST_CASE("counted<B> counts each result of a backend that does not count itself
   CHECK(a.answered == 4);
   CHECK(a.failed == 2);
 }
+}  // namespace test_experiment_progress

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+namespace test_experiment_shards {
+
 namespace fs = std::filesystem;
 namespace jg = judgegrad;
 namespace ex = judgegrad::experiment;
@@ -241,3 +243,4 @@ TEST_CASE("merge refuses what is not one experiment's complete set of shards, na
   CHECK(merge({"1", "2", "3"}, "empty").empty());
   CHECK(ex::is_run_directory(at("empty")));
 }
+}  // namespace test_experiment_shards

@@ -10,6 +10,8 @@
 #include <map>
 #include <string>
 
+namespace test_judge_parse {
+
 namespace jg = judgegrad;
 namespace judge = jg::judge;
 
@@ -85,3 +87,4 @@ TEST_CASE("nesting deeper than the parser allows is an outcome, not a crash") {
   auto b = judge::parse_reply<jg::summeval::all>(braces + "\"fluency\": 4" + std::string(50000, '}'));
   CHECK_FALSE(b.scores[0].ok());
 }
+}  // namespace test_judge_parse

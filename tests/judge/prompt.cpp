@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace test_judge_prompt {
+
 namespace jg = judgegrad;
 namespace judge = jg::judge;
 using se = jg::summeval::all;
@@ -189,3 +191,4 @@ TEST_CASE("the protocol's readers see the contract's sections, instructions and 
   REQUIRE(fields.size() == 2);
   CHECK(fields[0].text == "The source.\nSecond line with {braces}.");
 }
+}  // namespace test_judge_prompt

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+namespace test_judge_run {
+
 namespace jg = judgegrad;
 namespace judge = jg::judge;
 namespace llm = jg::llm;
@@ -480,3 +482,4 @@ TEST_CASE("predictions and reports as JSON: every line parses and holds what was
   CHECK(report["relevance"]["metrics"]["mae"]["value"].is_null());  // NaN: no pairs
   CHECK(double(report["fluency"]["metrics"]["mae"]["value"]) == doctest::Approx((3.0 + 2 + 0) / 3));  // gold 1, 2, 4 against 4
 }
+}  // namespace test_judge_run

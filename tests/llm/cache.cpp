@@ -14,6 +14,8 @@
 #include <set>
 #include <thread>
 
+namespace test_llm_cache {
+
 namespace llm = judgegrad::llm;
 
 namespace {
@@ -365,3 +367,4 @@ TEST_CASE("replies are stored as they arrive, so a process killed mid-batch keep
   CHECK(cache.stats().stored == 1);
   CHECK(store.size() == 3);
 }
+}  // namespace test_llm_cache

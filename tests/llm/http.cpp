@@ -17,6 +17,8 @@
 #include <future>
 #include <sstream>
 
+namespace test_llm_http {
+
 // Under ThreadSanitizer: libcpp-httplib (the tests' peer) is not instrumented, so the
 // synchronization inside it is invisible and its own accesses look racy. Reports with a frame in it
 // are dropped; the client's stacks never pass through it. Unused in other builds.
@@ -640,3 +642,4 @@ TEST_CASE("against judgegrad serve with faults: every reply equals the simulated
   }
   std::filesystem::remove_all(dir);
 }
+}  // namespace test_llm_http

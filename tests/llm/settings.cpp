@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace test_llm_settings {
+
 namespace jg = judgegrad;
 namespace llm = jg::llm;
 using se = jg::summeval::all;
@@ -127,3 +129,4 @@ TEST_CASE("the reference's llm.json: its task_model values reach the wire, absen
     }
   }
 }
+}  // namespace test_llm_settings

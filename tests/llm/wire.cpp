@@ -14,6 +14,8 @@
 #include <random>
 #include <sstream>
 
+namespace test_llm_wire {
+
 namespace llm = judgegrad::llm;
 
 namespace {
@@ -544,3 +546,4 @@ TEST_CASE("a role's own budget refuses that role's calls and leaves the others a
   CHECK_FALSE(meter.complete(std::vector<llm::request>{priced(llm::role::loss)})[0].ok());
   CHECK(meter.complete(std::vector<llm::request>{priced(llm::role::gradient)})[0].ok());
 }
+}  // namespace test_llm_wire

@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+namespace test_optim_decomposition {
+
 namespace jg = judgegrad;
 namespace hana = boost::hana;
 
@@ -42,3 +44,4 @@ TEST_CASE("decomposition: LLM calls per step match the reference's table") {
   // With one criterion, S and C make the same calls (the single-task baseline runs CCC).
   CHECK(jg::sss::calls(1, 3) == jg::ccc::calls(1, 3));
 }
+}  // namespace test_optim_decomposition

@@ -12,6 +12,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_optim_gate {
+
 namespace jg = judgegrad;
 namespace gate = jg::gate;
 using two = jg::criteria<jg::summeval::fluency, jg::summeval::coherence>;
@@ -178,3 +180,4 @@ TEST_CASE("pareto: no criterion regresses beyond the tolerance, and one improves
   CHECK(decide<gate::pareto<jg::metric::mae, 300>>(items, trade, &inc).accept);  // within a tolerance of 0.3
   CHECK_FALSE(decide<G>(items, inc, &inc).accept);                                // nothing improves
 }
+}  // namespace test_optim_gate

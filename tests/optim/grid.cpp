@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+namespace test_optim_grid {
+
 namespace jg = judgegrad;
 namespace hana = boost::hana;
 using se = jg::summeval::all;
@@ -70,3 +72,4 @@ TEST_CASE("find_variant: run-time lookup, then static code through the handle") 
   CHECK_FALSE(jg::find_variant(paper_grid, "SCC/gate=spearman"));
   CHECK_FALSE(jg::find_variant(paper_grid, "scc"));
 }
+}  // namespace test_optim_grid

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+namespace test_optim_merge {
+
 namespace jg = judgegrad;
 using se = jg::summeval::all;
 using jg::merge::join_context;
@@ -170,3 +172,4 @@ TEST_CASE("routing a joint reply: broadcast, or each criterion's part of a keyed
   CHECK(rendered<jg::merge::structured>(separate_gradients, join_context::feedback) ==
         rendered<jg::merge::labeled_sections>(separate_gradients, join_context::feedback));
 }
+}  // namespace test_optim_merge

@@ -14,6 +14,8 @@
 
 #include <doctest/doctest.h>
 
+namespace test_optim_over_http {
+
 namespace jg = judgegrad;
 using se = jg::summeval::all;
 
@@ -118,3 +120,4 @@ TEST_CASE("a call is priced by the model asked for, though the endpoint answers 
   CHECK(report.by_model.count("gpt-4o-mini") == 1);
   CHECK(report.by_model.size() == 1);
 }
+}  // namespace test_optim_over_http

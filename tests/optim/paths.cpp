@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+namespace test_optim_paths {
+
 namespace jg = judgegrad;
 namespace hana = boost::hana;
 namespace llm = jg::llm;
@@ -754,3 +756,4 @@ TEST_CASE("a layout of one's own runs in the loop: the judge calls it plans on t
     if (step > 0) CHECK(calls_of(backend, step, llm::role::gradient, "gradient").size() == K * s.batch);
   }
 }
+}  // namespace test_optim_paths

@@ -14,6 +14,8 @@
 #include <set>
 #include <string>
 
+namespace test_optim_quirks {
+
 namespace jg = judgegrad;
 namespace llm = jg::llm;
 using se = jg::summeval::all;
@@ -189,3 +191,4 @@ TEST_CASE("OPRO: the meta-prompt ranks the history worst first; demonstrations e
     for (std::size_t k = 1; k < sets.size(); ++k) CHECK(sets[k - 1].score <= sets[k].score);
   }
 }
+}  // namespace test_optim_quirks

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+namespace test_optim_remedies {
+
 namespace jg = judgegrad;
 namespace llm = jg::llm;
 namespace se_ = jg::summeval;
@@ -532,3 +534,4 @@ TEST_CASE("pareto: the loop keeps a frontier, merges the specialists, and runs t
   for (const auto& e : last.frontier)
     if (e.chosen) CHECK(e.scalar == best);
 }
+}  // namespace test_optim_remedies

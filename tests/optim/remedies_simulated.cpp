@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+namespace test_optim_remedies_simulated {
+
 namespace jg = judgegrad;
 namespace hana = boost::hana;
 namespace llm = jg::llm;
@@ -281,3 +283,4 @@ TEST_CASE("prefix-shared layout: the per-criterion layout's interference; billed
     }
   }
 }
+}  // namespace test_optim_remedies_simulated

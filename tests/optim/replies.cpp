@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <string>
 
+namespace test_optim_replies {
+
 namespace jg = judgegrad;
 namespace llm = jg::llm;
 using se = jg::summeval::all;
@@ -161,3 +163,4 @@ TEST_CASE("a failed call of a stage is noted and the step goes on; all calls fai
   REQUIRE(sink2.steps.size() == 1);
   CHECK_FALSE(sink2.steps[0].error.empty());
 }
+}  // namespace test_optim_replies

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+namespace test_optim_simulated {
+
 namespace jg = judgegrad;
 namespace hana = boost::hana;
 namespace llm = jg::llm;
@@ -281,3 +283,4 @@ TEST_CASE("pinned digests, 2 steps: the remedies (simulated)") {
   SUBCASE("Pareto search") { pinned<jg::variant<se, jg::ssc, jg::algorithm::pareto<jg::metric::mae, 2>>>("pareto", "54ee46d0723bc2d7"); }
   SUBCASE("prefix-shared layout") { pinned<jg::variant<se, jg::ssc, jg::layout::prefix_shared>>("prefix_shared", "166f3de5217d6b73"); }
 }
+}  // namespace test_optim_simulated

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+namespace test_optim_steps {
+
 namespace jg = judgegrad;
 namespace hana = boost::hana;
 namespace llm = jg::llm;
@@ -198,3 +200,4 @@ TEST_CASE("a variant chosen by name at run time runs with everything static insi
   });
   CHECK(calls == 3 + 3 + 3 + 1 + 2 * 4 + 5);  // judge, loss, gradient, update, first gate (both), test
 }
+}  // namespace test_optim_steps

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+namespace test_optim_variant {
+
 namespace jg = judgegrad;
 using se = jg::summeval::all;
 
@@ -41,3 +43,4 @@ TEST_CASE("variant: calls per step follow its decomposition and criteria count")
   CHECK(jg::variant<se, jg::ssc>::calls(3) == jg::stage_calls{12, 12, 1});
   CHECK(jg::variant<jg::criteria<jg::summeval::fluency>, jg::ssc>::calls(3) == jg::stage_calls{3, 3, 1});
 }
+}  // namespace test_optim_variant

@@ -12,6 +12,8 @@
 #include <regex>
 #include <string>
 
+namespace test_report_report {
+
 namespace jg = judgegrad;
 namespace dx = judgegrad::experiment::diagnostics;
 namespace fs = std::filesystem;
@@ -182,3 +184,4 @@ TEST_CASE("SVG: escaping, a gap for NaN, bars with whiskers") {
   CHECK(count(b, "class=\"whisker\"") == 1);
   CHECK(count(b, "class=\"reference\"") == 1);
 }
+}  // namespace test_report_report

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+namespace test_report_table1 {
+
 namespace fs = std::filesystem;
 namespace jg = judgegrad;
 
@@ -223,3 +225,4 @@ TEST_CASE("Table 1's interval equals the bootstrap replayed by hand: the same dr
   CHECK(row.initial.mean < row.initial.ci.upper);
   fs::remove_all(root);
 }
+}  // namespace test_report_table1

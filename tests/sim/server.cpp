@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+namespace test_sim_server {
+
 namespace jg = judgegrad;
 namespace sim = judgegrad::sim;
 
@@ -239,3 +241,4 @@ TEST_CASE("serve: with an upstream, completions are forwarded verbatim and fault
   wrong.upstream = "ftp://example.org";
   CHECK_THROWS_WITH_AS(sim::server(small_world(), wrong), doctest::Contains("is not an http:// or https:// URL"), std::invalid_argument);
 }
+}  // namespace test_sim_server

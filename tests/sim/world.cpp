@@ -13,6 +13,8 @@
 #include <map>
 #include <set>
 
+namespace test_sim_world {
+
 namespace jg = judgegrad;
 namespace sim = judgegrad::sim;
 using simtest::instructions;
@@ -670,3 +672,4 @@ TEST_CASE("resolver: a sentence given to one criterion but about another's facet
   CHECK(hits > 140);
   CHECK(hits < 180);
 }
+}  // namespace test_sim_world

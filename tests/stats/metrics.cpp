@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace test_stats_metrics {
+
 namespace st = judgegrad::stats;
 namespace metric = judgegrad::metric;
 using vec = std::vector<double>;
@@ -227,3 +229,4 @@ TEST_CASE("every metric matches SciPy 1.10 and numpy reference formulas on 2,400
     CHECK(entry.second >= 2000);
   }
 }
+}  // namespace test_stats_metrics

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <vector>
 
+namespace test_stats_multi_objective {
+
 namespace st = judgegrad::stats;
 using judgegrad::direction;
 using vec = std::vector<double>;
@@ -235,3 +237,4 @@ TEST_CASE("scalarizers: hand-computed values") {
   CHECK(scalar::hypervolume_gain<>::apply(sticking_out, std::span<const values>(archive)) ==
         doctest::Approx(0.2 * 1.5 * 1.5 * 1.5));
 }
+}  // namespace test_stats_multi_objective

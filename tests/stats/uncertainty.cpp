@@ -21,7 +21,8 @@
 #include <string>
 #include <vector>
 
-// Counts every allocation of this program, to show that resampling allocates nothing per resample.
+// Counts every allocation of this program, to show that resampling allocates nothing per resample
+// (replaced new and delete stand outside any namespace, before this file's own).
 // GCC flags malloc/free inside replaced new/delete once inlined; the pairing is correct here.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -34,6 +35,8 @@ void* operator new(std::size_t size) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace test_stats_uncertainty {
 
 namespace st = judgegrad::stats;
 namespace metric = judgegrad::metric;
@@ -430,3 +433,4 @@ TEST_CASE("resampling allocates nothing per resample: 10 and 1,000 resamples all
   };
   CHECK(count([&] { allocating(10); }) < count([&] { allocating(1000); }));
 }
+}  // namespace test_stats_uncertainty
