@@ -3,8 +3,8 @@
 # - the paper preset on the in-process simulator: every run finishes, the run directory holds what
 #   its format lists, Table 1 has every row, `report` remakes it, a second `run` continues (nothing
 #   to do); a run with one seed gives the same files as the paper preset's runs of that seed;
-# - the paper preset through `judgegrad serve` over loopback HTTP with 429s, 5xx and dropped bodies
-#   gives the same runs and the same Table 1;
+# - the paper preset's seed 1 through `judgegrad serve` over loopback HTTP with 429s, 5xx and
+#   dropped bodies gives the same runs and the same Table 1 as in process;
 # - kill -9 at random moments, ten times, then resume: the directory equals an uninterrupted run's,
 #   and the server saw no completed call twice beyond those in flight at a kill;
 # - a budget that runs out stops the grid resumably (exit 6); a second process is refused (exit 7);
@@ -67,7 +67,7 @@ cmp -s paper/results/table1.md "$work/table1.first" || fail "a second run change
 expect 0 seed1 "$bin" run --seeds 1 --out "$work/seed1" --quiet
 same_runs paper seed1 "seed=1"
 
-# 3. Over HTTP with faults: the same runs and the same Table 1.
+# 3. Over HTTP with faults: the same runs and the same Table 1 (one seed: the calls are the same kind).
 start_serve "$bin" "$work/serve.out" "$work/serve.err" --rate-429 0.02 --retry-after 0 --rate-5xx 0.02 --rate-drop 0.01
 cat >"$work/llm.json" <<JSON
 {"endpoints": {"sim": {"base_url": "http://127.0.0.1:$port/v1", "api_key_env": "JUDGEGRAD_PLANTED_KEY", "max_retries": 10,
@@ -77,11 +77,11 @@ cat >"$work/llm.json" <<JSON
 JSON
 export JUDGEGRAD_PLANTED_KEY=sk-planted-0123456789abcdef
 start=$(date +%s)
-expect 0 http "$bin" run --config "$work/llm.json" --out "$work/http" --quiet
-echo "paper preset over HTTP with faults: $(( $(date +%s) - start )) s"
+expect 0 http "$bin" run --seeds 1 --config "$work/llm.json" --out "$work/http" --quiet
+echo "paper preset, seed 1, over HTTP with faults: $(( $(date +%s) - start )) s"
 has http.out "SIMULATED"
-same_runs paper http
-cmp -s http/results/table1.md "$work/table1.first" || fail "Table 1 over HTTP differs from in process"
+same_runs seed1 http
+cmp -s http/results/table1.md seed1/results/table1.md || fail "Table 1 over HTTP differs from in process"
 faults=$(($(server_metric 'judgegrad_sim_completions_total{outcome="rate_limited"}') + $(server_metric 'judgegrad_sim_completions_total{outcome="server_error"}') +
            $(server_metric 'judgegrad_sim_completions_total{outcome="dropped"}')))
 [ "$faults" -gt 100 ] || fail "the server injected only $faults faults"
