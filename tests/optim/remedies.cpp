@@ -239,7 +239,7 @@ TEST_CASE("routing: with a scripted evaluator, exactly the low-specificity crite
   CHECK(feedback.find("gradient for relevance on " + batch_ids[2]) != std::string::npos);
   // The records: gradients as each criterion received them.
   std::map<std::string, std::set<std::string>> received;  // example -> criterion labels
-  for (const auto& g : step.gradients) received[g.example].insert(g.criterion + "|" + g.source);
+  for (const auto& g : step.gradients) received[g.example].insert(jg::criteria_label(step.criteria, g.criteria) + "|" + g.source);
   CHECK(received[batch_ids[0]] == std::set<std::string>{"relevance, consistency|joint", "fluency|own", "coherence|own"});
   CHECK(received[batch_ids[1]] == std::set<std::string>{"fluency, relevance, coherence, consistency|joint"});
   CHECK(received[batch_ids[2]] == std::set<std::string>{"fluency, coherence|joint", "relevance|own", "consistency|own"});
@@ -396,7 +396,8 @@ TEST_CASE("conflict resolution: one call reads every criterion's advice; the upd
   // The records: the gradients as they were, the rewritten advice, the conflicts, the gap.
   CHECK(step.gradients.size() == 12);
   REQUIRE(step.resolved.size() == 3);
-  CHECK(step.resolved[0].criterion == "fluency");
+  CHECK(step.resolved[0].criteria == std::vector<std::size_t>{0});
+  CHECK(step.criteria[0] == "fluency");
   CHECK(step.resolved[0].text == "Be moderately strict on length.");
   CHECK(step.conflicts == std::vector<std::string>{"fluency says be stricter on length, coherence says ignore length"});
   CHECK(fmt::format("{}", fmt::join(step.notes, "\n")).find("resolve: the reply had no advice for consistency; it keeps the gradients as they were") !=

@@ -69,18 +69,8 @@ dilution rate(const std::vector<jg::memory_sink>& sinks) {
         ratings += c.tag.stage == "routing";
       }
       std::map<std::string, std::set<std::string>> received;
-      for (const auto& g : step.gradients) {
-        if (g.criterion.empty()) {
-          for (auto n : names) received[std::string(n)].insert(g.text);
-          continue;
-        }
-        std::string_view rest = g.criterion;
-        while (!rest.empty()) {
-          auto comma = rest.find(", ");
-          received[std::string(rest.substr(0, comma))].insert(g.text);
-          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
-        }
-      }
+      for (const auto& g : step.gradients)
+        for (auto c : g.criteria) received[std::string(step.criteria[c])].insert(g.text);
       for (const auto& [target, texts] : received) {
         std::vector<llm::request> batch;
         for (const auto& t : texts) {

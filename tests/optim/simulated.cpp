@@ -185,8 +185,8 @@ TEST_CASE("gradient dilution through the loop: the evaluator rates joint gradien
     std::vector<llm::request> batch;
     for (const auto& rec : sink.steps)
       for (const auto& g : rec.gradients)
-        for (auto target : se::names) {
-          if (g.criterion.find(target) == std::string::npos) continue;  // per-criterion gradients: their own target only
+        for (auto c : g.criteria) {  // per-criterion gradients: their own target only
+          auto target = se::names[c];
           llm::request q;
           q.role = llm::role::evaluator;
           q.messages = {{"user", jg::prompts::specificity(jg::prompt_style::standard, target, g.text, se::names)}};

@@ -273,6 +273,7 @@ struct run_context {
       auto start = std::chrono::steady_clock::now();
       step_record record;
       record.run = name;
+      record.criteria = Set::names;
       record.step = step;
       record.incumbent = named_instructions<Set>(state.instructions);
       try {

@@ -53,7 +53,7 @@ struct call_record {
 
 /// A critique or gradient as a criterion received it.
 struct text_record {
-  std::string criterion;  ///< the criterion it was routed to ("" for a joint text kept joint)
+  std::vector<std::size_t> criteria;  ///< the criteria it concerns, ascending indices into the run's set (step_record::criteria)
   std::string example;    ///< the example it concerns ("" for several)
   std::string text;
   std::string source;     ///< "own" (a call for this criterion), "joint" (broadcast), "part" (its part of a keyed reply), "whole" (a keyed reply lacking it)
@@ -132,6 +132,7 @@ struct gate_record {
 /// One step of a run.
 struct step_record {
   std::string run;
+  std::span<const std::string_view> criteria;      ///< the run's criteria by index; a record names them only when written
   std::int64_t step = 0;
   std::vector<std::string> batch;                  ///< ids of the training examples
   std::vector<text_record> critiques, gradients;
@@ -265,6 +266,13 @@ inline void write_metrics(json_writer& w, std::span<const criterion_metrics> met
   w.end_object();
 }
 
+/// The criteria `indices` (ascending) name in `names`, as records spell them: "fluency, coherence".
+inline std::string criteria_label(std::span<const std::string_view> names, std::span<const std::size_t> indices) {
+  std::string out;
+  for (std::size_t i : indices) out.append(out.empty() ? "" : ", ").append(names[i]);
+  return out;
+}
+
 /// `r` as JSON; `with_items` false leaves each evaluation's per-item scores out (a run directory
 /// keeps them in its predictions file).
 inline void write_json(json_writer& w, const step_record& r, bool with_items = true) {
@@ -274,7 +282,7 @@ inline void write_json(json_writer& w, const step_record& r, bool with_items = t
   auto texts = [&](const char* key, const std::vector<text_record>& list) {
     w.key(key).begin_array();
     for (const auto& t : list)
-      w.begin_object().key("criterion").value(t.criterion).key("example").value(t.example).key("source").value(t.source)
+      w.begin_object().key("criterion").value(criteria_label(r.criteria, t.criteria)).key("example").value(t.example).key("source").value(t.source)
           .key("text").value(t.text).end_object();
     w.end_array();
   };

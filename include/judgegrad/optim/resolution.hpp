@@ -75,7 +75,7 @@ std::vector<pieces> resolve(recorder<Backend>& rec, const step_input<Set>& in, s
   for (std::size_t c = 0; c < Set::size; ++c) {
     if (!resolved[c]) continue;
     out[0].push_back({*parsed.texts[c], {c}});
-    record.resolved.push_back({std::string(Set::names[c]), {}, *parsed.texts[c], "resolved"});
+    record.resolved.push_back({{c}, {}, *parsed.texts[c], "resolved"});
   }
   return out;
 }

@@ -123,18 +123,8 @@ std::vector<pieces> route(recorder<Backend>& rec, const step_input<Set>& in, std
       kept.push_back(std::move(t));
       continue;
     }
-    std::vector<std::size_t> left;  // the record's criteria ("a, b"; "" for all) that kept it
-    for (std::size_t c = 0; c < Set::size; ++c) {
-      bool named = t.criterion.empty();
-      for (std::string_view rest = t.criterion; !rest.empty() && !named;) {
-        auto comma = rest.find(", ");
-        named = rest.substr(0, comma) == Set::names[c];
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
-      }
-      if (named && !routed[i][c]) left.push_back(c);
-    }
-    if (left.empty()) continue;
-    t.criterion = detail::label_of<Set>(left);
+    std::erase_if(t.criteria, [&](std::size_t c) { return routed[i][c]; });  // the criteria that kept it
+    if (t.criteria.empty()) continue;
     kept.push_back(std::move(t));
   }
   record.gradients = std::move(kept);

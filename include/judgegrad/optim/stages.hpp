@@ -244,7 +244,9 @@ std::vector<pieces> texts_from(recorder<Backend>& rec, std::vector<llm::request>
     std::string example_id = ids.empty() ? std::string() : ids[call.example];
     if (!call.keyed) {
       out[call.example].push_back({reply[k], call.group});
-      kept.push_back({label_of<Set>(call.group), example_id, reply[k], call.group.size() == 1 ? "own" : "joint"});
+      auto criteria = call.group;
+      std::sort(criteria.begin(), criteria.end());
+      kept.push_back({std::move(criteria), example_id, reply[k], call.group.size() == 1 ? "own" : "joint"});
       continue;
     }
     for (std::size_t g = 0; g < call.group.size(); ++g) {
@@ -255,7 +257,7 @@ std::vector<pieces> texts_from(recorder<Backend>& rec, std::vector<llm::request>
                                            label_of<Set>(call.group), example_id, Set::names[c]));
       const std::string& text = whole ? reply[k] : parts[k].texts[g];
       out[call.example].push_back({text, {c}});
-      kept.push_back({std::string(Set::names[c]), example_id, text, whole ? "whole" : "part"});
+      kept.push_back({{c}, example_id, text, whole ? "whole" : "part"});
     }
   }
   return out;
