@@ -5,6 +5,7 @@
 
 #include <judgegrad/data.hpp>
 #include <judgegrad/experiment/directory.hpp>
+#include <judgegrad/experiment/inputs.hpp>
 #include <judgegrad/experiment/progress.hpp>
 #include <judgegrad/llm.hpp>
 #include <judgegrad/sim.hpp>
@@ -241,28 +242,10 @@ inline CLI::Validator between(double low, double high) {
       fmt::format("NUMBER in {}..{}", low, high), "between");
 }
 
-/// The simulated world of a data set. It learns `evaluated` first, so items that appear in
-/// several files carry that data set's labels, then every other file of the set.
+/// The simulated world of a data set (experiment::simulated_world), a data error in the tool's words.
 inline jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p,
                                       std::string_view first_split = "paper") {
-  return load_data(dir, [&] {
-    if (dataset == "summeval") {
-      auto paper = jg::data::summeval_paper<jg::summeval::all>(dir);
-      auto docsplit_exists = std::filesystem::exists(dir / "summeval" / "docsplit-test.jsonl");
-      if (first_split == "docsplit") {
-        auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
-        return jg::sim::world::of(p, docsplit.test, docsplit.train, paper.test, paper.train);
-      }
-      if (!docsplit_exists) return jg::sim::world::of(p, paper.test, paper.train);
-      auto docsplit = jg::data::summeval_docsplit<jg::summeval::all>(dir);
-      return jg::sim::world::of(p, paper.test, paper.train, docsplit.test, docsplit.train);
-    }
-    auto paper = jg::data::brighter_paper<jg::brighter::all>(dir);
-    if (!std::filesystem::exists(dir / "brighter" / "eng-test.csv")) return jg::sim::world::of(p, paper.test, paper.train);
-    auto official = jg::data::brighter_official<jg::brighter::all>(dir);
-    if (first_split == "official") return jg::sim::world::of(p, official.test, official.train, official.dev, paper.test, paper.train);
-    return jg::sim::world::of(p, paper.test, paper.train, official.test, official.train, official.dev);
-  });
+  return load_data(dir, [&] { return jg::experiment::simulated_world(dataset, dir, p, first_split); });
 }
 
 /// The backend a command talks to: the endpoints of a configuration file, or the simulator. Both
@@ -407,20 +390,21 @@ inline std::string budget_standing(const jg::llm::budget& b, const jg::llm::tall
   return out;
 }
 
-/// A configured endpoint gets one call first: the judge's request for the first of `items` under
-/// `prompt`. A dead or misconfigured endpoint then fails after one request's retries, not after a
-/// whole batch of them, with exit 5 (6 for a budget) and the reason.
+/// A configured endpoint gets request `r` alone first (llm::probe): a dead or misconfigured one
+/// then fails after one request's retries, not after a whole batch of them, with exit 5 (6 for a
+/// budget), the reason and `consequence` ("so nothing else was sent").
+inline void probe(backend& b, const jg::llm::request& r, std::string_view consequence = "so nothing else was sent") {
+  if (!b.config()) return;
+  auto e = jg::llm::probe(b, r);
+  if (!e) return;
+  throw failure(e->kind == jg::llm::error_kind::budget_exhausted ? exit_budget : exit_backend,
+                fmt::format("the first call to {} failed, {}: {}: {}", b.description(), consequence, jg::llm::to_string(e->kind), e->message));
+}
+
+/// The judge's first request (judge::first_request) through `probe`.
 template <jg::criteria_set Set>
 void first_call(backend& b, const jg::judge_prompt<Set>& prompt, std::span<const jg::example<Set>> items, const jg::judge::judge_settings& settings) {
-  if (!b.config() || items.empty()) return;
-  auto first = jg::judge::plan<jg::layout::joint>(prompt, items.first(1), settings);
-  if (first.pending().empty()) return;
-  auto r = b.complete(std::span<const jg::llm::request>(first.pending().data(), 1));
-  if (r[0].ok()) return;
-  const auto& e = r[0].error();
-  throw failure(e.kind == jg::llm::error_kind::budget_exhausted ? exit_budget : exit_backend,
-                fmt::format("the first call to {} failed, so nothing else was sent: {}: {}", b.description(), jg::llm::to_string(e.kind),
-                            e.message));
+  if (auto r = jg::judge::first_request(prompt, items, settings)) probe(b, *r);
 }
 
 /// Failed calls of a set of call outcomes, summarised by kind: "480 of 480 judge calls failed:

@@ -134,15 +134,7 @@ int diagnose_with(const diagnose_options& o, const std::vector<ex::manifest>& ms
   auto be = backend_for(first, ms.front(), o, jg::llm::role::evaluator, "judgegrad diagnose");
   auto& b = *be->b;
   std::vector<jg::llm::result> results;
-  if (b.config()) {  // a dead or misconfigured endpoint fails after one request's retries, not a whole batch
-    auto first_reply = b.complete(std::span<const jg::llm::request>(requests.data(), 1));
-    if (!first_reply[0].ok()) {
-      const auto& e = first_reply[0].error();
-      throw failure(e.kind == jg::llm::error_kind::budget_exhausted ? exit_budget : exit_backend,
-                    fmt::format("the first call to {} failed, so nothing else was sent and no result was written: {}: {}", b.description(),
-                                jg::llm::to_string(e.kind), e.message));
-    }
-  }
+  probe(b, requests.front(), "so nothing else was sent and no result was written");
   {
     interrupts::guard on_interrupt([&] { b.abandon(); });
     jg::experiment::progress bar(b.activity(), jg::experiment::progress_mode_for(stderr, o.quiet), "diagnose", requests.size());
@@ -155,7 +147,7 @@ int diagnose_with(const diagnose_options& o, const std::vector<ex::manifest>& ms
     throw failure(failures.budget ? exit_budget : exit_backend,
                   fmt::format("{}\nNo result was written (an earlier results/diagnostics.* is kept)", failures.text("evaluator")));
   auto unreadable = dx::absorb(ratings, results, protocol);
-  auto d = dx::summarize(ratings, protocol, static_cast<std::size_t>(o.resamples), 20261);
+  auto d = dx::summarize(ratings, protocol, static_cast<std::size_t>(o.resamples));
   d.simulated = b.simulated();
   d.backend = b.description();
   d.calls = requests.size();
@@ -200,18 +192,17 @@ int interference_with(const diagnose_options& o, const std::vector<ex::manifest>
   if (candidates.empty())
     throw failure(exit_usage, fmt::format("{}: no finished single-task run{} to take instructions from (run the experiment with --modes single-task)",
                                           first.string(), o.gate.empty() ? "" : " with gate " + o.gate));
-  std::string validation_from;
-  auto data = experiment_data<Set>(d, data_of(ms.front(), o.data_dir), validation_from);
+  auto data = experiment_data<Set>(d, data_of(ms.front(), o.data_dir)).splits;
   if (!o.faithful && data.validation.examples.empty())
     throw failure(exit_usage, fmt::format("{} has no validation items to select on (a faithful experiment draws them from train as it goes); "
                                           "pass --faithful for the reference's selection on the test set",
                                           first.string()));
   auto settings = ex::settings_of(d).judge;
   settings.bootstrap.resamples = static_cast<std::size_t>(o.resamples);
-  settings.bootstrap.seed = 20262;
+  settings.bootstrap.seed = dx::interference_seed;
   auto be = backend_for(first, ms.front(), o, jg::llm::role::judge, "judgegrad interference");
   auto& b = *be->b;
-  auto seed = seed_prompt<Set>(d);
+  auto seed = ex::seed_prompt<Set>(d);
   std::span<const jg::example<Set>> test(data.test.examples), validation(data.validation.examples);
   first_call(b, seed, test, settings);
   std::size_t slots = 0;
@@ -247,14 +238,14 @@ int interference_with(const diagnose_options& o, const std::vector<ex::manifest>
 inline int run_diagnose(const diagnose_options& o) {
   return detail::guarded([&] {
     auto ms = detail::manifests_of(o);
-    return detail::with_dataset(ms.front().experiment.dataset, [&](auto set) { return detail::diagnose_with<typename decltype(set)::type>(o, ms); });
+    return ex::with_criteria_of(ms.front().experiment.dataset, [&](auto set) { return detail::diagnose_with<typename decltype(set)::type>(o, ms); });
   });
 }
 
 inline int run_interference(const diagnose_options& o) {
   return detail::guarded([&] {
     auto ms = detail::manifests_of(o);
-    return detail::with_dataset(ms.front().experiment.dataset, [&](auto set) { return detail::interference_with<typename decltype(set)::type>(o, ms); });
+    return ex::with_criteria_of(ms.front().experiment.dataset, [&](auto set) { return detail::interference_with<typename decltype(set)::type>(o, ms); });
   });
 }
 

@@ -123,49 +123,10 @@ inline CLI::App* add_report(CLI::App& app, report_options& o) {
 
 namespace detail {
 
-/// The data of an experiment: the split it names, and the validation items its gates judge —
-/// 100 training rows by source group (the rest train) in judgegrad's flavour; the whole training
-/// split in faithful mode, whose validation items come from it as the reference drew them.
+/// The rows definition `d` runs on (experiment::load_experiment_data), a data error in the tool's words.
 template <jg::criteria_set Set>
-jg::data::splits<Set> experiment_data(const ex::definition& d, const std::filesystem::path& dir, std::string& validation_from) {
-  return load_data(dir, [&] {
-    jg::data::train_test<Set> tt;
-    std::optional<jg::dataset<Set>> dev;
-    if constexpr (std::is_same_v<Set, summeval_set>) {
-      tt = d.split == "docsplit" ? jg::data::summeval_docsplit<Set>(dir) : jg::data::summeval_paper<Set>(dir);
-    } else {
-      if (d.split == "official") {
-        auto o = jg::data::brighter_official<Set>(dir);
-        tt = {std::move(o.train), std::move(o.test)};
-        dev = std::move(o.dev);
-      } else {
-        tt = jg::data::brighter_paper<Set>(dir);
-      }
-    }
-    if (d.faithful) {
-      validation_from = fmt::format("{} rows of the training split (shuffled with seed 42), overlapping the batches, as the reference drew them",
-                                    d.validation);
-      return jg::data::splits<Set>{std::move(tt.train), {}, std::move(tt.test)};
-    }
-    if (dev) {
-      validation_from = "the official dev split";
-      return jg::data::splits<Set>{std::move(tt.train), std::move(*dev), std::move(tt.test)};
-    }
-    if (tt.train.size() <= d.validation + d.batch)
-      throw failure(exit_data, fmt::format("the training split has {} rows: too few for {} validation items and batches of {}", tt.train.size(),
-                                           d.validation, d.batch));
-    double share = static_cast<double>(d.validation) / static_cast<double>(tt.train.size());
-    auto s = jg::data::split_groups(tt.train, {share, 0.0}, 42);
-    validation_from = fmt::format("{} training rows by source group (seed 42); the other {} train", s.validation.size(), s.train.size());
-    return jg::data::splits<Set>{std::move(s.train), std::move(s.validation), std::move(tt.test)};
-  });
-}
-
-template <jg::criteria_set Set>
-jg::judge_prompt<Set> seed_prompt(const ex::definition& d) {
-  auto style = d.faithful ? jg::prompt_style::faithful : jg::prompt_style::standard;
-  if constexpr (std::is_same_v<Set, summeval_set>) return jg::judge::summeval_prompt<Set>(style);
-  else return jg::judge::brighter_prompt<Set>(style);
+ex::experiment_data<Set> experiment_data(const ex::definition& d, const std::filesystem::path& dir) {
+  return load_data(dir, [&] { return ex::load_experiment_data<Set>(d, dir); });
 }
 
 inline std::string money(std::uint64_t microdollars) { return fmt::format("${:.4f}", static_cast<double>(microdollars) / 1e6); }
@@ -173,16 +134,9 @@ inline std::string tokens(std::uint64_t n) {
   return n >= 1'000'000 ? fmt::format("{:.1f}M", static_cast<double>(n) / 1e6) : n >= 1000 ? fmt::format("{:.1f}k", static_cast<double>(n) / 1e3) : fmt::format("{}", n);
 }
 
-/// Writes results/table1.{md,json} of `dir` and returns the Markdown.
+/// Writes results/table1.{md,json} of `dir` (report::write_table1) and returns the Markdown.
 inline std::string write_table(const std::filesystem::path& dir, long long resamples) {
-  auto t = jg::report::compute_table1(dir, {static_cast<std::size_t>(resamples), 20260});
-  std::string md = jg::report::to_markdown(t);
-  std::string json = jg::report::to_json(t);
-  std::error_code ec;
-  std::filesystem::create_directories(dir / "results", ec);
-  ex::files::write_atomic(dir / "results" / "table1.md", md);
-  ex::files::write_atomic(dir / "results" / "table1.json", json);
-  return md;
+  return jg::report::to_markdown(jg::report::write_table1(dir, {.resamples = static_cast<std::size_t>(resamples)}));
 }
 
 /// Every variant `d` names is one the tool compiled: before anything is created, exit 4 naming the
@@ -275,8 +229,8 @@ template <jg::criteria_set Set>
 int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std::filesystem::path& data_dir, const std::string& config_file,
                      bool fresh, const run_options& o) {
   ex::definition& d = m.experiment;
-  std::string validation_from;
-  auto data = experiment_data<Set>(d, data_dir, validation_from);
+  auto inputs = experiment_data<Set>(d, data_dir);
+  const auto& data = inputs.splits;
   std::map<std::string, std::string> digests{{"train", jg::data::digest(data.train)},
                                              {"validation", jg::data::digest(data.validation)},
                                              {"test", jg::data::digest(data.test)}};
@@ -336,7 +290,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     m.train = data.train.size();
     m.validation = data.validation.size();
     m.test = data.test.size();
-    m.validation_from = validation_from;
+    m.validation_from = inputs.validation_from;
     m.data_digests = digests;
     m.backend_kind = config_file.empty() ? "simulator" : "endpoints";
     m.simulated = config_file.empty();
@@ -374,7 +328,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   fmt::print("run directory: {}\n", dir.string());
   std::fflush(stdout);
 
-  auto seed = seed_prompt<Set>(d);
+  auto seed = ex::seed_prompt<Set>(d);
   first_call(b, seed, std::span<const jg::example<Set>>(data.test.examples), ex::settings_of(d).judge);
   ex::experiment_input<Set> in{d, data, seed, dir};
   ex::grid_progress counts;
@@ -413,27 +367,13 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
       fmt::print(stderr, "repaired: {}\n", repair);
       ex::log_event(dir, "repair", repair);
     }
-  std::size_t finished = 0, aborted = 0, stopped = 0, not_started = 0, failed = 0;
-  const ex::run_outcome* first_problem = nullptr;
-  bool budget = false;
-  for (const auto& r : outcomes) {
-    switch (r.state) {
-      case ex::run_outcome::status::finished: ++finished; break;
-      case ex::run_outcome::status::aborted: ++aborted; break;
-      case ex::run_outcome::status::stopped: ++stopped; break;
-      case ex::run_outcome::status::not_started: ++not_started; break;
-      case ex::run_outcome::status::failed: ++failed; break;
-    }
-    bool ended = r.state == ex::run_outcome::status::finished || r.state == ex::run_outcome::status::aborted;
-    if (!ended && r.state != ex::run_outcome::status::not_started && !first_problem) first_problem = &r;
-    if (r.stopped_by == jg::llm::error_kind::budget_exhausted) budget = true;
-  }
+  auto counted_outcomes = ex::outcome_tally::of(outcomes);
+  const auto& [finished, aborted, stopped, not_started, failed, first_problem, budget] = counted_outcomes;
   const auto& calls = b.activity();
   std::string spent = fmt::format("{} replies ({} from the cache){}, {} tokens in finished steps, {}", calls.answered.load() - calls.failed.load(),
                                   calls.cache_hits.load(), calls.failed.load() ? fmt::format(", {} calls failed or refused", calls.failed.load()) : "",
                                   tokens(counts.prompt_tokens.load() + counts.completion_tokens.load()), money(counts.microdollars.load()));
-  std::string tally = fmt::format("{} finished, {} aborted, {} stopped, {} failed, {} not started; {}", finished, aborted, stopped, failed,
-                                  not_started, spent);
+  std::string tally = fmt::format("{}; {}", counted_outcomes.text(), spent);
   if (interrupts::requested()) {
     ex::log_event(dir, "interrupted", fmt::format("{}; {}", interrupts::code() == 130 ? "SIGINT" : "SIGTERM", tally));
     fmt::print(stderr, "interrupted: every finished step is kept ({}); `judgegrad resume {}` continues\n", tally, dir.string());
@@ -475,12 +415,6 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
                                           what, dir.string()));
 }
 
-template <class F>
-int with_dataset(const std::string& dataset, F&& f) {
-  if (dataset == "summeval") return f(boost::hana::type_c<summeval_set>);
-  return f(boost::hana::type_c<brighter_set>);
-}
-
 /// The manifest of run directory `dir`; exit 2 when `dir` is not one.
 inline ex::manifest manifest_of(const std::filesystem::path& dir) {
   if (!ex::is_run_directory(dir))
@@ -494,7 +428,7 @@ inline int continue_in(const std::filesystem::path& dir, ex::manifest m, const s
                        const run_options& o) {
   if (config.empty() && m.backend_kind == "endpoints") config = (dir / "llm.json").string();
   std::string dataset = m.experiment.dataset;
-  return with_dataset(dataset, [&](auto set) { return run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, false, o); });
+  return ex::with_criteria_of(dataset, [&](auto set) { return run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, false, o); });
 }
 
 /// Storage and state errors are exit 7, definition errors exit 4, with the tool's message.
@@ -596,7 +530,7 @@ inline int run_run(const run_options& o) {
     m.simulator_preset = o.sim_preset;
     m.shard = shard;
     if (!o.cache_file.empty()) m.cache_file = std::filesystem::absolute(o.cache_file);
-    return detail::with_dataset(d.dataset, [&](auto set) {
+    return ex::with_criteria_of(d.dataset, [&](auto set) {
       return detail::run_in_directory<typename decltype(set)::type>(dir, m, data_dir, config, true, o);
     });
   });
@@ -654,7 +588,7 @@ inline int run_report(const report_options& o) {
       (void)detail::manifest_of(dir);
       fmt::print("{}\n", detail::write_table(dir, o.resamples));
       if (reports.empty()) json_out.write(ex::files::read_all(dir / "results" / "table1.json"));
-      reports.push_back(jg::report::read_directory_report(dir, {static_cast<std::size_t>(o.resamples), 20260}));
+      reports.push_back(jg::report::read_directory_report(dir, {.resamples = static_cast<std::size_t>(o.resamples)}));
       ex::files::write_atomic(dir / "results" / "report.md", jg::report::to_markdown(reports.back()));
       fmt::print("Table 1: {}\nall tables: {}\n", (dir / "results" / "table1.md").string(), (dir / "results" / "report.md").string());
     }

@@ -154,7 +154,7 @@ inline int run_slurm(const slurm_options& o) {
                                 "the scripts are written for you to submit where Slurm is)");
     auto file = definition_from(ro);  // checked here, before anything is written or submitted
     const auto& d = file.experiment;
-    std::size_t runs = detail::with_dataset(d.dataset, [&](auto set) { return ex::jobs_of<typename decltype(set)::type>(d).size(); });
+    std::size_t runs = ex::with_criteria_of(d.dataset, [&](auto set) { return ex::jobs_of<typename decltype(set)::type>(d).size(); });
     if (o.shards > runs)
       throw failure(exit_usage, fmt::format("--shards {}: the experiment has {} runs, so at most {} shards", o.shards, runs, runs));
     fs::path bin = fs::read_symlink("/proc/self/exe");

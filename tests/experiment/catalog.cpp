@@ -169,6 +169,28 @@ TEST_CASE("run_jobs: runs in flight at once, outcomes in the jobs' order; an abo
   CHECK(stopped[11].state == ex::run_outcome::status::not_started);
 }
 
+TEST_CASE("outcome_tally counts a grid's outcomes and names the first run that stopped or failed") {
+  using status = ex::run_outcome::status;
+  std::vector<ex::run_outcome> outcomes(7);
+  const status states[] = {status::finished, status::aborted, status::not_started, status::stopped, status::failed, status::stopped,
+                           status::finished};
+  for (std::size_t k = 0; k < outcomes.size(); ++k) outcomes[k].id = "run" + std::to_string(k), outcomes[k].state = states[k];
+  auto t = ex::outcome_tally::of(outcomes);
+  CHECK(t.text() == "2 finished, 1 aborted, 2 stopped, 1 failed, 1 not started");
+  REQUIRE(t.first_problem);
+  CHECK(t.first_problem->id == "run3");  // not the unstarted run2
+  CHECK_FALSE(t.budget);
+  outcomes[5].stopped_by = jg::llm::error_kind::budget_exhausted;
+  CHECK(ex::outcome_tally::of(outcomes).budget);
+  CHECK(outcomes[0].ended());
+  CHECK(outcomes[1].ended());
+  CHECK_FALSE(outcomes[2].ended());
+  CHECK_FALSE(outcomes[3].ended());
+  auto none = ex::outcome_tally::of(std::span(outcomes).first(3));
+  CHECK_FALSE(none.first_problem);
+  CHECK(none.text() == "1 finished, 1 aborted, 0 stopped, 0 failed, 1 not started");
+}
+
 TEST_CASE("the remedies presets: every variant they name parses, spells its own name, and is compiled") {
   for (std::string dataset : {"summeval", "brighter"}) {
     auto d = ex::remedies_preset(dataset);

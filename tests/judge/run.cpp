@@ -217,6 +217,27 @@ jg::dataset<se> small(std::size_t n) {
 }
 }  // namespace
 
+TEST_CASE("the first request, probed alone: the judge's joint request for the first item; its error, or nothing") {
+  auto d = small(3);
+  std::span<const jg::example<se>> items(d.examples);
+  auto first = judge::first_request(judge::summeval_prompt(), items);
+  REQUIRE(first);
+  auto pass = judge::plan<jg::layout::joint>(judge::summeval_prompt(), items);
+  CHECK(first->messages.back().content == pass.pending().front().messages.back().content);
+  CHECK(summary_of(*first) == "summary 0");
+  CHECK_FALSE(judge::first_request(judge::summeval_prompt(), items.first(0)));
+
+  scripted_backend fine([](const llm::request&) -> llm::result { return reply("{}"); });
+  CHECK_FALSE(llm::probe(fine, *first));
+  REQUIRE(fine.batches.size() == 1);
+  CHECK(fine.batches[0].size() == 1);  // alone
+  scripted_backend dead([](const llm::request&) -> llm::result { return llm::error{llm::error_kind::transport, 0, "refused", "", 2}; });
+  auto e = llm::probe(dead, *first);
+  REQUIRE(e);
+  CHECK(e->kind == llm::error_kind::transport);
+  CHECK(e->message == "refused");
+}
+
 TEST_CASE("bad replies lower coverage and never stop the run by default") {
   auto d = small(20);
   scripted_backend backend([](const llm::request& r) -> llm::result {

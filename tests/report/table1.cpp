@@ -132,6 +132,12 @@ TEST_CASE("Table 1 of a hand-made directory") {
   CHECK(md.find("SIMULATED") != std::string::npos);
   CHECK(md.find("| SSS") != std::string::npos);
   CHECK(md.find("CCC,gate=mae,seed=1") != std::string::npos);  // the unfinished run is named
+  // write_table1 writes the same table, as Markdown and JSON, into results/; the default seed is
+  // the one every report of a directory uses, so its intervals are these.
+  auto written = jg::report::write_table1(root, {.resamples = 500});
+  CHECK(jg::report::to_json(written) == jg::report::to_json(t));
+  CHECK(jg::experiment::files::read_all(root / "results" / "table1.md") == md);
+  CHECK(jg::experiment::files::read_all(root / "results" / "table1.json") == jg::report::to_json(t));
   fs::remove_all(root);
 }
 

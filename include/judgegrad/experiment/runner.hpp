@@ -46,6 +46,9 @@ struct run_outcome {
   std::optional<llm::error_kind> stopped_by;
   bool resumed = false;         ///< it continued from an earlier process's state
   std::vector<std::string> repairs;  ///< what was mended in its files before it went on (run_writer::repairs)
+
+  /// Whether the run has ended for good: finished, or aborted by the judge's failure policy.
+  bool ended() const { return state == status::finished || state == status::aborted; }
 };
 
 inline std::string_view to_string(run_outcome::status s) {
@@ -58,6 +61,35 @@ inline std::string_view to_string(run_outcome::status s) {
   }
   return "?";
 }
+
+/// A grid's outcomes counted by status, with the first run that neither ended nor was left
+/// unstarted (the one to name when the grid stopped) and whether a budget stopped any.
+struct outcome_tally {
+  std::size_t finished = 0, aborted = 0, stopped = 0, not_started = 0, failed = 0;
+  const run_outcome* first_problem = nullptr;  ///< into the outcomes counted
+  bool budget = false;                         ///< a run was stopped by a budget that ran out
+
+  static outcome_tally of(std::span<const run_outcome> outcomes) {
+    outcome_tally t;
+    for (const auto& r : outcomes) {
+      switch (r.state) {
+        case run_outcome::status::finished: ++t.finished; break;
+        case run_outcome::status::aborted: ++t.aborted; break;
+        case run_outcome::status::stopped: ++t.stopped; break;
+        case run_outcome::status::not_started: ++t.not_started; break;
+        case run_outcome::status::failed: ++t.failed; break;
+      }
+      if (!r.ended() && r.state != run_outcome::status::not_started && !t.first_problem) t.first_problem = &r;
+      if (r.stopped_by == llm::error_kind::budget_exhausted) t.budget = true;
+    }
+    return t;
+  }
+
+  /// "45 finished, 3 aborted, 0 stopped, 0 failed, 0 not started".
+  std::string text() const {
+    return fmt::format("{} finished, {} aborted, {} stopped, {} failed, {} not started", finished, aborted, stopped, failed, not_started);
+  }
+};
 
 /// Live counts of a grid, for a progress display: read from any thread.
 struct grid_progress {
@@ -328,9 +360,8 @@ inline std::vector<run_outcome> run_jobs(std::span<const job> jobs, std::size_t 
         o.state = run_outcome::status::failed;
         o.error = e.what();
       }
-      bool ended = o.state == run_outcome::status::finished || o.state == run_outcome::status::aborted;
-      if (!ended) stop = true;
-      if (progress && ended) ++progress->runs_done;
+      if (!o.ended()) stop = true;
+      if (progress && o.ended()) ++progress->runs_done;
       outcomes[k] = std::move(o);
     }
   };

@@ -270,6 +270,16 @@ forward_pass<Set> plan(const judge_prompt<Set>& prompt, std::span<const example<
   return forward_pass<Set>(prompt, examples, layout::planner_of<Layout, Set>(), settings, std::move(tag), repeat);
 }
 
+/// The judge's request for the first of `examples` under `prompt` in the joint layout (what a
+/// program sends alone first: llm::probe); nothing when there are no examples.
+template <criteria_set Set>
+std::optional<llm::request> first_request(const judge_prompt<Set>& prompt, std::span<const example<Set>> examples, const judge_settings& settings = {}) {
+  if (examples.empty()) return std::nullopt;
+  auto pass = plan<layout::joint>(prompt, examples.first(1), settings);
+  if (pass.pending().empty()) return std::nullopt;
+  return pass.pending().front();
+}
+
 /// Does nothing with a batch (the default observer of `run`).
 struct ignore_batch {
   void operator()(std::span<const llm::request>, std::span<const llm::result>) const {}

@@ -191,5 +191,16 @@ concept chat_backend = requires(B& backend, std::span<const request> batch) {
 /// cache then stores each reply as it arrives.
 using on_result = std::function<void(std::size_t, const result&)>;
 
+/// Sends `r` alone, as a program does before a batch, so that a dead or misconfigured endpoint
+/// fails after one request's retries rather than after a whole batch of them. Its error, or
+/// nothing when it was answered (a response cache then answers it again within the batch).
+template <chat_backend B>
+std::optional<error> probe(B& backend, const request& r) {
+  auto results = backend.complete(std::span<const request>(&r, 1));
+  if (results.size() == 1 && results[0].ok()) return std::nullopt;
+  if (results.size() != 1) return error{error_kind::malformed_response, 0, "the backend answered a batch of one request with another count", {}, 0};
+  return results[0].error();
+}
+
 }  // namespace llm
 JUDGEGRAD_END_NAMESPACE

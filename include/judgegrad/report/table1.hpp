@@ -89,6 +89,8 @@ struct table1 {
   std::set<std::string> mixed_runs;          ///< the runs those changes touched
 };
 
+/// The bootstrap of Table 1's intervals: resamples, and the seed every report of a directory uses,
+/// so that the same runs give the same intervals.
 struct table_options {
   std::size_t resamples = 1000;
   std::uint64_t seed = 20260;
@@ -502,6 +504,17 @@ inline std::string to_json(const table1& t) {
   for (const auto& id : t.aborted) w.value(id);
   w.end_array().end_object();
   return std::move(w).str() + "\n";
+}
+
+/// Computes Table 1 of run directory `dir` and writes it there as results/table1.md and
+/// results/table1.json (each replaced atomically); returns it.
+inline table1 write_table1(const std::filesystem::path& dir, const table_options& options = {}) {
+  auto t = compute_table1(dir, options);
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "results", ec);
+  experiment::files::write_atomic(dir / "results" / "table1.md", to_markdown(t));
+  experiment::files::write_atomic(dir / "results" / "table1.json", to_json(t));
+  return t;
 }
 
 }  // namespace report

@@ -238,8 +238,11 @@ struct diagnostics {
   std::map<std::string, std::vector<double>> specificity_by_step;
 };
 
+/// The seed of the diagnostics' bootstrap intervals, so that the same ratings give the same ones.
+inline constexpr std::uint64_t summary_seed = 20261;
+
 /// Means per unit (standard: a unit's ratings averaged), then per mode / mode and criterion.
-inline diagnostics summarize(std::span<const rating> ratings, protocol p, std::size_t resamples, std::uint64_t seed) {
+inline diagnostics summarize(std::span<const rating> ratings, protocol p, std::size_t resamples, std::uint64_t seed = summary_seed) {
   diagnostics d;
   d.used = p;
   d.resamples = resamples;

@@ -41,6 +41,10 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace experiment::diagnostics {
 
+/// The seed of the interference measurements' bootstrap (judge_settings::bootstrap.seed; criterion
+/// c resamples with seed + c), so that the same replies give the same intervals.
+inline constexpr std::uint64_t interference_seed = 20262;
+
 /// One step of a single-task run: the instruction it judged with and the test Spearman recorded.
 struct candidate {
   std::string run;
