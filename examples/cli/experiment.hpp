@@ -347,7 +347,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
     bar.describe(
         [&] {
           return fmt::format("runs {}/{}, steps {}/{}, {} tokens, {}", counts.runs_done.load(), counts.runs_total.load(), counts.steps_done.load(),
-                             counts.steps_total.load(), tokens(counts.prompt_tokens.load() + counts.completion_tokens.load()),
+                             counts.steps_total.load(), tokens(counts.tokens.load()),
                              money(counts.microdollars.load()));
         },
         [&] {
@@ -372,7 +372,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   const auto& calls = b.activity();
   std::string spent = fmt::format("{} replies ({} from the cache){}, {} tokens in finished steps, {}", calls.answered.load() - calls.failed.load(),
                                   calls.cache_hits.load(), calls.failed.load() ? fmt::format(", {} calls failed or refused", calls.failed.load()) : "",
-                                  tokens(counts.prompt_tokens.load() + counts.completion_tokens.load()), money(counts.microdollars.load()));
+                                  tokens(counts.tokens.load()), money(counts.microdollars.load()));
   std::string tally = fmt::format("{}; {}", counted_outcomes.text(), spent);
   if (interrupts::requested()) {
     ex::log_event(dir, "interrupted", fmt::format("{}; {}", interrupts::code() == 130 ? "SIGINT" : "SIGTERM", tally));
@@ -437,8 +437,6 @@ int guarded(F&& f) {
   try {
     return f();
   } catch (const ex::storage_error& e) {
-    throw failure(exit_storage, e.what());
-  } catch (const ex::state_error& e) {
     throw failure(exit_storage, e.what());
   } catch (const ex::definition_error& e) {
     throw failure(exit_configuration, e.what());

@@ -106,7 +106,7 @@ int list_variants(const variants_options& o) {
 int report(std::string_view command, const std::exception& e) {
   int code = judgegrad_cli::exit_internal;
   if (const auto* f = dynamic_cast<const judgegrad_cli::failure*>(&e)) code = f->code;
-  else if (dynamic_cast<const jg::experiment::storage_error*>(&e) || dynamic_cast<const jg::experiment::state_error*>(&e))
+  else if (dynamic_cast<const jg::experiment::storage_error*>(&e))
     code = judgegrad_cli::exit_storage;
   else if (dynamic_cast<const jg::experiment::definition_error*>(&e)) code = judgegrad_cli::exit_configuration;
   else if (dynamic_cast<const jg::data::load_error*>(&e)) code = judgegrad_cli::exit_data;

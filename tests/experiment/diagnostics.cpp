@@ -86,24 +86,24 @@ void write(const fs::path& file, const std::string& text) {
 /// joint gradients; a step that stopped a run and an OPRO run, which give nothing to rate. Each
 /// summary.json has the fields the run reader requires of it (experiment/run_reader.hpp).
 void write_runs(const fs::path& root) {
-  write(root / "runs/SSC,seed=1/summary.json", R"({"run":"SSC,seed=1","mode":"SSC","gate":"mae","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null})");
+  write(root / "runs/SSC,seed=1/summary.json", R"({"run":"SSC,seed=1","mode":"SSC","gate":"mae","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null,"steps":[]})");
   write(root / "runs/SSC,seed=1/steps.jsonl",
-        R"({"step":0,"gradients":[],"incumbent":{},"candidate":{},"error":""})"
+        R"({"step":0,"critiques":[],"calls":[],"gradients":[],"incumbent":{},"candidate":{},"error":""})"
         "\n"
-        R"({"step":1,"gradients":[{"criterion":"fluency","text":"Name grammar errors."},{"criterion":"fluency","text":"Name grammar errors."},)"
+        R"({"step":1,"critiques":[],"calls":[],"gradients":[{"criterion":"fluency","text":"Name grammar errors."},{"criterion":"fluency","text":"Name grammar errors."},)"
         R"({"criterion":"coherence","text":"Check the order of sentences."}],)"
         R"("incumbent":{"fluency":"old f","coherence":"old c"},"candidate":{"fluency":"new f","coherence":"new c"},"error":""})"
         "\n"
-        R"({"step":2,"gradients":[{"criterion":"fluency","text":"x"}],"incumbent":{},"candidate":{},"error":"backend: down"})"
+        R"({"step":2,"critiques":[],"calls":[],"gradients":[{"criterion":"fluency","text":"x"}],"incumbent":{},"candidate":{},"error":"backend: down"})"
         "\n");
-  write(root / "runs/SCC,seed=1/summary.json", R"({"run":"SCC,seed=1","mode":"SCC","gate":"none","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null})");
+  write(root / "runs/SCC,seed=1/summary.json", R"({"run":"SCC,seed=1","mode":"SCC","gate":"none","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null,"steps":[]})");
   write(root / "runs/SCC,seed=1/steps.jsonl",
-        R"({"step":1,"gradients":[{"criterion":"fluency, relevance, coherence, consistency","text":"A: grammar and order."},)"
+        R"({"step":1,"critiques":[],"calls":[],"gradients":[{"criterion":"fluency, relevance, coherence, consistency","text":"A: grammar and order."},)"
         R"({"criterion":"fluency, relevance, coherence, consistency","text":"B: invented facts."}],)"
         R"("incumbent":{"fluency":"f0","relevance":"r0","coherence":"c0","consistency":"k0"},)"
         R"("candidate":{"fluency":"f1","relevance":"r1","coherence":"c1","consistency":"k1"},"error":""})"
         "\n");
-  write(root / "runs/opro,seed=1/summary.json", R"({"run":"opro,seed=1","mode":"opro","gate":"none","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null})");
+  write(root / "runs/opro,seed=1/summary.json", R"({"run":"opro,seed=1","mode":"opro","gate":"none","seed":1,"criterion":"","criteria":["fluency","relevance","coherence","consistency"],"finished":true,"aborted":null,"steps":[]})");
 }
 
 }  // namespace

@@ -4,8 +4,11 @@
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/check.hpp>
+#include <judgegrad/experiment/run_directory.hpp>
 #include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/experiment/state.hpp>
+#include <judgegrad/judge/prompts.hpp>
 
 #include <doctest/doctest.h>
 
@@ -13,7 +16,9 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <string>
 
@@ -152,7 +157,7 @@ TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JS
   write(runs / "SSC,gate=mae,seed=2" / "summary.json",
         R"({"run":"SSC,gate=mae,seed=2","variant":"SSC/layout=prefix_shared","mode":"SSC","gate":"mae","merge":"labeled_sections",)"
         R"("layout":"prefix_shared","length":"unbounded","seed":2,"criterion":"","criteria":["fluency","coherence"],"finished":true,)"
-        R"("aborted":null,"steps":[{"step":0}]})");
+        R"("aborted":null,"steps":[{"step":0,"changed":false,"instructions":{"fluency":"","coherence":""},"output_format":true,"test":null}]})");
   write(runs / "CCC,gate=none,seed=1" / "summary.json",
         R"({"run":"CCC,gate=none,seed=1","mode":"CCC","gate":"none","seed":1,"criterion":"","criteria":["fluency"],"finished":false,)"
         R"("aborted":"5% of the batch without a score","steps":[]})");
@@ -166,8 +171,7 @@ TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JS
   CHECK(begun[2].filename() == "SSS,gate=none,seed=1");
 
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  auto r = ex::read_summary(listed[1], parser, &doc);
+  auto r = ex::read_summary(listed[1], parser);
   CHECK(r.id == "SSC,gate=mae,seed=2");
   CHECK(r.mode == "SSC");
   CHECK(r.gate == "mae");
@@ -176,7 +180,8 @@ TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JS
   CHECK(r.aborted.empty());
   CHECK(r.criteria == std::vector<std::string>{"fluency", "coherence"});
   CHECK(r.configuration() == "SSC/layout=prefix_shared");
-  CHECK(doc["steps"].get_array().size() == 1);
+  REQUIRE(r.steps.size() == 1);
+  CHECK(!r.steps[0].test);
   // An older summary, without the merge, layout and length slots: their defaults.
   auto old = ex::read_summary(listed[0], parser);
   CHECK(old.merge.empty());
@@ -184,7 +189,7 @@ TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JS
   CHECK(old.aborted == "5% of the batch without a score");
   CHECK(old.configuration() == "CCC");
   write(runs / "bad" / "summary.json", R"({"run":"bad","mode":"SSS","gate":"none","criterion":"","criteria":[],"finished":true})");
-  CHECK(error_of([&] { ex::read_summary(runs / "bad", parser); }) == (runs / "bad" / "summary.json").string() + ": \"seed\" is missing");
+  CHECK(error_of([&] { ex::read_summary(runs / "bad", parser); }) == (runs / "bad" / "summary.json").string() + ": missing \"seed\"");
 
   const fs::path log = runs / "SSC,gate=mae,seed=2" / "steps.jsonl";
   write(log, "{\"step\":0,\"split\":\"test\"}\n\n{\"step\":1,\"split\":\"train\"}\n{\"step\":2,\"split\":\"test\"}\n");
@@ -197,5 +202,141 @@ TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JS
   CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{0, 1}, {2, 4}});
   write(log, "{\"step\":0}\n{\"step\":1}\n{\"step\":2,\n");
   CHECK(error_of([&] { ex::for_each_line(log, parser, [](simdjson::dom::element, std::size_t) {}); }) == log.string() + ": line 3 is not valid JSON");
+}
+
+TEST_CASE("the run reader reads back what the run writer wrote: summary, step rows, predictions with gold, reused test items expanded") {
+  using set = jg::summeval::all;  // fluency, relevance, coherence, consistency
+  temp_dir t;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  jg::data::splits<set> data;
+  for (int i = 0; i < 3; ++i) {
+    jg::example<set> e;
+    e.id = "d" + std::to_string(i);
+    e.gold = {1.0 + i, 2.0, i == 2 ? std::optional<double>() : std::optional<double>(3.0 - i), 4.0};  // d2 has no coherence gold
+    data.test.examples.push_back(e);
+  }
+  ex::job j;
+  j.id = "SSC,gate=mae,seed=3";
+  j.spec.mode = "SSC", j.spec.gate = "mae";
+  j.variant = "SSC";
+  j.seed = 3;
+  ex::run_writer<set> w(t.path / "runs" / j.id, j, 2, jg::judge::summeval_prompt<set>(jg::prompt_style::standard), data);
+  REQUIRE(!w.restore());
+
+  auto metrics = [](double rho) {
+    std::vector<jg::criterion_metrics> out;
+    for (auto n : set::names) out.push_back({std::string(n), 3, 3, rho, rho / 2, 0.5, 1.0, 0.25});
+    return out;
+  };
+  auto evaluation = [&](std::string prompt, bool reused, double rho, double shift) {
+    jg::evaluation_record e;
+    e.split = "test", e.role = "accepted", e.prompt = std::move(prompt), e.reused = reused, e.metrics = metrics(rho);
+    if (!reused)
+      for (int i = 0; i < 3; ++i)
+        e.items.push_back({"d" + std::to_string(i), "d" + std::to_string(i), {1.0 + i + shift, i == 1 ? nan : 2.0, 3.0, 4.0},
+                           {"ok", i == 1 ? "missing" : "ok", "ok", "ok"}});
+    return e;
+  };
+  auto call = [](jg::llm::role role, bool hit, double usd) {
+    jg::call_record c;
+    c.role = role, c.cache_hit = hit, c.usd = usd, c.prompt_tokens = 100, c.completion_tokens = 10, c.model = "m";
+    return c;
+  };
+  auto state = [](std::int64_t step, const char* fluency) {
+    jg::run_state<set> s;
+    s.step = step;
+    s.instructions[0] = fluency;
+    return s;
+  };
+  jg::step_record s0;
+  s0.run = j.id, s0.criteria = set::names, s0.step = 0;
+  s0.evaluations.push_back(evaluation("p0", false, 0.5, 0));
+  s0.calls = {call(jg::llm::role::judge, false, 0.25), call(jg::llm::role::judge, true, 0.5)};
+  w.on_step(s0);
+  w.on_state(state(0, ""));
+  // Step 1: two gradients (one for fluency and coherence, one for all); the candidate is
+  // rejected, so test judges p0 again: a reused evaluation, no prediction lines.
+  jg::step_record s1;
+  s1.run = j.id, s1.criteria = set::names, s1.step = 1;
+  s1.gradients = {{{0, 2}, "e1", "be concrete", "own"}, {{}, "", "for all", "joint"}};
+  s1.incumbent = {{"fluency", ""}}, s1.candidate = {{"fluency", "Read twice."}};
+  s1.gate.accepted = false;
+  s1.evaluations.push_back(evaluation("p0", true, 0.5, 0));
+  s1.calls = {call(jg::llm::role::gradient, false, 0.125)};
+  w.on_step(s1);
+  w.on_state(state(1, ""));
+  jg::step_record s2;
+  s2.run = j.id, s2.criteria = set::names, s2.step = 2;
+  s2.gate.accepted = true;
+  s2.evaluations.push_back(evaluation("p2", false, 0.75, 1));
+  w.on_step(s2);
+  w.on_state(state(2, "Read twice."));
+  CHECK(w.usd() == 0.25 + 0.125);
+
+  auto listing = ex::read_runs(t.path);
+  REQUIRE(listing.damaged.empty());
+  REQUIRE(listing.runs.size() == 1);
+  const auto& run = listing.runs[0];
+  CHECK(run.id == j.id);
+  CHECK(run.seed == 3);
+  CHECK(run.finished);
+  CHECK(run.usd == 0.375);
+  CHECK(run.criteria == std::vector<std::string>{"fluency", "relevance", "coherence", "consistency"});
+  REQUIRE(run.steps.size() == 3);
+  CHECK(run.steps[2].changed);
+  CHECK(run.steps[2].instructions.at("fluency") == "Read twice.");
+  REQUIRE(run.steps[1].test);
+  CHECK(run.steps[1].test->reused);
+  CHECK(run.steps[1].test->prompt == "p0");
+  REQUIRE(run.steps[2].test->metrics.size() == 4);
+  CHECK(run.steps[2].test->metrics[3].criterion == "consistency");
+  CHECK(run.steps[2].test->metrics[3].spearman == 0.75);
+  CHECK(run.steps[2].test->metrics[3].kendall == 0.375);
+  CHECK(run.steps[2].test->metrics[3].accuracy == 0.25);
+
+  simdjson::dom::parser parser;
+  std::vector<ex::step_row> steps;
+  ex::for_each_step(run, parser, [&](const ex::step_row& r) { steps.push_back(r); });
+  REQUIRE(steps.size() == 3);
+  REQUIRE(steps[0].calls.size() == 2);
+  CHECK(steps[0].calls[0].role == "judge");
+  CHECK(!steps[0].calls[0].cache_hit);
+  CHECK(steps[0].calls[1].cache_hit);
+  CHECK(steps[0].calls[1].usd == 0.5);
+  CHECK(steps[0].calls[1].prompt_tokens == 100);
+  REQUIRE(steps[1].gradients.size() == 2);
+  CHECK(steps[1].gradients[0].criteria == std::vector<std::string>{"fluency", "coherence"});
+  CHECK(steps[1].gradients[0].example == "e1");
+  CHECK(steps[1].gradients[1].criteria.empty());
+  CHECK(steps[1].candidate.at("fluency") == "Read twice.");
+  CHECK(!steps[1].accepted);
+  CHECK(steps[2].accepted);
+
+  std::vector<ex::prediction_row> predictions;
+  ex::for_each_prediction(run, parser, "test", [&](ex::prediction_row p) { predictions.push_back(std::move(p)); });
+  REQUIRE(predictions.size() == 6);  // steps 0 and 2, three items each; step 1 reused step 0's
+  CHECK(predictions[1].problems[1] == "missing");
+  CHECK(std::isnan(predictions[1].scores[1]));
+  CHECK(predictions[4].step == 2);
+  CHECK(predictions[4].scores[0] == 3.0);   // d1 at step 2: 1 + 1 + shift 1
+  CHECK(predictions[4].gold[0] == 2.0);     // the data's gold, carried beside
+  CHECK(std::isnan(predictions[5].gold[2]));  // d2 has no coherence gold
+  ex::for_each_prediction(run, parser, "validation", [&](ex::prediction_row) { FAIL("no validation lines were written"); });
+
+  auto tested = ex::read_test_items(run, parser);
+  REQUIRE(tested.size() == 3);
+  CHECK(tested[0].examples == std::vector<std::string>{"d0", "d1", "d2"});
+  CHECK(tested[1].examples == tested[0].examples);  // reused: step 0's items
+  CHECK(tested[1].scores[0] == tested[0].scores[0]);
+  CHECK(tested[2].scores[0] == std::vector<double>{2.0, 3.0, 4.0});
+  CHECK(tested[2].gold[0] == std::vector<double>{1.0, 2.0, 3.0});
+
+  // A damaged summary is left out and named; the run's logs are still whole.
+  files::write_atomic(run.dir / "summary.json", "{\"run\": ");
+  listing = ex::read_runs(t.path);
+  CHECK(listing.runs.empty());
+  REQUIRE(listing.damaged.size() == 1);
+  CHECK(listing.damaged[0].summary);
+  CHECK(listing.damaged[0].problems[0].find("summary.json: not a whole summary") == 0);
 }
 }  // namespace test_experiment_files

@@ -4,6 +4,7 @@
 // labelled and followed by its data); the SVG writer's escaping, scales and gaps.
 #include <judgegrad/report/html.hpp>
 
+#include "../support/manifest.hpp"
 #include "../support/scratch.hpp"
 
 #include <doctest/doctest.h>
@@ -31,19 +32,27 @@ std::size_t count(const std::string& s, const std::string& what) {
   return n;
 }
 
+/// A row of summary.json's "steps": the test Spearman of criteria a and b.
+std::string summary_step(int step, const char* prompt, double a, double b) {
+  auto metrics = [](double rho) {
+    return fmt::format(R"({{"items": 4, "scored": 4, "spearman": {}, "kendall": null, "mae": null, "off_by_one": null, "accuracy": null}})", rho);
+  };
+  return fmt::format(R"({{"step": {}, "changed": true, "instructions": {{"a": "", "b": ""}}, "output_format": true, )"
+                     R"("test": {{"prompt": "{}", "reused": false, "metrics": {{"a": {}, "b": {}}}}}}})",
+                     step, prompt, metrics(a), metrics(b));
+}
+
 /// SSC over two seeds, two criteria, two steps; each step's calls as a real run records them.
 void write_directory(const fs::path& root) {
-  write(root / "experiment.json",
-        R"({"definition": {"dataset": "summeval", "name": "tiny"}, "criteria": ["a", "b"], "backend": {"simulated": true, "description": "sim"}})");
+  fs::create_directories(root);
+  judgegrad_test::write_manifest(root, "tiny");
   for (int seed : {1, 2}) {
     auto id = "SSC,gate=mae,seed=" + std::to_string(seed);
     double b1 = seed == 1 ? 0.5 : 0.3;
     write(root / "runs" / id / "summary.json",
           R"({"run": ")" + id + R"(", "mode": "SSC", "gate": "mae", "merge": "labeled_sections", "layout": "joint", "seed": )" + std::to_string(seed) +
-              R"(, "criterion": "", "criteria": ["a", "b"], "finished": true, "steps": [)"
-              R"({"test": {"prompt": "p0", "metrics": {"a": {"spearman": 0.1}, "b": {"spearman": 0.2}}}},)"
-              R"({"test": {"prompt": "p1", "metrics": {"a": {"spearman": 0.4}, "b": {"spearman": )" +
-              std::to_string(b1) + "}}}}]}");
+              R"(, "criterion": "", "criteria": ["a", "b"], "finished": true, "steps": [)" +
+              summary_step(0, "p0", 0.1, 0.2) + "," + summary_step(1, "p1", 0.4, b1) + "]}");
     // Step 0: two judge calls (one from the cache); step 1: a loss, a gradient, an optimizer call
     // and a failed judge call.
     auto call = [](const char* role, int prompt, int completion, double usd, bool hit, const char* error = "") {
@@ -52,8 +61,8 @@ void write_directory(const fs::path& root) {
              R"(","served":{"cache_hit":)" + (hit ? "true" : "false") + "}}";
     };
     write(root / "runs" / id / "steps.jsonl",
-          R"({"step":0,"calls":[)" + call("judge", 100, 10, 0.001, false) + "," + call("judge", 100, 10, 0.001, true) + "]}\n" +
-              R"({"step":1,"calls":[)" + call("loss", 200, 20, 0.002, false) + "," + call("gradient", 300, 30, 0.003, false) + "," +
+          R"({"step":0,"critiques":[],"gradients":[],"calls":[)" + call("judge", 100, 10, 0.001, false) + "," + call("judge", 100, 10, 0.001, true) + "]}\n" +
+              R"({"step":1,"critiques":[],"gradients":[],"calls":[)" + call("loss", 200, 20, 0.002, false) + "," + call("gradient", 300, 30, 0.003, false) + "," +
               call("optimizer", 400, 40, 0.004, false) + "," + call("judge", 0, 0, 0, false, "transport: refused") + "]}\n");
   }
   // Fixed diagnostics and interference results, as the commands write them.

@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "../support/manifest.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,12 +37,15 @@ void write_run(const fs::path& root, const std::string& id, const std::string& m
   s << R"({"run": ")" << id << R"(", "mode": ")" << mode << R"(", "gate": "mae", "merge": "labeled_sections", "layout": "joint", "seed": )"
     << seed << R"(, "criterion": ")" << criterion << R"(", "criteria": ["a", "b"], "finished": )" << (finished ? "true" : "false")
     << R"(, "steps": [)";
-  bool first = true;
+  int step = 0;
+  auto metrics = [](double rho) {
+    return R"({"items": 4, "scored": 4, "spearman": )" + fmt::format("{}", rho) + R"(, "kendall": null, "mae": null, "off_by_one": null, "accuracy": null})";
+  };
   for (const auto& st : steps) {
-    if (!first) s << ",";
-    first = false;
-    s << R"({"test": {"prompt": ")" << st.prompt << R"(", "metrics": {"a": {"spearman": )" << st.a << R"(}, "b": {"spearman": )" << st.b
-      << "}}}}";
+    if (step > 0) s << ",";
+    s << R"({"step": )" << step++ << R"(, "changed": false, "instructions": {"a": "", "b": ""}, "output_format": true, )"
+      << R"("test": {"prompt": ")" << st.prompt << R"(", "reused": false, "metrics": {"a": )" << metrics(st.a) << R"(, "b": )" << metrics(st.b)
+      << "}}}";
   }
   s << "]}";
   if (!predictions.empty()) std::ofstream(root / "runs" / id / "predictions.jsonl") << predictions;
@@ -62,7 +67,7 @@ TEST_CASE("Table 1 of a hand-made directory") {
   fs::path root = fs::temp_directory_path() / ("jg-table1-" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
-  std::ofstream(root / "experiment.json") << R"({"definition": {"dataset": "summeval"}, "backend": {"simulated": true, "description": "sim"}})";
+  judgegrad_test::write_manifest(root);
   // SSS over two seeds. Step 0 judges prompt p0 (Spearman a = 0.8, b = -0.8, as the predictions
   // give), step 1 prompt p1 (no predictions kept), step 2 returns to p0: a reused evaluation.
   write_run(root, "SSS,gate=mae,seed=1", "SSS", 1, "", true, {{"p0", 0.8, -0.8}, {"p1", 0.6, 0.0}, {"p0", 0.8, -0.8}}, step0_predictions());
@@ -76,6 +81,7 @@ TEST_CASE("Table 1 of a hand-made directory") {
   jg::report::table_options o;
   o.resamples = 500;
   auto t = jg::report::compute_table1(root, o);
+  CHECK(fmt::format("{}", fmt::join(t.damaged, "|")) == "");
   CHECK(t.simulated);
   CHECK(t.dataset == "summeval");
   CHECK(t.incomplete == std::vector<std::string>{"CCC,gate=mae,seed=1"});
@@ -174,7 +180,7 @@ TEST_CASE("Table 1's interval equals the bootstrap replayed by hand: the same dr
   fs::path root = fs::temp_directory_path() / ("jg-table1-ci-" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
-  std::ofstream(root / "experiment.json") << R"({"definition": {"dataset": "summeval"}, "backend": {"simulated": true, "description": "sim"}})";
+  judgegrad_test::write_manifest(root);
   // Ten test items, two criteria, two seeds with their own predictions (Likert, with ties).
   const std::vector<double> gold_a{1, 2, 3, 4, 5, 3, 2, 4, 5, 1}, gold_b{5, 4, 4, 2, 1, 3, 3, 2, 5, 1};
   const std::vector<std::vector<double>> pred_a{{1, 3, 3, 4, 4, 2, 2, 5, 5, 2}, {2, 2, 4, 3, 5, 3, 1, 4, 4, 1}},

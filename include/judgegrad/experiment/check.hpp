@@ -11,12 +11,14 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,8 +64,9 @@ inline log_lines read_log(std::string_view text, std::size_t wanted) {
 }  // namespace check_detail
 
 /// Checks DIR/runs/<id> (`run_dir`) against its state.json. A run with no state.json has committed
-/// nothing: there is nothing to check (resume starts it from its seed).
-inline run_check check_run(const std::filesystem::path& run_dir) {
+/// nothing: there is nothing to check (resume starts it from its seed). `summary`, when given,
+/// receives the run's summary when it could be read (the check reads it whole).
+inline run_check check_run(const std::filesystem::path& run_dir, std::optional<run_summary>* summary = nullptr) {
   namespace fs = std::filesystem;
   run_check out;
   out.run = run_dir.filename().string();
@@ -74,10 +77,10 @@ inline run_check check_run(const std::filesystem::path& run_dir) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   std::int64_t steps = 0, predictions = 0;
-  simdjson::dom::array summary;
+  simdjson::dom::array rows;
   simdjson::dom::element state;
   if (parser.parse(text).get(doc) || doc["lines"]["steps"].get_int64().get(steps) || doc["lines"]["predictions"].get_int64().get(predictions) ||
-      doc["summary"].get_array().get(summary) || doc["state"].get(state) || steps < 0 || predictions < 0) {
+      doc["summary"].get_array().get(rows) || doc["state"].get(state) || steps < 0 || predictions < 0) {
     out.problems.push_back(fmt::format("state.json: not a whole commit point ({} bytes{})", text.size(),
                                        parser.parse(text).error() ? ", not valid JSON: cut?" : ", fields missing"));
     out.redo = true;
@@ -98,12 +101,58 @@ inline run_check check_run(const std::filesystem::path& run_dir) {
   }
   if (out.redo) return out;
   auto summary_file = run_dir / run_files::summary;
-  simdjson::dom::element s;
-  std::string_view id;
-  std::string summary_text = fs::exists(summary_file, ec) ? files::read_all(summary_file) : std::string();
-  if (parser.parse(summary_text).get(s) || s["run"].get_string().get(id) || s["steps"].get_array().error()) {
-    out.problems.push_back(fmt::format("summary.json: {} ({} bytes)", summary_text.empty() ? "missing or empty" : "not a whole summary", summary_text.size()));
+  if (!fs::exists(summary_file, ec) || fs::file_size(summary_file, ec) == 0) {
+    out.problems.push_back("summary.json: missing or empty");
     out.summary = true;
+    return out;
+  }
+  try {
+    auto read = read_summary(run_dir, parser);
+    if (summary) *summary = std::move(read);
+  } catch (const storage_error& e) {
+    out.problems.push_back(fmt::format("summary.json: not a whole summary ({})", e.what()));
+    out.summary = true;
+  }
+  return out;
+}
+
+/// The runs of a run directory, read: those whose files are whole, and those left out as damaged.
+struct run_listing {
+  std::vector<run_summary> runs;     ///< sorted by id
+  std::vector<run_check> damaged;    ///< what check_run found wrong with the others
+
+  /// The runs, when none is damaged; else a storage_error naming the first damaged run, what is
+  /// wrong with it, and what mends it (for readers that have no place to list damaged runs).
+  std::vector<run_summary> whole() && {
+    if (!damaged.empty())
+      throw storage_error(fmt::format("run {} is damaged ({}); `judgegrad resume` mends it, `judgegrad check` tells more", damaged.front().run,
+                                      fmt::join(damaged.front().problems, "; ")));
+    return std::move(runs);
+  }
+};
+
+/// The runs under `root`/runs (list_runs, `begun_too` as there), each checked against its commit
+/// point and its summary read once.
+inline run_listing read_runs(const std::filesystem::path& root, bool begun_too = false) {
+  run_listing out;
+  for (const auto& dir : list_runs(root, begun_too)) {
+    std::optional<run_summary> summary;
+    auto check = check_run(dir, &summary);
+    if (!check.ok()) {
+      out.damaged.push_back(std::move(check));
+      continue;
+    }
+    if (!summary) {  // committed nothing yet, but has a summary: read it as it is
+      simdjson::dom::parser parser;
+      try {
+        summary = read_summary(dir, parser);
+      } catch (const storage_error& e) {
+        check.problems.push_back(fmt::format("summary.json: not a whole summary ({})", e.what()));
+        out.damaged.push_back(std::move(check));
+        continue;
+      }
+    }
+    out.runs.push_back(std::move(*summary));
   }
   return out;
 }

@@ -8,7 +8,8 @@
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
-#include <judgegrad/experiment/run_directory.hpp>
+#include <judgegrad/experiment/check.hpp>
+#include <judgegrad/experiment/fields.hpp>
 #include <judgegrad/experiment/shards.hpp>
 #include <judgegrad/llm/meter.hpp>
 
@@ -93,12 +94,12 @@ inline std::string to_json(const manifest& m) {
 /// Reads DIR/experiment.json. A directory of another format version is refused with a message
 /// saying which judgegrad wrote it.
 inline manifest read_manifest(const std::filesystem::path& dir) {
-  auto file = dir / "experiment.json";
+  auto file = dir / run_files::manifest;
   std::string text = files::read_all(file);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(text).get(doc)) throw storage_error(fmt::format("{}: not valid JSON (a damaged run directory?)", file.string()));
-  detail::state_reader in(file.string());
+  detail::field_reader in(file.string());
   std::string format = in.text(in.at(doc, "format"));
   if (format != directory_format) in.fail(fmt::format("not a judgegrad run directory (format \"{}\")", format));
   std::int64_t version = in.integer(in.at(doc, "format_version"));
@@ -151,7 +152,7 @@ inline manifest read_manifest(const std::filesystem::path& dir) {
 /// Whether `dir` holds a run directory (its experiment.json).
 inline bool is_run_directory(const std::filesystem::path& dir) {
   std::error_code ec;
-  return std::filesystem::exists(dir / "experiment.json", ec);
+  return std::filesystem::exists(dir / run_files::manifest, ec);
 }
 
 /// `dir` holds something other than a run directory (or its lock): a new run cannot start there.
@@ -211,7 +212,7 @@ inline void create_run_directory(const std::filesystem::path& dir, const manifes
     std::filesystem::create_directories(dir / sub, ec);
     if (ec) throw storage_error(fmt::format("cannot create {}: {}", (dir / sub).string(), ec.message()));
   }
-  files::write_atomic(dir / "experiment.json", to_json(m));
+  files::write_atomic(dir / run_files::manifest, to_json(m));
 }
 
 /// Every run `dir`'s manifest lists, checked against its commit point (check_run). The manifest
@@ -254,7 +255,7 @@ inline void log_event(const std::filesystem::path& dir, std::string_view event, 
   json_writer w;
   w.begin_object().key("event").value(event).key("detail").value(detail).key("pid").value(std::int64_t(::getpid()))
       .key("event_at").value(now_utc()).end_object();
-  files::append_durable(dir / "events.jsonl", std::move(w).str() + "\n");
+  files::append_durable(dir / run_files::events, std::move(w).str() + "\n");
 }
 
 }  // namespace experiment

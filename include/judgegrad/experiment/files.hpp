@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -38,8 +39,26 @@ struct storage_error : std::runtime_error {
   throw storage_error(fmt::format("{}: {}", file.string(), what));
 }
 
-/// The names of a run's files, under DIR/runs/<id>/.
+/// The name and version of the directory format; a directory of another version is refused.
+inline constexpr std::string_view directory_format = "judgegrad-run-directory";
+inline constexpr int directory_format_version = 1;
+
+/// The current time as ISO 8601 UTC ("2026-12-01T21:10:00Z"); fields holding it end in `_at`.
+inline std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
+}
+
+/// The names of a run directory's files: DIR/experiment.json, DIR/events.jsonl, ...; and of each
+/// run's, under DIR/runs/<id>/.
 namespace run_files {
+inline constexpr std::string_view manifest = "experiment.json";  ///< what the experiment is, on what data, through what backend
+inline constexpr std::string_view events = "events.jsonl";       ///< starts, resumes and stops, with their times
+inline constexpr std::string_view results = "results";           ///< the folder of reports (table1.md, ...)
 inline constexpr std::string_view runs = "runs";                ///< the folder of runs in a run directory
 inline constexpr std::string_view summary = "summary.json";    ///< per step: test metrics and the prompt in force
 inline constexpr std::string_view steps = "steps.jsonl";        ///< one line per finished step

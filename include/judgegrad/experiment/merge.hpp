@@ -48,7 +48,7 @@ inline std::string run_standing(const std::filesystem::path& dir, const std::str
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(text).get(doc)) throw storage_error(fmt::format("{}: not valid JSON (a damaged run directory?)", file.string()));
-  detail::state_reader in(file.string());
+  detail::field_reader in(file.string());
   if (!in.text(in.at(doc, "aborted")).empty()) return "aborted";
   return in.boolean(in.at(doc, "finished")) ? "finished" : "unfinished";
 }
@@ -211,12 +211,12 @@ inline merge_result merge_shards(std::span<const std::filesystem::path> shards, 
   }
   std::string events;
   for (std::size_t i = 1; i <= n; ++i)
-    if (fs::exists(*by_index[i] / "events.jsonl", ec)) events += files::read_all(*by_index[i] / "events.jsonl");
-  if (!events.empty()) files::append_durable(tmp / "events.jsonl", events);
+    if (fs::exists(*by_index[i] / run_files::events, ec)) events += files::read_all(*by_index[i] / run_files::events);
+  if (!events.empty()) files::append_durable(tmp / run_files::events, events);
   std::string from;
   for (std::size_t i = 1; i <= n; ++i) from += (i > 1 ? ", " : "") + fs::absolute(*by_index[i]).string();
   log_event(tmp, "merge", fmt::format("{} runs of {} shards: {}", total, n, from));
-  files::write_atomic(tmp / "experiment.json", to_json(m));
+  files::write_atomic(tmp / run_files::manifest, to_json(m));
 
   if (fs::exists(out, ec)) fs::remove(out, ec);  // the empty directory named
   fs::rename(tmp, out, ec);

@@ -50,10 +50,6 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace experiment {
 
-/// The name and version of the directory format; a directory of another version is refused.
-inline constexpr std::string_view directory_format = "judgegrad-run-directory";
-inline constexpr int directory_format_version = 1;
-
 /// One run of an experiment: a variant, a seed, and for the single-task baseline the criterion.
 struct job {
   std::string id;  ///< its directory under runs/: "SSC,gate=mae,seed=1"
@@ -62,16 +58,6 @@ struct job {
   std::uint32_t seed = 0;
   std::string criterion;  ///< single-task: the criterion this run optimizes alone
 };
-
-/// The current time as ISO 8601 UTC ("2026-12-01T21:10:00Z"); fields holding it end in `_at`.
-inline std::string now_utc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char out[32];
-  std::strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
 
 /// The mean over criteria of `metric` on an evaluation, undefined criteria counted as 0 (the
 /// reference's convention: a constant prediction has Spearman 0).
@@ -99,7 +85,7 @@ class run_writer {
   /// partial first step's lines are removed). A damaged run is mended first (check_run): one whose
   /// committed logs lost lines, or whose state.json is unreadable, starts again from its seed (what
   /// was answered before comes back from the response cache), and a damaged summary.json is
-  /// rebuilt; repairs() says what was done. Throws state_error or storage_error.
+  /// rebuilt; repairs() says what was done. Throws storage_error.
   std::optional<run_state<Set>> restore() {
     std::error_code ec;
     auto damage = check_run(dir_);
@@ -122,8 +108,8 @@ class run_writer {
     std::string text = files::read_all(state_file);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (parser.parse(text).get(doc)) throw state_error(fmt::format("{}: not valid JSON", state_file.string()));
-    detail::state_reader in(state_file.string());
+    if (parser.parse(text).get(doc)) throw storage_error(fmt::format("{}: not valid JSON", state_file.string()));
+    detail::field_reader in(state_file.string());
     steps_lines_ = static_cast<std::size_t>(in.integer(in.at(in.at(doc, "lines"), "steps")));
     predictions_lines_ = static_cast<std::size_t>(in.integer(in.at(in.at(doc, "lines"), "predictions")));
     finished_ = in.boolean(in.at(doc, "finished"));
@@ -132,31 +118,18 @@ class run_writer {
     files::keep_lines(dir_ / run_files::steps, steps_lines_);
     files::keep_lines(dir_ / run_files::predictions, predictions_lines_);
     auto state = state_from<Set>(in.at(doc, "state"), state_file.string());
-    for (auto row : in.array(in.at(doc, "summary"))) {
+    const std::vector<std::string> names(Set::names.begin(), Set::names.end());
+    for (auto& row : read_summary_steps(in.at(doc, "summary"), names, in)) {
       summary_row r;
-      r.step = in.integer(in.at(row, "step"));
-      r.changed = in.boolean(in.at(row, "changed"));
-      r.instructions = in.instructions<Set>(in.at(row, "instructions"));
-      r.output_format = in.boolean(in.at(row, "output_format"));
-      if (auto t = in.at(row, "test"); !t.is_null()) {
-        evaluation_record e;
-        e.prompt = in.text(in.at(t, "prompt"));
-        e.reused = in.boolean(in.at(t, "reused"));
-        for (std::size_t c = 0; c < Set::size; ++c) {
-          auto m = in.at(in.at(t, "metrics"), Set::names[c]);
-          criterion_metrics cm;
-          cm.criterion = std::string(Set::names[c]);
-          cm.items = static_cast<std::size_t>(in.integer(in.at(m, "items")));
-          cm.scored = static_cast<std::size_t>(in.integer(in.at(m, "scored")));
-          cm.spearman = in.number(in.at(m, "spearman"));
-          cm.kendall = in.number(in.at(m, "kendall"));
-          cm.mae = in.number(in.at(m, "mae"));
-          cm.off_by_one = in.number(in.at(m, "off_by_one"));
-          cm.accuracy = in.number(in.at(m, "accuracy"));
-          e.metrics.push_back(std::move(cm));
-        }
-        r.test = std::move(e);
+      r.step = row.step;
+      r.changed = row.changed;
+      for (std::size_t c = 0; c < Set::size; ++c) {
+        auto it = row.instructions.find(Set::names[c]);
+        if (it == row.instructions.end()) in.fail(fmt::format("summary step {} lacks the instruction for {}", row.step, Set::names[c]));
+        r.instructions[c] = std::move(it->second);
       }
+      r.output_format = row.output_format;
+      r.test = std::move(row.test);
       rows_.push_back(std::move(r));
     }
     last_state_ = state;
@@ -183,6 +156,10 @@ class run_writer {
     files::write_atomic(dir_ / run_files::summary, summary_json());
     if (last_state_) commit(*last_state_);
   }
+  /// What the run's finished steps spent on calls not answered by the cache: USD at the configured
+  /// prices (summary.json's "usd", the cost table's figure), and tokens since this writer began.
+  double usd() const { return usd_; }
+  std::uint64_t tokens() const { return tokens_; }
   /// Why the run stopped, when it did (the step record's error).
   const std::string& error() const { return error_; }
 
@@ -194,7 +171,7 @@ class run_writer {
     files::append_durable(dir_ / run_files::steps, to_jsonl(r, false));
     ++steps_lines_;
     for (const auto& c : r.calls)
-      if (!c.cache_hit) usd_ += c.usd;
+      if (!c.cache_hit) usd_ += c.usd, tokens_ += c.prompt_tokens + c.completion_tokens;
     std::string lines;
     std::size_t count = 0;
     for (const auto& e : r.evaluations) {
@@ -338,6 +315,7 @@ class run_writer {
   std::map<std::string, const per_criterion<Set, std::optional<double>>*> gold_;
   std::size_t steps_lines_ = 0, predictions_lines_ = 0;
   double usd_ = 0;  ///< the finished steps' calls not answered by the cache, at the configured prices (the cost table's figure)
+  std::uint64_t tokens_ = 0;  ///< their tokens, prompt and completion, since this writer began
   bool finished_ = false;
   std::string aborted_;
   std::optional<run_state<Set>> last_state_;

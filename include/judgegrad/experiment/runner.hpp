@@ -94,7 +94,7 @@ struct outcome_tally {
 /// Live counts of a grid, for a progress display: read from any thread.
 struct grid_progress {
   std::atomic<std::uint64_t> runs_total{0}, runs_done{0}, steps_total{0}, steps_done{0};
-  std::atomic<std::uint64_t> prompt_tokens{0}, completion_tokens{0}, microdollars{0};
+  std::atomic<std::uint64_t> tokens{0}, microdollars{0};  ///< prompt and completion tokens, USD in millionths
 };
 
 /// An experiment's inputs besides the backend: the definition, the data (train, validation for the
@@ -175,21 +175,20 @@ inline run_settings settings_of(const definition& d, const job& j) {
 
 namespace runner_detail {
 
-/// Forwards to the run's writer and counts finished steps, tokens and cost for the progress display.
+/// Forwards to the run's writer and counts finished steps, tokens and cost for the progress
+/// display, as the writer summed them.
 template <criteria_set Set>
 struct counting_sink {
   run_writer<Set>& writer;
   grid_progress* progress;
   void on_step(const step_record& r) {
+    const double usd = writer.usd();
+    const std::uint64_t tokens = writer.tokens();
     writer.on_step(r);
     if (!progress || !r.error.empty()) return;
     ++progress->steps_done;
-    for (const auto& c : r.calls) {
-      if (c.cache_hit) continue;
-      progress->prompt_tokens += c.prompt_tokens;
-      progress->completion_tokens += c.completion_tokens;
-      progress->microdollars += static_cast<std::uint64_t>(c.usd * 1e6 + 0.5);
-    }
+    progress->tokens += writer.tokens() - tokens;
+    progress->microdollars += static_cast<std::uint64_t>((writer.usd() - usd) * 1e6 + 0.5);
   }
   void on_state(const run_state<Set>& s) { writer.on_state(s); }
 };

@@ -6,6 +6,7 @@
 
 #include <judgegrad/config.hpp>
 #include <judgegrad/core/json_writer.hpp>
+#include <judgegrad/experiment/fields.hpp>
 #include <judgegrad/judge/parse.hpp>
 #include <judgegrad/optim/optimize.hpp>
 
@@ -22,11 +23,6 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace experiment {
 
-/// A state file that cannot be read back: the message names the file and what is wrong.
-struct state_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 namespace detail {
 
 template <criteria_set Set>
@@ -42,59 +38,7 @@ inline void optional_number(json_writer& w, std::string_view key, const std::opt
   else w.null();
 }
 
-/// Reads what write_* wrote; any other shape is a state_error naming `file`.
-class state_reader {
- public:
-  explicit state_reader(std::string file) : file_(std::move(file)) {}
-  [[noreturn]] void fail(std::string_view what) const { throw state_error(fmt::format("{}: {}", file_, what)); }
-
-  simdjson::dom::element at(simdjson::dom::element e, std::string_view key) const {
-    simdjson::dom::element v;
-    if (e[key].get(v)) fail(fmt::format("missing \"{}\"", key));
-    return v;
-  }
-  std::string text(simdjson::dom::element e) const {
-    std::string_view s;
-    if (e.get_string().get(s)) fail("expected a string");
-    return std::string(s);
-  }
-  std::int64_t integer(simdjson::dom::element e) const {
-    std::int64_t v;
-    if (e.get_int64().get(v)) fail("expected an integer");
-    return v;
-  }
-  double number(simdjson::dom::element e) const {
-    if (e.is_null()) return std::numeric_limits<double>::quiet_NaN();
-    double v;
-    if (e.get_double().get(v)) fail("expected a number");
-    return v;
-  }
-  std::optional<double> optional_number(simdjson::dom::element e) const {
-    if (e.is_null()) return std::nullopt;
-    return number(e);
-  }
-  bool boolean(simdjson::dom::element e) const {
-    bool b;
-    if (e.get_bool().get(b)) fail("expected true or false");
-    return b;
-  }
-  simdjson::dom::array array(simdjson::dom::element e) const {
-    simdjson::dom::array a;
-    if (e.get_array().get(a)) fail("expected an array");
-    return a;
-  }
-  template <criteria_set Set>
-  per_criterion<Set, std::string> instructions(simdjson::dom::element e) const {
-    per_criterion<Set, std::string> out;
-    for (std::size_t c = 0; c < Set::size; ++c) out[c] = text(at(e, Set::names[c]));
-    return out;
-  }
-
- private:
-  std::string file_;
-};
-
-inline judge::score_status status_from(std::string_view s, const state_reader& in) {
+inline judge::score_status status_from(std::string_view s, const field_reader& in) {
   using judge::score_status;
   for (auto v : {score_status::ok, score_status::missing, score_status::out_of_range, score_status::off_scale, score_status::not_a_number,
                  score_status::unparsable, score_status::call_failed})
@@ -158,7 +102,7 @@ std::string to_json(const run_state<Set>& s) {
 /// Reads a run state from `e` (what to_json wrote); `file` names it in errors.
 template <criteria_set Set>
 run_state<Set> state_from(simdjson::dom::element e, const std::string& file) {
-  detail::state_reader in(file);
+  detail::field_reader in(file);
   run_state<Set> s;
   s.step = in.integer(in.at(e, "step"));
   s.instructions = in.instructions<Set>(in.at(e, "instructions"));

@@ -7,7 +7,6 @@
 #include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
-#include <judgegrad/experiment/run_reader.hpp>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -44,36 +43,23 @@ inline std::vector<cost_row> compute_costs(const std::filesystem::path& dir) {
   };
   std::map<std::tuple<std::size_t, std::string, std::string>, cost_row> rows;
   simdjson::dom::parser parser;
-  for (const auto& run : experiment::list_runs(dir)) {
-    if (!experiment::check_run(run).ok()) continue;  // a damaged run is left out here as in Table 1, which names it
-    const auto summary = experiment::read_summary(run, parser);
+  for (const auto& summary : experiment::read_runs(dir).runs) {  // a damaged run is left out here as in Table 1, which names it
     // Remedies apart from the mode they modify: a conflict-resolving merge, a layout other than
     // joint, a length policy.
     const std::string label = summary.configuration();
     auto& row = rows[{order(summary.mode), label, summary.gate}];
     row.mode = label, row.gate = summary.gate;
     ++row.runs;
-    const auto steps_file = run / experiment::run_files::steps;
-    std::error_code ec;
-    if (!std::filesystem::exists(steps_file, ec)) continue;
-    experiment::for_each_line(steps_file, parser, [&](simdjson::dom::element s, std::size_t line) {
-      simdjson::dom::array calls;
-      if (s["calls"].get_array().get(calls))
-        experiment::bad_file(steps_file, fmt::format("line {} has no \"calls\"", line));
-      for (auto c : calls) {
+    experiment::for_each_step(summary, parser, [&](const experiment::step_row& s) {
+      for (const auto& c : s.calls) {
         ++row.calls;
-        bool hit = false;
-        std::uint64_t n = 0;
-        double usd = 0;
-        std::string_view role, error;
-        if (c["served"]["cache_hit"].get_bool().get(hit)) hit = false;
-        row.cache_hits += hit;
-        if (!c["error"].get_string().get(error) && !error.empty()) ++row.failed;
-        if (!c["prompt_tokens"].get_uint64().get(n)) row.prompt_tokens += n;
-        if (!c["completion_tokens"].get_uint64().get(n)) row.completion_tokens += n;
-        if (!c["cached_tokens"].get_uint64().get(n)) row.cached_tokens += n;
-        if (!hit && !c["usd"].get_double().get(usd)) row.usd += usd;
-        if (!c["role"].get_string().get(role)) ++row.calls_by_role[std::string(role)];
+        row.cache_hits += c.cache_hit;
+        row.failed += !c.error.empty();
+        row.prompt_tokens += c.prompt_tokens;
+        row.completion_tokens += c.completion_tokens;
+        row.cached_tokens += c.cached_tokens;
+        if (!c.cache_hit) row.usd += c.usd;
+        if (!c.role.empty()) ++row.calls_by_role[c.role];
       }
     });
   }

@@ -56,11 +56,7 @@ inline directory_report read_directory_report(const std::filesystem::path& dir, 
     r.diagnostics = experiment::diagnostics::read_diagnostics(dir / "results" / "diagnostics.json");
   if (std::filesystem::exists(dir / "results" / "interference.json", ec))
     r.interference = experiment::diagnostics::read_interference(dir / "results" / "interference.json");
-  std::string text = experiment::files::read_all(dir / "experiment.json");
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  std::string_view name;
-  if (!parser.parse(text).get(doc) && !doc["definition"]["name"].get_string().get(name)) r.name = std::string(name);
+  r.name = r.table.name;
   if (r.name.empty()) r.name = dir.filename().string();
   return r;
 }

@@ -12,8 +12,8 @@
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/definition.hpp>
+#include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/files.hpp>
-#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/stats/bootstrap.hpp>
 #include <judgegrad/stats/hypervolume.hpp>
 
@@ -77,6 +77,7 @@ struct table_row {
 };
 
 struct table1 {
+  std::string name;            ///< the experiment's, as its definition names it
   std::string dataset;
   bool simulated = false;
   std::string backend;         ///< what answered, as experiment.json says
@@ -103,62 +104,42 @@ struct item_pairs {
   std::vector<double> gold, pred;
 };
 
-/// One run's data, as the directory holds it: its summary, and per step its test metrics and pairs.
+/// One run's data: its summary, and per step its test Spearman per criterion and its test items'
+/// complete pairs.
 struct run_data : experiment::run_summary {
   /// Per step: the test Spearman per criterion (NaN when the step has no test evaluation).
   std::vector<std::vector<double>> spearman;
-  /// Per step, per criterion: the test items' complete pairs.
+  /// Per step, per criterion: the test items' complete pairs (none for a step without test items).
   std::map<std::int64_t, std::vector<item_pairs>> pairs;
 };
 
-inline run_data read_run(const std::filesystem::path& dir, std::map<std::string, std::uint32_t>& item_index) {
-  run_data r;
+/// `run` with its test items, the items numbered in `item_index` (shared by every run, so that a
+/// bootstrap resamples the same items everywhere).
+inline run_data read_run(experiment::run_summary run, std::map<std::string, std::uint32_t>& item_index) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  static_cast<experiment::run_summary&>(r) = experiment::read_summary(dir, parser, &doc);
-  simdjson::dom::array steps;
-  if (doc["steps"].get_array().get(steps)) experiment::bad_file(dir / experiment::run_files::summary, "\"steps\" is missing");
-  std::vector<std::string> tested_prompt;
-  for (auto s : steps) {
+  const auto tested = experiment::read_test_items(run, parser);
+  run_data r;
+  static_cast<experiment::run_summary&>(r) = std::move(run);
+  for (const auto& s : r.steps) {
     std::vector<double> row(r.criteria.size(), std::numeric_limits<double>::quiet_NaN());
-    simdjson::dom::element test;
-    std::string_view prompt;
-    tested_prompt.emplace_back(!s["test"]["prompt"].get_string().get(prompt) ? std::string(prompt) : std::string());
-    if (!s["test"].get(test) && !test.is_null())
-      for (std::size_t c = 0; c < r.criteria.size(); ++c) {
-        double v;
-        if (!test["metrics"][r.criteria[c]]["spearman"].get_double().get(v)) row[c] = v;
-      }
+    if (s.test)
+      for (std::size_t c = 0; c < r.criteria.size(); ++c) row[c] = s.test->metrics[c].spearman;
     r.spearman.push_back(std::move(row));
   }
-  const auto predictions = dir / experiment::run_files::predictions;
-  std::error_code ec;
-  if (!std::filesystem::exists(predictions, ec)) return r;
-  const auto test_only = [](std::string_view line) { return line.find("\"split\":\"test\"") != std::string_view::npos; };
-  experiment::for_each_line(predictions, parser, test_only, [&](simdjson::dom::element p, std::size_t line) {
-    std::int64_t step = 0;
-    std::string_view id;
-    if (p["step"].get_int64().get(step) || p["example"].get_string().get(id)) experiment::bad_file(predictions, fmt::format("line {} lacks step or example", line));
-    auto [it, fresh] = item_index.emplace(std::string(id), static_cast<std::uint32_t>(item_index.size()));
-    auto& per = r.pairs[step];
+  for (std::size_t s = 0; s < tested.size(); ++s) {
+    const auto& t = tested[s];
+    if (t.empty()) continue;
+    auto& per = r.pairs[static_cast<std::int64_t>(s)];
     per.resize(r.criteria.size());
-    for (std::size_t c = 0; c < r.criteria.size(); ++c) {
-      double g, s;
-      if (p["gold"][r.criteria[c]].get_double().get(g) || p["scores"][r.criteria[c]].get_double().get(s)) continue;
-      per[c].items.push_back(it->second);
-      per[c].gold.push_back(g);
-      per[c].pred.push_back(s);
-    }
-  });
-  // A step whose test evaluation was reused has no lines: its predictions are those of the latest
-  // earlier step that judged the same prompt.
-  for (std::size_t s = 0; s < tested_prompt.size(); ++s) {
-    if (tested_prompt[s].empty() || r.pairs.count(static_cast<std::int64_t>(s))) continue;
-    for (std::size_t e = s; e-- > 0;)
-      if (tested_prompt[e] == tested_prompt[s] && r.pairs.count(static_cast<std::int64_t>(e))) {
-        r.pairs[static_cast<std::int64_t>(s)] = r.pairs[static_cast<std::int64_t>(e)];
-        break;
+    for (std::size_t i = 0; i < t.examples.size(); ++i) {
+      const auto index = item_index.emplace(t.examples[i], static_cast<std::uint32_t>(item_index.size())).first->second;
+      for (std::size_t c = 0; c < r.criteria.size(); ++c) {
+        if (std::isnan(t.gold[c][i]) || std::isnan(t.scores[c][i])) continue;
+        per[c].items.push_back(index);
+        per[c].gold.push_back(t.gold[c][i]);
+        per[c].pred.push_back(t.scores[c][i]);
       }
+    }
   }
   return r;
 }
@@ -203,52 +184,29 @@ inline stats::bootstrap_result bootstrap_mean(const config_step& cs, std::size_t
 inline table1 compute_table1(const std::filesystem::path& dir, const table_options& options = {}) {
   table1 t;
   t.resamples = options.resamples;
-  std::vector<std::string> criteria_order;  // the experiment's criteria, in the set's order
-  {
-    auto file = dir / "experiment.json";
-    std::string text = experiment::files::read_all(file);
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    if (parser.parse(text).get(doc)) experiment::bad_file(file, "not valid JSON");
-    std::string_view v;
-    if (!doc["definition"]["dataset"].get_string().get(v)) t.dataset = std::string(v);
-    bool sim = false;
-    if (!doc["backend"]["simulated"].get_bool().get(sim)) t.simulated = sim;
-    if (!doc["backend"]["description"].get_string().get(v)) t.backend = std::string(v);
-    simdjson::dom::array changes;
-    if (!doc["backend_changes"].get_array().get(changes))
-      for (auto c : changes) {
-        std::string_view at;
-        std::vector<std::string> what, runs;
-        if (c["at"].get_string().get(at)) at = "?";
-        simdjson::dom::array list;
-        if (!c["differences"].get_array().get(list))
-          for (auto d : list)
-            if (std::string_view s; !d.get_string().get(s)) what.emplace_back(s);
-        if (!c["runs"].get_array().get(list))
-          for (auto r : list)
-            if (std::string_view s; !r.get_string().get(s)) runs.emplace_back(s), t.mixed_runs.emplace(s);
-        t.backend_changes.push_back(fmt::format("{}: {} (runs {})", at, fmt::join(what, "; "), fmt::join(runs, ", ")));
-      }
-    simdjson::dom::array list;
-    if (!doc["criteria"].get_array().get(list))
-      for (auto c : list)
-        if (std::string_view name; !c.get_string().get(name)) criteria_order.emplace_back(name);
+  const auto manifest = experiment::read_manifest(dir);
+  t.name = manifest.experiment.name;
+  t.dataset = manifest.experiment.dataset;
+  t.simulated = manifest.simulated;
+  t.backend = manifest.backend;
+  for (const auto& c : manifest.changes) {
+    t.backend_changes.push_back(fmt::format("{}: {} (runs {})", c.at, fmt::join(c.differences, "; "), fmt::join(c.runs, ", ")));
+    t.mixed_runs.insert(c.runs.begin(), c.runs.end());
   }
+  const std::vector<std::string>& criteria_order = manifest.criteria;  // the experiment's criteria, in the set's order
   std::map<std::string, std::uint32_t> item_index;
   std::vector<detail::run_data> runs;
-  for (const auto& d : experiment::list_runs(dir, true)) {
-    auto check = experiment::check_run(d);
-    if (check.ok()) {
-      try {
-        runs.push_back(detail::read_run(d, item_index));
-        continue;
-      } catch (const experiment::storage_error& e) {
-        check.problems.push_back(e.what());
-      }
+  auto listing = experiment::read_runs(dir, true);
+  for (auto& summary : listing.runs) {
+    const std::string id = summary.id;
+    try {
+      runs.push_back(detail::read_run(std::move(summary), item_index));
+    } catch (const experiment::storage_error& e) {
+      t.damaged.push_back(fmt::format("{} ({})", id, e.what()));
     }
-    t.damaged.push_back(fmt::format("{} ({})", d.filename().string(), fmt::join(check.problems, "; ")));
   }
+  for (const auto& check : listing.damaged) t.damaged.push_back(fmt::format("{} ({})", check.run, fmt::join(check.problems, "; ")));
+  std::sort(t.damaged.begin(), t.damaged.end());
 
   // Configurations in a stable order: the modes as the paper lists them, then gates.
   auto order = [](const std::string& mode) {

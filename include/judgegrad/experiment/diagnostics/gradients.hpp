@@ -18,7 +18,7 @@
 #include <judgegrad/core/judge_prompt.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
-#include <judgegrad/experiment/run_reader.hpp>
+#include <judgegrad/experiment/check.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/optim/lexicon.hpp>
 #include <judgegrad/optim/prompts/evaluator.hpp>
@@ -116,8 +116,7 @@ inline std::vector<rating> collect(std::span<const std::filesystem::path> dirs, 
   std::vector<rating> out;
   simdjson::dom::parser parser;
   for (const auto& root : dirs) {
-    for (const auto& dir : list_runs(root)) {
-      const auto summary = read_summary(dir, parser);
+    for (const auto& summary : read_runs(root).whole()) {
       rating base;
       base.run = summary.id;
       base.mode = summary.configuration();
@@ -125,38 +124,23 @@ inline std::vector<rating> collect(std::span<const std::filesystem::path> dirs, 
       base.seed = summary.seed;
       base.joint_gradient = detail::joint_gradient_mode(base.mode);
       if (base.mode.starts_with("opro")) continue;
-      const auto steps_file = dir / run_files::steps;
-      for_each_line(steps_file, parser, [&](simdjson::dom::element s, std::size_t line) {
-        std::int64_t step = 0;
-        simdjson::dom::array gradients;
-        if (s["step"].get_int64().get(step) || s["gradients"].get_array().get(gradients))
-          bad_file(steps_file, fmt::format("line {} lacks \"step\" or \"gradients\"", line));
-        std::string_view error;
-        if (!s["error"].get_string().get(error) && !error.empty()) return;  // the step that stopped a run
+      for_each_step(summary, parser, [&](const step_row& s) {
+        if (!s.error.empty()) return;  // the step that stopped a run
         // Per target criterion: the gradients it received, in order, each once.
         std::map<std::string, std::vector<std::string>> received;
-        for (auto g : gradients) {
-          std::string_view crit, body;
-          if (g["criterion"].get_string().get(crit) || g["text"].get_string().get(body)) continue;
+        for (const auto& g : s.gradients) {
           auto give = [&](std::string_view target) {
             auto& list = received[std::string(target)];
-            if (std::find(list.begin(), list.end(), body) == list.end()) list.emplace_back(body);
+            if (std::find(list.begin(), list.end(), g.text) == list.end()) list.push_back(g.text);
           };
-          // A gradient names the criteria it was written for, ", "-separated; "" means all of them.
-          if (crit.empty()) {
+          if (g.criteria.empty())  // written for all of them
             for (auto n : names) give(n);
-            continue;
-          }
-          while (!crit.empty()) {
-            auto comma = crit.find(", ");
-            give(crit.substr(0, comma));
-            crit = comma == std::string_view::npos ? std::string_view() : crit.substr(comma + 2);
-          }
+          for (const auto& c : g.criteria) give(c);
         }
         for (auto& [target, texts] : received) {
           std::size_t index = std::find(names.begin(), names.end(), target) - names.begin();
           rating r = base;
-          r.step = step;
+          r.step = s.step;
           r.criterion = target;
           std::string joined;
           for (const auto& t : texts) joined += (joined.empty() ? "" : "\n\n") + t;
@@ -174,12 +158,12 @@ inline std::vector<rating> collect(std::span<const std::filesystem::path> dirs, 
               out.push_back(std::move(one_text));
             }
           }
-          std::string_view before, after;
-          if (!s["incumbent"][target].get_string().get(before) && !s["candidate"][target].get_string().get(after) && !after.empty()) {
+          auto before = s.incumbent.find(target), after = s.candidate.find(target);
+          if (before != s.incumbent.end() && after != s.candidate.end() && !after->second.empty()) {
             r.kind = "adherence";
             r.text = joined;
-            r.old_instruction = std::string(before);
-            r.new_instruction = std::string(after);
+            r.old_instruction = before->second;
+            r.new_instruction = after->second;
             out.push_back(std::move(r));
           }
         }

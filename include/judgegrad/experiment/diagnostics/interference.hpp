@@ -20,7 +20,7 @@
 #include <judgegrad/core/judge_prompt.hpp>
 #include <judgegrad/experiment/diagnostics/gradients.hpp>
 #include <judgegrad/experiment/files.hpp>
-#include <judgegrad/experiment/run_reader.hpp>
+#include <judgegrad/experiment/check.hpp>
 #include <judgegrad/judge/run.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/stats/correlation.hpp>
@@ -57,26 +57,21 @@ struct candidate {
 /// `dir`, in run then step order.
 inline std::map<std::string, std::vector<candidate>> single_task_candidates(const std::filesystem::path& dir, std::string_view gate) {
   std::map<std::string, std::vector<candidate>> out;
-  simdjson::dom::parser parser;
-  for (const auto& run : list_runs(dir)) {
-    simdjson::dom::element doc;
-    const auto summary = read_summary(run, parser, &doc);
+  for (const auto& summary : read_runs(dir).whole()) {
     if (summary.mode != "single-task" || summary.gate != gate || !summary.finished) continue;
-    const auto file = run / run_files::summary;
-    const std::string& criterion = summary.criterion;
-    const std::string& id = summary.id;
-    simdjson::dom::array steps;
-    if (doc["steps"].get_array().get(steps)) bad_file(file, "\"steps\" is missing");
-    for (auto s : steps) {
-      candidate c;
-      c.run = id;
-      std::string_view instruction;
-      if (s["step"].get_int64().get(c.step) || s["instructions"][criterion].get_string().get(instruction))
-        bad_file(file, "a step lacks \"step\" or its instruction");
-      c.instruction = std::string(instruction);
-      double rho;
-      if (!s["test"]["metrics"][criterion]["spearman"].get_double().get(rho)) c.test_spearman = rho;
-      out[criterion].push_back(std::move(c));
+    const auto at = std::find(summary.criteria.begin(), summary.criteria.end(), summary.criterion);
+    if (at == summary.criteria.end())
+      bad_file(summary.dir / run_files::summary, fmt::format("the criterion \"{}\" is not among its criteria", summary.criterion));
+    const auto c = static_cast<std::size_t>(at - summary.criteria.begin());
+    for (const auto& s : summary.steps) {
+      auto instruction = s.instructions.find(summary.criterion);
+      if (instruction == s.instructions.end()) bad_file(summary.dir / run_files::summary, fmt::format("step {} lacks its instruction", s.step));
+      candidate x;
+      x.run = summary.id;
+      x.step = s.step;
+      x.instruction = instruction->second;
+      if (s.test) x.test_spearman = s.test->metrics[c].spearman;
+      out[summary.criterion].push_back(std::move(x));
     }
   }
   return out;
