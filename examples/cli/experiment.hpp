@@ -231,22 +231,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   ex::definition& d = m.experiment;
   auto inputs = experiment_data<Set>(d, data_dir);
   const auto& data = inputs.splits;
-  std::map<std::string, std::string> digests{{"train", jg::data::digest(data.train)},
-                                             {"validation", jg::data::digest(data.validation)},
-                                             {"test", jg::data::digest(data.test)}};
-  if (!fresh && !m.data_digests.empty() && m.data_digests != digests) {
-    std::string parts;
-    for (const auto& [part, digest] : digests)
-      if (m.data_digests[part] != digest) parts += fmt::format("{}{} (digest {}, began with {})", parts.empty() ? "" : ", ", part, digest, m.data_digests[part]);
-    throw failure(exit_data, fmt::format("the data in {} differ from those the experiment began with: {}; pass --data with the directory it "
-                                         "used ({})",
-                                         data_dir.string(), parts, m.data_directory.string()));
-  }
-  if (!fresh && (data.train.size() != m.train || data.validation.size() != m.validation || data.test.size() != m.test))
-    throw failure(exit_data, fmt::format("the data in {} ({} train / {} validation / {} test) differ from those the experiment began with "
-                                         "({} / {} / {}); pass --data with the directory it used ({})",
-                                         data_dir.string(), data.train.size(), data.validation.size(), data.test.size(), m.train,
-                                         m.validation, m.test, m.data_directory.string()));
+  if (!fresh) ex::check_same_data(m, inputs, data_dir);
   std::optional<jg::sim::world> world;
   auto cache = m.cache_in(dir);
   if (config_file.empty()) {
@@ -286,12 +271,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
                        o.raised_budget.max_usd || o.raised_budget.max_calls || o.raised_budget.max_tokens);
   if (fresh) {
     m.created_at = ex::now_utc();
-    m.data_directory = std::filesystem::absolute(data_dir);
-    m.train = data.train.size();
-    m.validation = data.validation.size();
-    m.test = data.test.size();
-    m.validation_from = inputs.validation_from;
-    m.data_digests = digests;
+    ex::record_data(m, inputs, data_dir);
     m.backend_kind = config_file.empty() ? "simulator" : "endpoints";
     m.simulated = config_file.empty();
     m.backend = b.description();
@@ -303,7 +283,6 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
       }
       m.models[std::string(jg::llm::to_string(r))] = model;
     }
-    m.criteria.assign(Set::names.begin(), Set::names.end());
     for (const auto& j : jobs) m.runs.push_back(j.id);
     ex::create_run_directory(dir, m);
     claim->keep();

@@ -31,16 +31,6 @@ struct variants_options {
   bool all = false;                 ///< list every compiled variant's name instead
 };
 
-/// The calls per step of TextGrad mode `mode` ("SSC", ...) over `k` criteria, a batch of `b`.
-jg::stage_calls mode_calls(std::string_view mode, std::size_t k, std::size_t b) {
-  jg::stage_calls out;
-  hana::for_each(hana::tuple_t<jg::sss, jg::ssc, jg::scc, jg::ccc, jg::css, jg::csc, jg::ccs, jg::scs>, [&](auto t) {
-    using D = typename decltype(t)::type;
-    if (D::name == mode) out = D::calls(k, b);
-  });
-  return out;
-}
-
 /// The LLM calls per step of the paper's variants, as the reference's own table counts them (its
 /// notes, section 1.8): the judge on the batch, the three stages, the gate on the validation items
 /// (the incumbent too, at the first gate), the test evaluation. With --shards, the paper preset's
@@ -48,24 +38,27 @@ jg::stage_calls mode_calls(std::string_view mode, std::size_t k, std::size_t b) 
 template <jg::criteria_set Set>
 int list_variants(const variants_options& o) {
   constexpr std::size_t k = Set::size;
-  const std::size_t test = o.test.value_or(o.dataset == "summeval" ? 480 : 2767);
+  const std::size_t test = o.test.value_or(jg::experiment::paper_test_size(o.dataset));
   constexpr auto paper_grid = jg::grid<Set>(hana::tuple_t<jg::sss, jg::ssc, jg::scc, jg::ccc>,
                                             hana::tuple_t<jg::gate::always, jg::gate::non_regression<jg::metric::mae>>);
   fmt::print("judgegrad {}: LLM calls per step of the paper's variants on {} ({} criteria), batch {}, {} validation and {} test items\n\n",
              jg::version_string, o.dataset == "summeval" ? "SummEval" : "BRIGHTER", k, o.batch, o.validation, test);
   fmt::print("{:<30} {:>6} {:>5} {:>9} {:>7} {:>12} {:>6} {:>7}\n", "variant", "judge", "loss", "gradient", "update", "gate", "test", "total");
-  auto row = [&](std::string_view name, std::size_t runs, jg::stage_calls c, bool gated) {
-    std::size_t judge = o.batch * runs, gate = gated ? o.validation * runs : 0, tests = test * runs;
-    std::string gate_text = gated ? fmt::format("{} (+{})", gate, gate) : std::string("0");
-    fmt::print("{:<30} {:>6} {:>5} {:>9} {:>7} {:>12} {:>6} {:>7}\n", name, judge, c.loss * runs, c.gradient * runs, c.update * runs, gate_text,
-               tests, judge + c.total() * runs + gate + tests);
+  auto row = [&](std::string_view label, const jg::experiment::variant_spec& spec, std::size_t runs) {
+    const auto c = jg::experiment::planned_step_calls<Set>(spec, o.batch, o.validation, test).value();
+    std::string gate_text = c.gate ? fmt::format("{} (+{})", c.gate * runs, c.gate * runs) : std::string("0");
+    fmt::print("{:<30} {:>6} {:>5} {:>9} {:>7} {:>12} {:>6} {:>7}\n", label, c.judge * runs, c.stages.loss * runs, c.stages.gradient * runs,
+               c.stages.update * runs, gate_text, c.test * runs, c.total() * runs);
   };
   for (bool gated : {false, true}) {
     // The single-task baseline: one CCC run per criterion, each over its criterion alone.
-    row(fmt::format("single-task{} (x{} runs)", gated ? "/gate=mae" : "", k), k, jg::ccc::calls(1, o.batch), gated);
+    jg::experiment::variant_spec single;
+    single.mode = "single-task";
+    single.gate = gated ? "mae" : "none";
+    row(fmt::format("single-task{} (x{} runs)", gated ? "/gate=mae" : "", k), single, k);
     jg::for_each_variant(paper_grid, [&](auto v) {
       using V = typename decltype(v)::type;
-      if (V::gate::needs_validation == gated) row(V::name(), 1, V::calls(o.batch), gated);
+      if (V::gate::needs_validation == gated) row(V::name(), jg::experiment::variant_spec::parse(V::name()).value(), 1);
     });
   }
   fmt::print("\n(+N): the first gate also judges the incumbent once. The reference judged the test split at every step; judgegrad's own\n"
@@ -81,12 +74,7 @@ int list_variants(const variants_options& o) {
   d.batch = o.batch;
   d.validation = o.validation;
   auto jobs = jg::experiment::jobs_of<Set>(d);
-  auto calls_of = [&](const jg::experiment::job& j) {
-    bool gated = j.spec.gate != "none";
-    auto c = j.spec.mode == "single-task" ? jg::ccc::calls(1, o.batch) : mode_calls(j.spec.mode, k, o.batch);
-    std::size_t per_step = o.batch + c.total() + test + (gated ? o.validation : 0);
-    return test + o.steps * per_step + (gated ? o.validation : 0);
-  };
+  auto calls_of = [&](const jg::experiment::job& j) { return *jg::experiment::planned_run_calls<Set>(d, j, test); };
   std::size_t total = 0;
   for (const auto& j : jobs) total += calls_of(j);
   fmt::print("\nThe paper preset on {} ({} runs, {} steps) as {} shards (judgegrad run --shard I/{}), calls by the accounting above:\n\n",

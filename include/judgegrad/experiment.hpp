@@ -11,10 +11,14 @@
 #include <judgegrad/experiment/diagnostics/gradients.hpp>
 #include <judgegrad/experiment/diagnostics/interference.hpp>
 #include <judgegrad/experiment/directory.hpp>
+#include <judgegrad/experiment/fields.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/inputs.hpp>
 #include <judgegrad/experiment/merge.hpp>
+#include <judgegrad/experiment/plan.hpp>
 #include <judgegrad/experiment/progress.hpp>
 #include <judgegrad/experiment/run_directory.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/experiment/runner.hpp>
 #include <judgegrad/experiment/shards.hpp>
 #include <judgegrad/experiment/state.hpp>

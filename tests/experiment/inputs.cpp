@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <set>
+#include <vector>
 #include <string>
 #include <type_traits>
 
@@ -89,6 +90,36 @@ TEST_CASE("a training split that cannot spare the validation items and a batch i
   d.validation = rows - d.batch - 1;  // one row to spare: enough
   CHECK(ex::load_experiment_data<S>(d, JUDGEGRAD_TEST_DATA).splits.train.size() >= 1);
   CHECK_THROWS_AS(ex::load_experiment_data<S>(ex::paper_preset(), "/nonexistent/judgegrad-data"), jg::data::load_error);
+}
+
+TEST_CASE("the manifest records the data an experiment began with; a resume on other data is refused naming the split") {
+  using S = jg::summeval::all;
+  auto d = ex::paper_preset();
+  auto in = ex::load_experiment_data<S>(d, JUDGEGRAD_TEST_DATA);
+  ex::manifest m;
+  ex::record_data(m, in, JUDGEGRAD_TEST_DATA);
+  CHECK(m.data_directory.is_absolute());
+  CHECK(m.test == 480);
+  CHECK(m.train + m.validation == jg::data::summeval_paper<S>(JUDGEGRAD_TEST_DATA).train.size());
+  CHECK(m.validation == d.validation);
+  CHECK(m.validation_from == in.validation_from);
+  CHECK(m.criteria == std::vector<std::string>{"fluency", "relevance", "coherence", "consistency"});
+  REQUIRE(m.data_digests.size() == 3);
+  CHECK(m.data_digests.at("test") == jg::data::digest(in.splits.test));
+  CHECK_NOTHROW(ex::check_same_data(m, in, JUDGEGRAD_TEST_DATA));
+
+  // One gold score changed in the test split: the digests differ, the sizes do not.
+  auto changed = in;
+  changed.splits.test.examples[7].gold[0] = 1.0 + changed.splits.test.examples[7].gold[0].value_or(0.0);
+  CHECK_THROWS_WITH_AS(ex::check_same_data(m, changed, "/elsewhere"),
+                       doctest::Contains(("/elsewhere: these data differ from those the experiment began with: test (digest " +
+                                          jg::data::digest(changed.splits.test) + ", began with " + m.data_digests.at("test") + ")").c_str()),
+                       jg::data::load_error);
+  // A manifest without digests (written before they were kept) compares the sizes.
+  m.data_digests.clear();
+  CHECK_NOTHROW(ex::check_same_data(m, changed, "/elsewhere"));
+  changed.splits.test.examples.pop_back();
+  CHECK_THROWS_WITH_AS(ex::check_same_data(m, changed, "/elsewhere"), doctest::Contains("479 test) differ"), jg::data::load_error);
 }
 
 TEST_CASE("the seed prompt is the data set's judge prompt, in the reference's words in faithful mode") {

@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -111,6 +112,15 @@ struct variant_spec {
     if (mode == "pareto") return {"SSC", mode};
     return {mode, "textgrad"};
   }
+};
+
+/// One run of an experiment: a variant, a seed, and for the single-task baseline the criterion.
+struct job {
+  std::string id;  ///< its directory under runs/: "SSC,gate=mae,seed=1"
+  variant_spec spec;
+  std::string variant;  ///< the variant's name ("SSC/gate=mae")
+  std::uint32_t seed = 0;
+  std::string criterion;  ///< single-task: the criterion this run optimizes alone
 };
 
 namespace catalog_detail {

@@ -9,10 +9,12 @@
 #include <judgegrad/criteria/brighter.hpp>
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/data/brighter.hpp>
+#include <judgegrad/data/digest.hpp>
 #include <judgegrad/data/error.hpp>
 #include <judgegrad/data/split.hpp>
 #include <judgegrad/data/summeval.hpp>
 #include <judgegrad/experiment/definition.hpp>
+#include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/judge/prompts.hpp>
 #include <judgegrad/sim/world.hpp>
 
@@ -21,6 +23,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +88,52 @@ experiment_data<Set> load_experiment_data(const definition& d, const std::filesy
   auto s = data::split_groups(tt.train, {share, 0.0}, validation_seed);
   std::string from = fmt::format("{} training rows by source group (seed {}); the other {} train", s.validation.size(), validation_seed, s.train.size());
   return {{std::move(s.train), std::move(s.validation), std::move(tt.test)}, std::move(from)};
+}
+
+/// The digest of each split of `s` (data::digest): "train", "validation", "test".
+template <criteria_set Set>
+std::map<std::string, std::string> data_digests(const data::splits<Set>& s) {
+  return {{"train", data::digest(s.train)}, {"validation", data::digest(s.validation)}, {"test", data::digest(s.test)}};
+}
+
+/// Records in manifest `m` the data an experiment begins with: `in`, read from data directory
+/// `dir` (made absolute), its split sizes, how its validation items were drawn, the digest of
+/// each split, and the criteria.
+template <criteria_set Set>
+void record_data(manifest& m, const experiment_data<Set>& in, const std::filesystem::path& dir) {
+  m.data_directory = std::filesystem::absolute(dir);
+  m.train = in.splits.train.size();
+  m.validation = in.splits.validation.size();
+  m.test = in.splits.test.size();
+  m.validation_from = in.validation_from;
+  m.data_digests = data_digests(in.splits);
+  m.criteria.assign(Set::names.begin(), Set::names.end());
+}
+
+/// Checks that `in`, read from data directory `dir`, are the data manifest `m` recorded when its
+/// experiment began: a data::load_error naming each split whose digest differs (or the sizes, for
+/// a manifest without digests) and the directory the experiment used.
+template <criteria_set Set>
+void check_same_data(const manifest& m, const experiment_data<Set>& in, const std::filesystem::path& dir) {
+  const auto& data = in.splits;
+  if (!m.data_digests.empty()) {
+    std::string parts;
+    for (const auto& [part, digest] : data_digests(data)) {
+      auto began = m.data_digests.find(part);
+      const std::string before = began == m.data_digests.end() ? std::string() : began->second;
+      if (before != digest) parts += fmt::format("{}{} (digest {}, began with {})", parts.empty() ? "" : ", ", part, digest, before);
+    }
+    if (!parts.empty())
+      throw data::load_error(dir.string(), 0, "",
+                             fmt::format("these data differ from those the experiment began with: {}; pass --data with the directory it used ({})",
+                                         parts, m.data_directory.string()));
+  }
+  if (data.train.size() != m.train || data.validation.size() != m.validation || data.test.size() != m.test)
+    throw data::load_error(dir.string(), 0, "",
+                           fmt::format("these data ({} train / {} validation / {} test) differ from those the experiment began with "
+                                       "({} / {} / {}); pass --data with the directory it used ({})",
+                                       data.train.size(), data.validation.size(), data.test.size(), m.train, m.validation, m.test,
+                                       m.data_directory.string()));
 }
 
 /// The prompt definition `d`'s runs start from: its data set's standard judge prompt, in the

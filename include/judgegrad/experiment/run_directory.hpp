@@ -50,15 +50,6 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace experiment {
 
-/// One run of an experiment: a variant, a seed, and for the single-task baseline the criterion.
-struct job {
-  std::string id;  ///< its directory under runs/: "SSC,gate=mae,seed=1"
-  variant_spec spec;
-  std::string variant;  ///< the variant's name ("SSC/gate=mae")
-  std::uint32_t seed = 0;
-  std::string criterion;  ///< single-task: the criterion this run optimizes alone
-};
-
 /// The mean over criteria of `metric` on an evaluation, undefined criteria counted as 0 (the
 /// reference's convention: a constant prediction has Spearman 0).
 inline double mean_over_criteria(const evaluation_record& e, double criterion_metrics::*metric) {
