@@ -103,14 +103,6 @@ void print_report(std::string_view title, const jg::judge::evaluation<Set>& ev, 
 }
 
 template <jg::criteria_set Set>
-void write_evaluation(jg::json_writer& w, const jg::judge::evaluation<Set>& ev) {
-  w.begin_object().key("calls").value(static_cast<std::uint64_t>(ev.calls)).key("repair_calls").value(static_cast<std::uint64_t>(ev.repair_calls))
-      .key("failed_items").value(static_cast<std::uint64_t>(ev.failed_items)).key("prompt").value(ev.prompt).key("criteria");
-  jg::judge::write_json(w, ev.criteria);
-  w.end_object();
-}
-
-template <jg::criteria_set Set>
 void add_failures(failure_summary& f, const jg::judge::evaluation<Set>& ev) {
   for (const auto& item : ev.items)
     for (const auto& call : item.calls)
@@ -170,15 +162,7 @@ int evaluate_with(backend& b, const jg::judge_prompt<Set>& prompt, std::span<con
     else
       fmt::print("\nper-criterion minus joint, over the same items (spearman):\n");
     for (std::size_t c = 0; c < Set::size; ++c) {
-      jg::stats::paired_comparison d;
-      if (intervals) d = jg::judge::compare<jg::metric::spearman>(test, *per_criterion, *joint, c, settings.bootstrap);
-      else {
-        auto gold = jg::judge::gold_column(test, c), a = jg::judge::score_column(*per_criterion, c), z = jg::judge::score_column(*joint, c);
-        std::vector<double> g, pa, pb;
-        for (std::size_t i = 0; i < gold.size(); ++i)
-          if (!std::isnan(gold[i]) && !std::isnan(a[i]) && !std::isnan(z[i])) g.push_back(gold[i]), pa.push_back(a[i]), pb.push_back(z[i]);
-        d.difference = jg::stats::spearman(g, pa).value - jg::stats::spearman(g, pb).value;
-      }
+      auto d = jg::judge::compare<jg::metric::spearman>(test, *per_criterion, *joint, c, settings.bootstrap);  // resamples 0: the difference alone
       comparison.push_back(d);
       if (std::isnan(d.difference)) fmt::print("{:<12} undefined (too few items both layouts scored)\n", Set::names[c]);
       else if (intervals) fmt::print("{:<12} {:+.3f} [{:+.3f}, {:+.3f}]  p = {:.3f}\n", Set::names[c], d.difference, d.ci.lower, d.ci.upper, d.p_value);
@@ -202,8 +186,8 @@ int evaluate_with(backend& b, const jg::judge_prompt<Set>& prompt, std::span<con
     w.key("intervals").begin_object().key("method").value("percentile bootstrap over items").key("resamples").value(static_cast<std::uint64_t>(o.resamples))
         .key("confidence").value(settings.bootstrap.confidence).key("seed").value(o.seed).end_object();
     w.key("layouts").begin_object();
-    if (joint) write_evaluation(w.key("joint"), *joint);
-    if (per_criterion) write_evaluation(w.key("per_criterion"), *per_criterion);
+    if (joint) jg::judge::write_json(w.key("joint"), *joint);
+    if (per_criterion) jg::judge::write_json(w.key("per_criterion"), *per_criterion);
     w.end_object();
     if (!comparison.empty()) {
       w.key("comparison").begin_object().key("test").value("paired bootstrap over items").key("metric").value("spearman")

@@ -435,6 +435,15 @@ TEST_CASE("compare: two prompts on the same items, paired") {
   CHECK(c.ci.lower > 0);
   auto same = judge::compare<jg::metric::spearman>(items, a, a, 1, s.bootstrap);
   CHECK(same.difference == 0);
+  // No resamples: the difference alone, as the two Spearman correlations computed apart give it.
+  auto point = judge::compare<jg::metric::spearman>(items, a, b, 1, {.resamples = 0});
+  const auto gold = judge::gold_column(items, 1);
+  const double by_hand = jg::stats::spearman(gold, judge::score_column(a, 1)).value - jg::stats::spearman(gold, judge::score_column(b, 1)).value;
+  CHECK(point.difference == doctest::Approx(by_hand).epsilon(1e-12));
+  CHECK(point.difference > 0);
+  CHECK(point.used == 60);
+  CHECK(std::isnan(point.ci.lower));
+  CHECK(point.resamples == 0);
   b.items[3].id = "other";
   CHECK_THROWS_AS(judge::compare<jg::metric::mae>(items, a, b, 0), std::invalid_argument);
 }

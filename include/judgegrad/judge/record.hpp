@@ -58,6 +58,16 @@ void write_json(json_writer& w, const per_criterion<Set, criterion_report>& repo
   w.end_object();
 }
 
+/// An evaluation's summary as one JSON object: calls, repair calls, failed items, the prompt's
+/// fingerprint and the per-criterion report (above); its items go to to_jsonl.
+template <criteria_set Set>
+void write_json(json_writer& w, const evaluation<Set>& ev) {
+  w.begin_object().key("calls").value(static_cast<std::uint64_t>(ev.calls)).key("repair_calls").value(static_cast<std::uint64_t>(ev.repair_calls))
+      .key("failed_items").value(static_cast<std::uint64_t>(ev.failed_items)).key("prompt").value(ev.prompt).key("criteria");
+  write_json<Set>(w, ev.criteria);
+  w.end_object();
+}
+
 /// Every item of `p` as JSON Lines (one object per line, in item order, each line ending in '\n').
 template <criteria_set Set>
 std::string to_jsonl(const predictions<Set>& p) {

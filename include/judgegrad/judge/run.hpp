@@ -151,7 +151,8 @@ std::vector<double> gold_column(std::span<const example<Set>> examples, std::siz
 
 /// Prompt A against prompt B on criterion `c` with metric `M`, by a paired bootstrap over the items
 /// both scored (stats::paired_bootstrap): positive `difference` means A agrees better with humans.
-/// A and B must be predictions for `examples`, item for item; otherwise std::invalid_argument.
+/// With `s.resamples` 0, the difference alone (no interval, no p-value). A and B must be
+/// predictions for `examples`, item for item; otherwise std::invalid_argument.
 template <metric_type M, criteria_set Set>
 stats::paired_comparison compare(std::span<const example<Set>> examples, const predictions<Set>& a,
                                  const predictions<Set>& b, std::size_t c, const bootstrap_settings& s = {}) {
@@ -163,7 +164,18 @@ stats::paired_comparison compare(std::span<const example<Set>> examples, const p
                                               a.items[i].id, b.items[i].id, examples[i].id));
   auto gold = gold_column(examples, c);
   auto pa = score_column(a, c), pb = score_column(b, c);
-  return stats::paired_bootstrap<M>(gold, pa, pb, {.resamples = s.resamples, .confidence = s.confidence, .seed = s.seed});
+  if (s.resamples > 0) return stats::paired_bootstrap<M>(gold, pa, pb, {.resamples = s.resamples, .confidence = s.confidence, .seed = s.seed});
+  stats::paired_comparison r;
+  std::vector<double> g, x, y;
+  for (std::size_t i = 0; i < gold.size(); ++i)
+    if (!std::isnan(gold[i]) && !std::isnan(pa[i]) && !std::isnan(pb[i])) g.push_back(gold[i]), x.push_back(pa[i]), y.push_back(pb[i]);
+  r.given = gold.size();
+  r.used = g.size();
+  if (g.empty()) return r;
+  const std::vector<std::uint32_t> once(g.size(), 1);
+  const auto score = [&](const std::vector<double>& p) { return stats::normalized_score<M>(stats::counts_statistic<M>(g, p)(std::span<const std::uint32_t>(once))); };
+  r.difference = score(x) - score(y);
+  return r;
 }
 
 }  // namespace judge
