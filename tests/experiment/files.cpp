@@ -4,6 +4,7 @@
 #include <judgegrad/criteria/summeval.hpp>
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/merge.hpp>
 #include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/run_directory.hpp>
 #include <judgegrad/experiment/run_reader.hpp>
@@ -293,6 +294,16 @@ TEST_CASE("the run reader reads back what the run writer wrote: summary, step ro
   CHECK(run.steps[2].test->metrics[3].spearman == 0.75);
   CHECK(run.steps[2].test->metrics[3].kendall == 0.375);
   CHECK(run.steps[2].test->metrics[3].accuracy == 0.25);
+
+  const auto commit = ex::read_commit(run.dir);
+  REQUIRE(commit);
+  CHECK(commit->step == 2);
+  CHECK(commit->standing() == "finished");
+  CHECK(commit->usd == 0.375);
+  CHECK(commit->steps_lines == 3);
+  CHECK(commit->predictions_lines == 6);
+  CHECK(ex::run_standing(t.path, j.id) == "finished");
+  CHECK(!ex::read_commit(t.path / "runs" / "none"));
 
   simdjson::dom::parser parser;
   std::vector<ex::step_row> steps;

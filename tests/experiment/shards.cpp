@@ -76,7 +76,7 @@ void make_shard(const fs::path& dir, const ex::definition& d, ex::shard s, bool 
     fs::create_directories(dir / "runs" / m.runs[k]);
     bool ended = finished || k + 1 < m.runs.size();
     ex::files::write_atomic(dir / "runs" / m.runs[k] / "state.json",
-                            fmt::format("{{\"finished\": {}, \"aborted\": \"\"}}", ended ? "true" : "false"));
+                            fmt::format(R"({{"step": 12, "finished": {}, "aborted": "", "lines": {{"steps": 1, "predictions": 0}}}})", ended ? "true" : "false"));
     ex::files::write_atomic(dir / "runs" / m.runs[k] / "steps.jsonl", m.runs[k] + "\n");
   }
   ex::log_event(dir, "start", s.name());

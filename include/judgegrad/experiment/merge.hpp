@@ -8,6 +8,7 @@
 #include <judgegrad/config.hpp>
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/experiment/shards.hpp>
 #include <judgegrad/llm/cache.hpp>
 
@@ -41,16 +42,8 @@ struct merge_result {
 /// How a run of a run directory stands: "finished", "aborted", "unfinished" (begun, steps to go)
 /// or "not started" (no state.json yet).
 inline std::string run_standing(const std::filesystem::path& dir, const std::string& run) {
-  auto file = dir / run_files::runs / run / run_files::state;
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return "not started";
-  std::string text = files::read_all(file);
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(text).get(doc)) throw storage_error(fmt::format("{}: not valid JSON (a damaged run directory?)", file.string()));
-  detail::field_reader in(file.string());
-  if (!in.text(in.at(doc, "aborted")).empty()) return "aborted";
-  return in.boolean(in.at(doc, "finished")) ? "finished" : "unfinished";
+  auto commit = read_commit(dir / run_files::runs / run);
+  return commit ? std::string(commit->standing()) : "not started";
 }
 
 /// Whether a run of that standing has ended: finished, or aborted (which is final).

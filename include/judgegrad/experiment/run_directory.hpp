@@ -25,6 +25,7 @@
 #include <judgegrad/experiment/catalog.hpp>
 #include <judgegrad/experiment/check.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/experiment/state.hpp>
 #include <judgegrad/judge/render.hpp>
 #include <judgegrad/llm/options.hpp>
@@ -101,11 +102,12 @@ class run_writer {
     simdjson::dom::element doc;
     if (parser.parse(text).get(doc)) throw storage_error(fmt::format("{}: not valid JSON", state_file.string()));
     detail::field_reader in(state_file.string());
-    steps_lines_ = static_cast<std::size_t>(in.integer(in.at(in.at(doc, "lines"), "steps")));
-    predictions_lines_ = static_cast<std::size_t>(in.integer(in.at(in.at(doc, "lines"), "predictions")));
-    finished_ = in.boolean(in.at(doc, "finished"));
-    aborted_ = in.text(in.at(doc, "aborted"));
-    if (simdjson::dom::element spent; !doc["usd"].get(spent)) usd_ = in.number(spent);  // absent before the cost was kept
+    const auto commit = read_commit(doc, in);
+    steps_lines_ = commit.steps_lines;
+    predictions_lines_ = commit.predictions_lines;
+    finished_ = commit.finished;
+    aborted_ = commit.aborted;
+    usd_ = commit.usd;
     files::keep_lines(dir_ / run_files::steps, steps_lines_);
     files::keep_lines(dir_ / run_files::predictions, predictions_lines_);
     auto state = state_from<Set>(in.at(doc, "state"), state_file.string());

@@ -153,6 +153,43 @@ inline run_summary read_summary(const std::filesystem::path& run_dir, simdjson::
   return r;
 }
 
+/// A run's commit point as state.json holds it (besides the run state itself, state.hpp): where the
+/// run stands and how many lines of its logs belong to its finished steps.
+struct run_commit {
+  std::int64_t step = 0;  ///< the last finished step
+  bool finished = false;
+  std::string aborted;    ///< why the judge's failure policy ended it ("" when it did not)
+  double usd = 0;         ///< what its finished steps spent (0 in states written before it was kept)
+  std::size_t steps_lines = 0, predictions_lines = 0;
+  /// "finished", "aborted" or "unfinished" (begun, steps to go).
+  std::string_view standing() const { return !aborted.empty() ? "aborted" : finished ? "finished" : "unfinished"; }
+};
+
+/// The commit point in the parsed state.json `doc`.
+inline run_commit read_commit(simdjson::dom::element doc, const detail::field_reader& in) {
+  run_commit c;
+  c.step = in.integer(in.at(doc, "step"));
+  c.finished = in.boolean(in.at(doc, "finished"));
+  c.aborted = in.text(in.at(doc, "aborted"));
+  if (simdjson::dom::element spent; !doc["usd"].get(spent)) c.usd = in.number(spent);
+  auto lines = in.at(doc, "lines");
+  c.steps_lines = static_cast<std::size_t>(in.integer(in.at(lines, "steps")));
+  c.predictions_lines = static_cast<std::size_t>(in.integer(in.at(lines, "predictions")));
+  return c;
+}
+
+/// The commit point of the run in `run_dir`, or nothing when it has none yet (not started).
+inline std::optional<run_commit> read_commit(const std::filesystem::path& run_dir) {
+  const auto file = run_dir / run_files::state;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  const std::string text = files::read_all(file);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(text).get(doc)) bad_file(file, "not valid JSON (a damaged run directory?)");
+  return read_commit(doc, detail::field_reader(file.string()));
+}
+
 /// Calls `f(record, line)` for each non-empty line of the JSON Lines file `file` (line numbers from
 /// 1) that `keep(text)` accepts before it is parsed (a cheap filter); a line that is not JSON is an
 /// error naming the file and the line. A missing file has no lines.
