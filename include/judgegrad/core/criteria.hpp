@@ -11,6 +11,8 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -91,6 +93,13 @@ inline constexpr bool is_criteria_set<criteria<Cs...>> = true;
 /// A `criteria<...>` set.
 template <class T>
 concept criteria_set = is_criteria_set<T>;
+
+/// The criteria `indices` (ascending) name in `names`, as records spell them: "fluency, coherence".
+inline std::string criteria_label(std::span<const std::string_view> names, std::span<const std::size_t> indices) {
+  std::string out;
+  for (std::size_t i : indices) out.append(out.empty() ? "" : ", ").append(names[i]);
+  return out;
+}
 
 namespace detail {
 /// A criterion for checking, in a concept, that a policy's operations compile for some set.

@@ -152,23 +152,26 @@ judge_prompt<Set> seed_prompt(const definition& d) {
 inline sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const sim::params& p,
                                   std::string_view first_split = "paper") {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  if (dataset == "summeval") {
-    auto paper = data::summeval_paper<summeval::all>(dir);
-    if (first_split == "docsplit") {
-      auto docsplit = data::summeval_docsplit<summeval::all>(dir);
-      return sim::world::of(p, docsplit.test, docsplit.train, paper.test, paper.train);
+  return with_criteria_of(dataset, [&](auto set) {
+    using Set = typename decltype(set)::type;
+    std::error_code ec;
+    if constexpr (std::is_same_v<Set, summeval::all>) {
+      auto paper = data::summeval_paper<Set>(dir);
+      if (first_split == "docsplit") {
+        auto docsplit = data::summeval_docsplit<Set>(dir);
+        return sim::world::of(p, docsplit.test, docsplit.train, paper.test, paper.train);
+      }
+      if (!fs::exists(data::data_directory(dir) / "summeval" / "docsplit-test.jsonl", ec)) return sim::world::of(p, paper.test, paper.train);
+      auto docsplit = data::summeval_docsplit<Set>(dir);
+      return sim::world::of(p, paper.test, paper.train, docsplit.test, docsplit.train);
+    } else {
+      auto paper = data::brighter_paper<Set>(dir);
+      if (!fs::exists(data::data_directory(dir) / "brighter" / "eng-test.csv", ec)) return sim::world::of(p, paper.test, paper.train);
+      auto official = data::brighter_official<Set>(dir);
+      if (first_split == "official") return sim::world::of(p, official.test, official.train, official.dev, paper.test, paper.train);
+      return sim::world::of(p, paper.test, paper.train, official.test, official.train, official.dev);
     }
-    if (!fs::exists(data::data_directory(dir) / "summeval" / "docsplit-test.jsonl", ec)) return sim::world::of(p, paper.test, paper.train);
-    auto docsplit = data::summeval_docsplit<summeval::all>(dir);
-    return sim::world::of(p, paper.test, paper.train, docsplit.test, docsplit.train);
-  }
-  if (dataset != "brighter") throw definition_error(fmt::format("no data set named '{}' (summeval or brighter)", dataset));
-  auto paper = data::brighter_paper<brighter::all>(dir);
-  if (!fs::exists(data::data_directory(dir) / "brighter" / "eng-test.csv", ec)) return sim::world::of(p, paper.test, paper.train);
-  auto official = data::brighter_official<brighter::all>(dir);
-  if (first_split == "official") return sim::world::of(p, official.test, official.train, official.dev, paper.test, paper.train);
-  return sim::world::of(p, paper.test, paper.train, official.test, official.train, official.dev);
+  });
 }
 
 }  // namespace experiment

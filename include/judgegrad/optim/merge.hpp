@@ -52,12 +52,7 @@ template <criteria_set Set>
 std::string label(const std::vector<std::size_t>& criteria) {
   std::vector<std::size_t> sorted(criteria);
   std::sort(sorted.begin(), sorted.end());
-  std::string out;
-  for (std::size_t i = 0; i < sorted.size(); ++i) {
-    if (i) out += ", ";
-    out += Set::names[sorted[i]];
-  }
-  return out;
+  return criteria_label(Set::names, sorted);
 }
 
 /// Each distinct text once, grouped by the criteria it concerns, groups in order of first use.

@@ -266,13 +266,6 @@ inline void write_metrics(json_writer& w, std::span<const criterion_metrics> met
   w.end_object();
 }
 
-/// The criteria `indices` (ascending) name in `names`, as records spell them: "fluency, coherence".
-inline std::string criteria_label(std::span<const std::string_view> names, std::span<const std::size_t> indices) {
-  std::string out;
-  for (std::size_t i : indices) out.append(out.empty() ? "" : ", ").append(names[i]);
-  return out;
-}
-
 /// `r` as JSON; `with_items` false leaves each evaluation's per-item scores out (a run directory
 /// keeps them in its predictions file).
 inline void write_json(json_writer& w, const step_record& r, bool with_items = true) {
