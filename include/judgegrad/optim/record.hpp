@@ -9,6 +9,7 @@
 #pragma once
 
 #include <judgegrad/config.hpp>
+#include <judgegrad/core/criteria.hpp>
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/core/protocol.hpp>
 #include <judgegrad/core/text.hpp>
