@@ -17,7 +17,7 @@ TEST_CASE("planned calls per step and per run, by the reference's accounting") {
   CHECK(ex::paper_test_size("brighter") == 2767);
   CHECK(ex::paper_test_size("other") == 0);
 
-  auto step = [](const char* name) { return ex::planned_step_calls<se>(*ex::variant_spec::parse(name), 3, 100, 480); };
+  auto step = [](const char* name) { return ex::planned_step_calls<se>(ex::variant_spec::parse(name).value(), 3, 100, 480); };
   auto sss = step("SSS/gate=mae");
   REQUIRE(sss);
   CHECK(sss->judge + sss->stages.total() == 31);
@@ -32,7 +32,8 @@ TEST_CASE("planned calls per step and per run, by the reference's accounting") {
   CHECK(step("CCC")->gate == 0);
   // The single-task baseline: one run per criterion, each a CCC step over its criterion alone.
   CHECK(step("CCC/algorithm=single_task/gate=mae")->total() == 3 + 1 * 3 + 1 * 3 + 1 + 100 + 480);
-  CHECK(!step("opro"));  // no static count
+  CHECK(!step("SSS/algorithm=opro"));  // no static count
+  CHECK(!step("SSC/algorithm=pareto"));
 
   // A run: the test split at step 0, 12 steps, and the incumbent at the first gate.
   auto d = ex::paper_preset();
@@ -42,7 +43,7 @@ TEST_CASE("planned calls per step and per run, by the reference's accounting") {
 
   using br = jg::brighter::all;
   ex::job ccc;
-  ccc.spec = *ex::variant_spec::parse("CCC");
+  ccc.spec = ex::variant_spec::parse("CCC").value();
   const auto brighter = ex::planned_run_calls<br>(ex::brighter_preset(), ccc, ex::paper_test_size("brighter"));
   CHECK(brighter == 2767 + 12 * (3 + 3 + 3 + 1 + 2767));
   CHECK(*brighter / 1000 == 36);  // "about 36 k judge calls per 12-step run"
