@@ -342,6 +342,12 @@ TEST_CASE("the run reader reads back what the run writer wrote: summary, step ro
   CHECK(tested[2].scores[0] == std::vector<double>{2.0, 3.0, 4.0});
   CHECK(tested[2].gold[0] == std::vector<double>{1.0, 2.0, 3.0});
 
+  // Lines of a step in progress (or cut short by a kill, before resume removes them) are not read.
+  files::append_durable(run.dir / "predictions.jsonl",
+                        R"({"run":"r","step":3,"split":"test","example":"d0","scores":{"fluency":5},"gold":{"fluency":1}})" "\n");
+  CHECK(ex::read_test_items(run, parser).size() == 3);
+  CHECK(ex::read_runs(t.path).damaged.empty());
+
   // A damaged summary is left out and named; the run's logs are still whole.
   files::write_atomic(run.dir / "summary.json", "{\"run\": ");
   listing = ex::read_runs(t.path);

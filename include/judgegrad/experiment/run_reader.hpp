@@ -354,13 +354,14 @@ struct tested_items {
 /// Per step of `run` (indexed by step), its test evaluation's items. A step whose evaluation
 /// reused an earlier one (the same prompt judged before; the writer logs no lines for it) gets the
 /// items of the latest earlier step that judged that prompt; a step with no test evaluation gets
-/// none.
+/// none. Lines of a step the summary does not list yet (a step in progress, or one a kill cut
+/// short, whose lines resume removes) are left out.
 inline std::vector<tested_items> read_test_items(const run_summary& run, simdjson::dom::parser& parser) {
   std::vector<tested_items> out(run.steps.size());
   const std::size_t n = run.criteria.size();
   for_each_prediction(run, parser, "test", [&](prediction_row p) {
-    if (p.step < 0 || static_cast<std::size_t>(p.step) >= out.size())
-      bad_file(run.dir / run_files::predictions, fmt::format("a test prediction of step {}, which summary.json does not list", p.step));
+    if (p.step < 0) bad_file(run.dir / run_files::predictions, fmt::format("a test prediction of step {}", p.step));
+    if (static_cast<std::size_t>(p.step) >= out.size()) return;  // not finished
     auto& t = out[static_cast<std::size_t>(p.step)];
     if (t.empty()) t.gold.resize(n), t.scores.resize(n);
     t.examples.push_back(std::move(p.example));
