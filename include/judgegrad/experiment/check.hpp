@@ -61,6 +61,17 @@ inline log_lines read_log(std::string_view text, std::size_t wanted) {
   return out;
 }
 
+/// The summary of the run in `run_dir`, or nothing, with why it cannot be read added to `problems`.
+inline std::optional<run_summary> summary_or_problem(const std::filesystem::path& run_dir, simdjson::dom::parser& parser,
+                                                     std::vector<std::string>& problems) {
+  try {
+    return read_summary(run_dir, parser);
+  } catch (const storage_error& e) {
+    problems.push_back(fmt::format("summary.json: not a whole summary ({})", e.what()));
+    return std::nullopt;
+  }
+}
+
 }  // namespace check_detail
 
 /// Checks DIR/runs/<id> (`run_dir`) against its state.json. A run with no state.json has committed
@@ -106,13 +117,9 @@ inline run_check check_run(const std::filesystem::path& run_dir, std::optional<r
     out.summary = true;
     return out;
   }
-  try {
-    auto read = read_summary(run_dir, parser);
-    if (summary) *summary = std::move(read);
-  } catch (const storage_error& e) {
-    out.problems.push_back(fmt::format("summary.json: not a whole summary ({})", e.what()));
-    out.summary = true;
-  }
+  auto read = check_detail::summary_or_problem(run_dir, parser, out.problems);
+  if (!read) out.summary = true;
+  else if (summary) *summary = std::move(read);
   return out;
 }
 
@@ -144,10 +151,8 @@ inline run_listing read_runs(const std::filesystem::path& root, bool begun_too =
     }
     if (!summary) {  // committed nothing yet, but has a summary: read it as it is
       simdjson::dom::parser parser;
-      try {
-        summary = read_summary(dir, parser);
-      } catch (const storage_error& e) {
-        check.problems.push_back(fmt::format("summary.json: not a whole summary ({})", e.what()));
+      summary = check_detail::summary_or_problem(dir, parser, check.problems);
+      if (!summary) {
         out.damaged.push_back(std::move(check));
         continue;
       }
