@@ -1,14 +1,17 @@
 // What every `judgegrad` command shares: exit codes, errors in the tool's words, the data
 // directory, the backend (a configured endpoint stack or the simulator, labelled by what answers),
-// output files checked before the first call, and progress on stderr.
+// output files checked before the first call.
 #pragma once
 
-#include <judgegrad/data.hpp>
-#include <judgegrad/experiment/directory.hpp>
-#include <judgegrad/experiment/inputs.hpp>
-#include <judgegrad/experiment/progress.hpp>
-#include <judgegrad/llm.hpp>
-#include <judgegrad/sim.hpp>
+#include <judgegrad/data/error.hpp>
+#include <judgegrad/data/source.hpp>
+#include <judgegrad/experiment/definition.hpp>
+#include <judgegrad/experiment/files.hpp>
+#include <judgegrad/judge/forward.hpp>
+#include <judgegrad/llm/activity.hpp>
+#include <judgegrad/llm/config.hpp>
+#include <judgegrad/llm/meter.hpp>
+#include <judgegrad/llm/types.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -35,6 +38,12 @@
 #include <utility>
 #include <variant>
 
+JUDGEGRAD_BEGIN_NAMESPACE
+namespace sim {
+class world;
+struct params;
+}  // namespace sim
+JUDGEGRAD_END_NAMESPACE
 
 namespace judgegrad_cli {
 
@@ -57,6 +66,19 @@ struct failure : std::runtime_error {
   failure(exit_code c, std::string what) : std::runtime_error(std::move(what)), code(c) {}
   exit_code code;
 };
+
+/// Runs a command's body `f`: storage and state errors are exit 7, definition errors exit 4, with
+/// the library's message.
+template <class F>
+int guarded(F&& f) {
+  try {
+    return f();
+  } catch (const jg::experiment::storage_error& e) {
+    throw failure(exit_storage, e.what());
+  } catch (const jg::experiment::definition_error& e) {
+    throw failure(exit_configuration, e.what());
+  }
+}
 
 /// Ctrl-C (SIGINT) and SIGTERM during a command that calls models. The first stops new calls (the
 /// backend answers them `cancelled` without sending them), lets those in flight finish for up to
@@ -243,23 +265,18 @@ inline CLI::Validator between(double low, double high) {
 }
 
 /// The simulated world of a data set (experiment::simulated_world), a data error in the tool's words.
-inline jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p,
-                                      std::string_view first_split = "paper") {
-  return load_data(dir, [&] { return jg::experiment::simulated_world(dataset, dir, p, first_split); });
-}
+jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p,
+                               std::string_view first_split = "paper");
 
 /// The backend a command talks to: the endpoints of a configuration file, or the simulator. Both
 /// settle every call's parameters by the settings precedence (llm::role_defaults) and count their
-/// calls for the progress display.
+/// calls for the progress display. Its stacks are compiled once, in backend.cpp.
 class backend {
  public:
-  backend() = default;
-  backend(backend&& o) noexcept
-      : activity_(std::move(o.activity_)), config_(std::move(o.config_)), stack_(std::move(o.stack_)), world_(std::move(o.world_)),
-        spent_before_(std::move(o.spent_before_)), description_(std::move(o.description_)), simulated_(o.simulated_.load()) {}
-
-  using configured = jg::llm::configured_backend;
-  using in_process = jg::llm::role_defaults<jg::llm::cached<jg::llm::counted<const jg::sim::world&>>>;
+  backend();
+  backend(backend&&) noexcept;
+  backend& operator=(backend&&) noexcept;
+  ~backend();
 
   /// The stack of `config_file` (roles the command needs: `roles`); `cache`, when given, is the
   /// response cache in place of the file's. With `ledger`, a run directory: what earlier processes
@@ -267,94 +284,21 @@ class backend {
   /// written back to it.
   static backend from_config(const std::string& config_file, std::initializer_list<jg::llm::role> roles, std::string_view command,
                              std::optional<std::filesystem::path> cache = std::nullopt,
-                             std::optional<std::filesystem::path> ledger = std::nullopt, const jg::llm::budget& raised = {}) {
-    return from_config(load_config(config_file, roles, command, raised), config_file, cache, ledger);
-  }
+                             std::optional<std::filesystem::path> ledger = std::nullopt, const jg::llm::budget& raised = {});
   /// The configuration `config_file` holds, checked for the roles a command needs, with the
   /// limits given on the command line in place of the file's; exit 4 naming the file and key.
   static jg::llm::llm_config load_config(const std::string& config_file, std::initializer_list<jg::llm::role> roles, std::string_view command,
-                                         const jg::llm::budget& raised = {}) {
-    try {
-      auto config = jg::llm::load_llm_config(config_file);
-      auto& limits = config.meter.budget;
-      if (raised.max_usd) limits.max_usd = raised.max_usd, config.budget_key = "--budget-usd";
-      if (raised.max_calls) limits.max_calls = raised.max_calls;
-      if (raised.max_tokens) limits.max_tokens = raised.max_tokens;
-      jg::llm::require_roles(config, roles, command);
-      return config;
-    } catch (const jg::llm::config_error& e) {
-      throw failure(exit_configuration, e.what());
-    }
-  }
+                                         const jg::llm::budget& raised = {});
   /// The stack of a loaded configuration (see above).
   static backend from_config(jg::llm::llm_config loaded, const std::string& config_file, std::optional<std::filesystem::path> cache = std::nullopt,
-                             std::optional<std::filesystem::path> ledger = std::nullopt) {
-    backend b;
-    b.config_ = std::move(loaded);
-    for (const auto& note : b.config_->notes) fmt::print(stderr, "judgegrad: {}: {}\n", config_file, note);
-    if (cache && !b.config_->cache) b.config_->cache = jg::llm::cache_options{*cache};  // a cache the file names is kept
-    auto config = *b.config_;
-    if (ledger) {
-      try {
-        b.spent_before_ = jg::experiment::read_spend(*ledger);
-      } catch (const jg::experiment::storage_error& e) {
-        throw failure(exit_storage, e.what());
-      }
-      // A reply's update may come on a thread of the HTTP client: a write that fails there (a full
-      // disk) is kept and raised by the batch's last update, on the thread that asked.
-      config.meter.on_spend = [dir = *ledger, failed = std::make_shared<std::string>()](const jg::llm::meter_report& r, bool end_of_batch) {
-        try {
-          jg::experiment::write_spend(dir, r, end_of_batch);
-        } catch (const jg::experiment::storage_error& e) {
-          if (end_of_batch) throw;
-          if (failed->empty()) *failed = e.what();
-          return;
-        }
-        if (end_of_batch && !failed->empty()) throw jg::experiment::storage_error(std::exchange(*failed, std::string()));
-      };
-    }
-    b.stack_ = jg::llm::make_backend(config, b.activity_.get());
-    b.stack_->inner().carry(b.spent_before_);
-    b.description_ = fmt::format("the endpoints of {}", config_file);
-    return b;
-  }
+                             std::optional<std::filesystem::path> ledger = std::nullopt);
   /// The simulator over `world`, its replies kept in `cache` when given.
-  static backend from_world(const jg::sim::world& world, std::string preset, std::optional<std::filesystem::path> cache = std::nullopt) {
-    backend b;
-    jg::llm::cache_options c{cache.value_or(std::filesystem::path()), cache ? jg::llm::cache_mode::read_write : jg::llm::cache_mode::off};
-    c.activity = b.activity_.get();
-    c.keep_requests = false;  // the simulator's replies cost nothing to make again: keep the cache small
-    // Every role asks for the simulator's model by name, as a configuration naming it for
-    // `judgegrad serve` does: the records then say the same in process and over HTTP (the model
-    // asked for, and the simulated one that answered).
-    std::array<std::optional<jg::llm::role_settings>, jg::llm::all_roles.size()> roles;
-    for (auto& r : roles) {
-      r.emplace();
-      r->model = std::string(world.parameters().model);
-    }
-    b.world_ = std::make_unique<in_process>(roles, std::move(c), *b.activity_, world);
-    b.description_ = fmt::format("SIMULATED LLM (judgegrad's simulator, preset '{}'): not a language model; see docs/simulator.md", preset);
-    b.simulated_ = true;
-    return b;
-  }
+  static backend from_world(const jg::sim::world& world, std::string preset, std::optional<std::filesystem::path> cache = std::nullopt);
 
-  std::vector<jg::llm::result> complete(std::span<const jg::llm::request> batch) {
-    if (interrupts::requested()) {  // Ctrl-C: no new call goes out
-      std::vector<jg::llm::result> out;
-      for (std::size_t i = 0; i < batch.size(); ++i)
-        out.emplace_back(jg::llm::error{jg::llm::error_kind::cancelled, 0, "interrupted (Ctrl-C or SIGTERM): the call was not sent", {}, 0});
-      return out;
-    }
-    std::vector<jg::llm::result> out = world_ ? world_->complete(batch) : stack_->complete(batch);
-    for (const auto& r : out)
-      if (r.ok() && r.value().model.starts_with("simulated:")) simulated_ = true;
-    return out;
-  }
-
+  /// A batch of calls; after Ctrl-C every call comes back `cancelled`, unsent.
+  std::vector<jg::llm::result> complete(std::span<const jg::llm::request> batch);
   /// Abandons the calls in flight to endpoints (their results come back `cancelled`).
-  void abandon() {
-    if (stack_) stack_->inner().inner().inner().cancel();
-  }
+  void abandon();
 
   /// True once any reply came from a simulated model (through the in-process world or any server).
   bool simulated() const { return simulated_; }
@@ -362,18 +306,15 @@ class backend {
   const jg::llm::activity& activity() const { return *activity_; }
   const std::optional<jg::llm::llm_config>& config() const { return config_; }
   /// The meter's report (configured stacks only): with a ledger, what every process spent.
-  std::optional<jg::llm::meter_report> meter() const {
-    if (!stack_) return std::nullopt;
-    return stack_->inner().report();
-  }
+  std::optional<jg::llm::meter_report> meter() const;
   /// What earlier processes had spent, from the ledger (empty without one).
   const jg::llm::meter_report& spent_before() const { return spent_before_; }
 
  private:
-  std::unique_ptr<jg::llm::activity> activity_ = std::make_unique<jg::llm::activity>();
+  struct stacks;  // the configured stack or the in-process simulator
+  std::unique_ptr<jg::llm::activity> activity_;
   std::optional<jg::llm::llm_config> config_;
-  std::unique_ptr<configured> stack_;
-  std::unique_ptr<in_process> world_;
+  std::unique_ptr<stacks> stacks_;
   jg::llm::meter_report spent_before_;
   std::string description_;
   std::atomic<bool> simulated_{false};  // set by whichever run's thread sees a simulated reply first
@@ -393,13 +334,7 @@ inline std::string budget_standing(const jg::llm::budget& b, const jg::llm::tall
 /// A configured endpoint gets request `r` alone first (llm::probe): a dead or misconfigured one
 /// then fails after one request's retries, not after a whole batch of them, with exit 5 (6 for a
 /// budget), the reason and `consequence` ("so nothing else was sent").
-inline void probe(backend& b, const jg::llm::request& r, std::string_view consequence = "so nothing else was sent") {
-  if (!b.config()) return;
-  auto e = jg::llm::probe(b, r);
-  if (!e) return;
-  throw failure(e->kind == jg::llm::error_kind::budget_exhausted ? exit_budget : exit_backend,
-                fmt::format("the first call to {} failed, {}: {}: {}", b.description(), consequence, jg::llm::to_string(e->kind), e->message));
-}
+void probe(backend& b, const jg::llm::request& r, std::string_view consequence = "so nothing else was sent");
 
 /// The judge's first request (judge::first_request) through `probe`.
 template <jg::criteria_set Set>

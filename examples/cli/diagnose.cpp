@@ -4,13 +4,12 @@
 // configured model with --config) beside a lexical proxy; interference judges each criterion's
 // best single-task instruction alone and together against the seed prompt as control. Both write
 // results/*.md and results/*.json in the (first) run directory; `judgegrad report` draws them.
-#pragma once
-
 #include <judgegrad/experiment.hpp>
 #include <judgegrad/judge.hpp>
 #include <judgegrad/llm.hpp>
 #include <judgegrad/sim.hpp>
 
+#include "commands.hpp"
 #include "common.hpp"
 #include "experiment.hpp"
 
@@ -26,6 +25,8 @@ namespace judgegrad_cli {
 
 namespace dx = jg::experiment::diagnostics;
 
+namespace {
+
 /// What `diagnose` and `interference` read from the command line.
 struct diagnose_options {
   std::vector<std::string> dirs;
@@ -34,7 +35,7 @@ struct diagnose_options {
   long long resamples = 1000, repeats = 0;  ///< 0: 3, or 1 with --faithful (the reference's one fresh evaluation)
 };
 
-inline void add_diagnostic_flags(CLI::App* cmd, diagnose_options& o) {
+void add_diagnostic_flags(CLI::App* cmd, diagnose_options& o) {
   cmd->add_option("--config", o.config_file, "LLM configuration (docs/backends.md; default: $JUDGEGRAD_LLM_CONFIG); without one the simulator answers");
   cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: the one the experiment used)");
   cmd->add_flag("--faithful", o.faithful, "The reference's protocol (docs/reports.md)");
@@ -42,27 +43,8 @@ inline void add_diagnostic_flags(CLI::App* cmd, diagnose_options& o) {
   cmd->add_flag("--quiet", o.quiet, "No progress line");
 }
 
-inline CLI::App* add_diagnose(CLI::App& app, diagnose_options& o) {
-  auto* cmd = app.add_subcommand("diagnose", "Rate every gradient's specificity and every update's adherence (the evaluator role)");
-  cmd->add_option("dirs", o.dirs, "Run directories (results go to the first)")->required();
-  add_diagnostic_flags(cmd, o);
-  return cmd;
-}
-
-inline CLI::App* add_interference(CLI::App& app, diagnose_options& o) {
-  auto* cmd = app.add_subcommand("interference", "Judge each criterion's best single-task instruction alone and together (controlled)");
-  cmd->add_option("dirs", o.dirs, "Run directories holding single-task runs (results go to the first)")->required();
-  cmd->add_option("--gate", o.gate, "The single-task runs' gate (default: mae when there are such runs, else the first gate)")
-      ->check(CLI::IsMember(std::vector<std::string>(std::begin(jg::experiment::known_gates), std::end(jg::experiment::known_gates))));
-  cmd->add_option("--repeats", o.repeats, "Fresh evaluations per layout and prompt (default: 3; with --faithful 1, as the reference)")->check(at_least(1));
-  add_diagnostic_flags(cmd, o);
-  return cmd;
-}
-
-namespace detail {
-
 /// The directories' manifests; all must hold the same data set.
-inline std::vector<ex::manifest> manifests_of(const diagnose_options& o) {
+std::vector<ex::manifest> manifests_of(const diagnose_options& o) {
   std::vector<ex::manifest> out;
   for (const auto& d : o.dirs) {
     out.push_back(manifest_of(d));
@@ -73,7 +55,7 @@ inline std::vector<ex::manifest> manifests_of(const diagnose_options& o) {
   return out;
 }
 
-inline std::filesystem::path data_of(const ex::manifest& m, const std::string& given) {
+std::filesystem::path data_of(const ex::manifest& m, const std::string& given) {
   return given.empty() && std::filesystem::is_directory(m.data_directory) && !std::getenv("JUDGEGRAD_DATA") ? m.data_directory : data_dir(given);
 }
 
@@ -85,7 +67,7 @@ struct diagnostic_backend {
   std::optional<backend> b;
 };
 
-inline std::unique_ptr<diagnostic_backend> backend_for(const std::filesystem::path& dir, const ex::manifest& m, const diagnose_options& o,
+std::unique_ptr<diagnostic_backend> backend_for(const std::filesystem::path& dir, const ex::manifest& m, const diagnose_options& o,
                                                        jg::llm::role role, std::string_view command) {
   auto out = std::make_unique<diagnostic_backend>();
   auto config = config_file_of(o.config_file);
@@ -108,14 +90,14 @@ inline std::unique_ptr<diagnostic_backend> backend_for(const std::filesystem::pa
 
 /// After Ctrl-C or SIGTERM: nothing written over earlier results; the replies that came back are in
 /// the cache, so the same command asks only for the rest.
-inline int interrupted(std::string_view command, const std::filesystem::path& dir) {
+int interrupted(std::string_view command, const std::filesystem::path& dir) {
   fmt::print(stderr, "interrupted: no result was written (earlier results/ are kept); the replies that came back are in the cache of {}, "
                      "so `judgegrad {} ...` run again asks only for the rest\n",
              dir.string(), command);
   return interrupts::code();
 }
 
-inline void write_results(const std::filesystem::path& dir, std::string_view name, const std::string& md, const std::string& json) {
+void write_results(const std::filesystem::path& dir, std::string_view name, const std::string& md, const std::string& json) {
   std::error_code ec;
   std::filesystem::create_directories(dir / "results", ec);
   ex::files::write_atomic(dir / "results" / fmt::format("{}.md", name), md);
@@ -192,7 +174,8 @@ int interference_with(const diagnose_options& o, const std::vector<ex::manifest>
   if (candidates.empty())
     throw failure(exit_usage, fmt::format("{}: no finished single-task run{} to take instructions from (run the experiment with --modes single-task)",
                                           first.string(), o.gate.empty() ? "" : " with gate " + o.gate));
-  auto data = experiment_data<Set>(d, data_of(ms.front(), o.data_dir)).splits;
+  auto data_dir = data_of(ms.front(), o.data_dir);
+  auto data = load_data(data_dir, [&] { return ex::load_experiment_data<Set>(d, data_dir); }).splits;
   if (!o.faithful && data.validation.examples.empty())
     throw failure(exit_usage, fmt::format("{} has no validation items to select on (a faithful experiment draws them from train as it goes); "
                                           "pass --faithful for the reference's selection on the test set",
@@ -233,20 +216,42 @@ int interference_with(const diagnose_options& o, const std::vector<ex::manifest>
   return exit_ok;
 }
 
-}  // namespace detail
 
-inline int run_diagnose(const diagnose_options& o) {
-  return detail::guarded([&] {
-    auto ms = detail::manifests_of(o);
-    return ex::with_criteria_of(ms.front().experiment.dataset, [&](auto set) { return detail::diagnose_with<typename decltype(set)::type>(o, ms); });
+int run_diagnose(const diagnose_options& o) {
+  return guarded([&] {
+    auto ms = manifests_of(o);
+    return ex::with_criteria_of(ms.front().experiment.dataset, [&](auto set) { return diagnose_with<typename decltype(set)::type>(o, ms); });
   });
 }
 
-inline int run_interference(const diagnose_options& o) {
-  return detail::guarded([&] {
-    auto ms = detail::manifests_of(o);
-    return ex::with_criteria_of(ms.front().experiment.dataset, [&](auto set) { return detail::interference_with<typename decltype(set)::type>(o, ms); });
+int run_interference(const diagnose_options& o) {
+  return guarded([&] {
+    auto ms = manifests_of(o);
+    return ex::with_criteria_of(ms.front().experiment.dataset, [&](auto set) { return interference_with<typename decltype(set)::type>(o, ms); });
   });
+}
+
+}  // namespace
+
+command add_diagnose(CLI::App& app) {
+  auto options = std::make_shared<diagnose_options>();
+  auto& o = *options;
+  auto* cmd = app.add_subcommand("diagnose", "Rate every gradient's specificity and every update's adherence (the evaluator role)");
+  cmd->add_option("dirs", o.dirs, "Run directories (results go to the first)")->required();
+  add_diagnostic_flags(cmd, o);
+  return {cmd, [options] { return run_diagnose(*options); }};
+}
+
+command add_interference(CLI::App& app) {
+  auto options = std::make_shared<diagnose_options>();
+  auto& o = *options;
+  auto* cmd = app.add_subcommand("interference", "Judge each criterion's best single-task instruction alone and together (controlled)");
+  cmd->add_option("dirs", o.dirs, "Run directories holding single-task runs (results go to the first)")->required();
+  cmd->add_option("--gate", o.gate, "The single-task runs' gate (default: mae when there are such runs, else the first gate)")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(jg::experiment::known_gates), std::end(jg::experiment::known_gates))));
+  cmd->add_option("--repeats", o.repeats, "Fresh evaluations per layout and prompt (default: 3; with --faithful 1, as the reference)")->check(at_least(1));
+  add_diagnostic_flags(cmd, o);
+  return {cmd, [options] { return run_interference(*options); }};
 }
 
 }  // namespace judgegrad_cli

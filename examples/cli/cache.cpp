@@ -1,10 +1,9 @@
 // `judgegrad cache stats|export`: what a response cache holds (a run directory's or any file), by
 // model and role, and every entry as JSON Lines for other tools.
-#pragma once
-
 #include <judgegrad/core/json_writer.hpp>
 #include <judgegrad/llm/cache.hpp>
 
+#include "commands.hpp"
 #include "common.hpp"
 
 #include <CLI/CLI.hpp>
@@ -16,24 +15,14 @@
 
 namespace judgegrad_cli {
 
+namespace {
+
 struct cache_options {
   std::string path;
   std::string out;
 };
 
-inline CLI::App* add_cache(CLI::App& app, cache_options& o, CLI::App*& stats, CLI::App*& exporter) {
-  auto* cmd = app.add_subcommand("cache", "Inspect a response cache: `cache stats DIR|FILE`, `cache export DIR|FILE --out FILE`");
-  cmd->require_subcommand(1);
-  stats = cmd->add_subcommand("stats", "Entries, tokens and bytes of a cache, by model");
-  stats->add_option("path", o.path, "A run directory or a cache file")->required();
-  exporter = cmd->add_subcommand("export", "Every entry as one JSON line: key, model, request, reply, usage");
-  exporter->add_option("path", o.path, "A run directory or a cache file")->required();
-  exporter->add_option("--out", o.out, "The JSON Lines file to write (default: standard output)");
-  return cmd;
-}
-
-namespace detail {
-inline std::filesystem::path cache_file(const std::string& given) {
+std::filesystem::path cache_file(const std::string& given) {
   std::filesystem::path p = given;
   if (std::filesystem::is_directory(p)) p /= "cache.sqlite";
   if (!std::filesystem::exists(p)) throw failure(exit_usage, fmt::format("{}: no response cache there", p.string()));
@@ -55,9 +44,8 @@ int with_cache(const std::string& given, F&& f) {
                                          e.what()));
   }
 }
-}  // namespace detail
 
-inline int stats_of(jg::llm::response_store& store) {
+int stats_of(jg::llm::response_store& store) {
   struct totals {
     std::uint64_t entries = 0, prompt = 0, completion = 0, bytes = 0;
   };
@@ -80,11 +68,11 @@ inline int stats_of(jg::llm::response_store& store) {
   return exit_ok;
 }
 
-inline int run_cache_stats(const cache_options& o) {
-  return detail::with_cache(o.path, [&](jg::llm::response_store& store) { return stats_of(store); });
+int run_cache_stats(const cache_options& o) {
+  return with_cache(o.path, [&](jg::llm::response_store& store) { return stats_of(store); });
 }
 
-inline int export_of(jg::llm::response_store& store, output_file& out, const cache_options& o) {
+int export_of(jg::llm::response_store& store, output_file& out, const cache_options& o) {
   std::uint64_t n = 0;
   store.for_each([&](const jg::llm::response_store::entry& e) {
     jg::json_writer w;
@@ -101,9 +89,24 @@ inline int export_of(jg::llm::response_store& store, output_file& out, const cac
   return exit_ok;
 }
 
-inline int run_cache_export(const cache_options& o) {
+int run_cache_export(const cache_options& o) {
   output_file out(o.out, "--out");
-  return detail::with_cache(o.path, [&](jg::llm::response_store& store) { return export_of(store, out, o); });
+  return with_cache(o.path, [&](jg::llm::response_store& store) { return export_of(store, out, o); });
+}
+
+}  // namespace
+
+command add_cache(CLI::App& app) {
+  auto options = std::make_shared<cache_options>();
+  auto& o = *options;
+  auto* cmd = app.add_subcommand("cache", "Inspect a response cache: `cache stats DIR|FILE`, `cache export DIR|FILE --out FILE`");
+  cmd->require_subcommand(1);
+  auto* stats = cmd->add_subcommand("stats", "Entries, tokens and bytes of a cache, by model");
+  stats->add_option("path", o.path, "A run directory or a cache file")->required();
+  auto* exporter = cmd->add_subcommand("export", "Every entry as one JSON line: key, model, request, reply, usage");
+  exporter->add_option("path", o.path, "A run directory or a cache file")->required();
+  exporter->add_option("--out", o.out, "The JSON Lines file to write (default: standard output)");
+  return {cmd, [options, stats] { return *stats ? run_cache_stats(*options) : run_cache_export(*options); }};
 }
 
 }  // namespace judgegrad_cli

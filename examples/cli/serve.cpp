@@ -1,12 +1,11 @@
 // `judgegrad serve`: the simulated LLM world behind an OpenAI-compatible HTTP server
 // (docs/simulator.md). Blocks until SIGINT or SIGTERM, then stops cleanly.
-#pragma once
-
 #include <judgegrad/data/brighter.hpp>
 #include <judgegrad/data/summeval.hpp>
 #include <judgegrad/sim.hpp>
 #include <judgegrad/sim/server.hpp>
 
+#include "commands.hpp"
 #include "common.hpp"
 
 #include <CLI/CLI.hpp>
@@ -27,6 +26,8 @@ namespace judgegrad_cli {
 
 namespace jg = judgegrad;
 
+namespace {
+
 /// Everything `serve` reads from the command line.
 struct serve_options {
   jg::sim::server_options server;
@@ -41,39 +42,7 @@ struct serve_options {
   bool print_config = false;
 };
 
-/// Adds the `serve` subcommand to `app`, its options bound to `o`.
-inline CLI::App* add_serve(CLI::App& app, serve_options& o) {
-  auto* cmd = app.add_subcommand("serve", "Serve the simulated LLM world over an OpenAI-compatible HTTP API");
-  o.server.port = 8642;
-  cmd->add_option("--port", o.server.port, "Port to listen on (0: any free port, printed)")->check(CLI::Range(0, 65535))->capture_default_str();
-  cmd->add_option("--host", o.server.host, "Address to bind (loopback unless told otherwise)")->capture_default_str();
-  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
-  cmd->add_option("--dataset", o.dataset, "Data set the world knows")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
-  cmd->add_option("--preset", o.preset, "Knob preset (paper, noiseless)")->capture_default_str();
-  cmd->add_option("--sim-config", o.config_file, "JSON file of simulator knobs overriding the preset (docs/simulator.md)");
-  cmd->add_option("--config", o.llm_config_file, "")->group("");  // hidden: explained in run_serve
-  cmd->add_option("--seed", o.seed, "World seed (overrides the configuration)");
-  cmd->add_option("--api-key-env", o.api_key_env, "Require 'Authorization: Bearer <key>' with the key read from this environment variable");
-  cmd->add_option("--threads", o.server.threads, "Worker threads; each client connection kept alive holds one")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd->add_option("--rate-429", o.server.faults.rate_limited, "Share of completions answered 429 with Retry-After")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--retry-after", o.server.faults.retry_after_seconds, "Retry-After seconds of a 429")->check(CLI::Range(0, 3600))->capture_default_str();
-  cmd->add_option("--rate-5xx", o.server.faults.server_error, "Share answered 500, 502 or 503")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--rate-drop", o.server.faults.dropped, "Share whose connection drops mid-body")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--rate-malformed", o.server.faults.malformed, "Share answered 200 with a body that is not a chat completion")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--latency-ms", o.server.faults.latency_ms, "Fixed latency added to every completion")->check(CLI::Range(0.0, 600000.0));
-  cmd->add_option("--latency-jitter-ms", o.server.faults.latency_jitter_ms, "Mean of an exponential latency added on top")->check(CLI::Range(0.0, 600000.0));
-  cmd->add_option("--fault-seed", o.server.faults.seed, "Seed of the fault draws")->capture_default_str();
-  cmd->add_option("--upstream", o.server.upstream,
-                  "Forward completions to this OpenAI-compatible base URL (e.g. https://openrouter.ai/api/v1) instead of the simulator, injecting the faults in front of it");
-  cmd->add_option("--upstream-key-env", o.upstream_key_env, "Environment variable holding the upstream's API key");
-  cmd->add_option("--model-suffix", o.server.model_suffix,
-                  "Appended to the model name each reply gives (-2024-07-18: answer as a dated snapshot, as OpenAI does)");
-  cmd->add_flag("--print-config", o.print_config, "Print the resolved knobs as JSON and exit");
-  return cmd;
-}
-
-namespace detail {
-inline jg::sim::params resolve_params(const serve_options& o) {
+jg::sim::params resolve_params(const serve_options& o) {
   jg::sim::params p;
   if (o.config_file.empty()) {
     p = jg::sim::preset(o.preset);
@@ -88,17 +57,16 @@ inline jg::sim::params resolve_params(const serve_options& o) {
   return p;
 }
 
-}  // namespace detail
 
 /// Runs `serve` until SIGINT or SIGTERM; 0 after a clean stop.
-inline int run_serve(const serve_options& o) {
+int run_serve(const serve_options& o) {
   if (!o.llm_config_file.empty())
     throw failure(exit_usage, fmt::format("--config {}: serve takes the simulator's knobs as --sim-config FILE (--config is an LLM "
                                           "configuration in evaluate and run)", o.llm_config_file));
   {
     jg::sim::params p;
     try {
-      p = detail::resolve_params(o);
+      p = resolve_params(o);
     } catch (const jg::sim::config_error& e) {
       throw failure(exit_configuration, e.what());
     }
@@ -160,6 +128,40 @@ inline int run_serve(const serve_options& o) {
                received == SIGTERM ? "SIGTERM" : "SIGINT", counts.requests, counts.ok + counts.proxied);
     return 0;
   }
+}
+
+}  // namespace
+
+command add_serve(CLI::App& app) {
+  auto options = std::make_shared<serve_options>();
+  auto& o = *options;
+  auto* cmd = app.add_subcommand("serve", "Serve the simulated LLM world over an OpenAI-compatible HTTP API");
+  o.server.port = 8642;
+  cmd->add_option("--port", o.server.port, "Port to listen on (0: any free port, printed)")->check(CLI::Range(0, 65535))->capture_default_str();
+  cmd->add_option("--host", o.server.host, "Address to bind (loopback unless told otherwise)")->capture_default_str();
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
+  cmd->add_option("--dataset", o.dataset, "Data set the world knows")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
+  cmd->add_option("--preset", o.preset, "Knob preset (paper, noiseless)")->capture_default_str();
+  cmd->add_option("--sim-config", o.config_file, "JSON file of simulator knobs overriding the preset (docs/simulator.md)");
+  cmd->add_option("--config", o.llm_config_file, "")->group("");  // hidden: explained in run_serve
+  cmd->add_option("--seed", o.seed, "World seed (overrides the configuration)");
+  cmd->add_option("--api-key-env", o.api_key_env, "Require 'Authorization: Bearer <key>' with the key read from this environment variable");
+  cmd->add_option("--threads", o.server.threads, "Worker threads; each client connection kept alive holds one")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("--rate-429", o.server.faults.rate_limited, "Share of completions answered 429 with Retry-After")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--retry-after", o.server.faults.retry_after_seconds, "Retry-After seconds of a 429")->check(CLI::Range(0, 3600))->capture_default_str();
+  cmd->add_option("--rate-5xx", o.server.faults.server_error, "Share answered 500, 502 or 503")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--rate-drop", o.server.faults.dropped, "Share whose connection drops mid-body")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--rate-malformed", o.server.faults.malformed, "Share answered 200 with a body that is not a chat completion")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--latency-ms", o.server.faults.latency_ms, "Fixed latency added to every completion")->check(CLI::Range(0.0, 600000.0));
+  cmd->add_option("--latency-jitter-ms", o.server.faults.latency_jitter_ms, "Mean of an exponential latency added on top")->check(CLI::Range(0.0, 600000.0));
+  cmd->add_option("--fault-seed", o.server.faults.seed, "Seed of the fault draws")->capture_default_str();
+  cmd->add_option("--upstream", o.server.upstream,
+                  "Forward completions to this OpenAI-compatible base URL (e.g. https://openrouter.ai/api/v1) instead of the simulator, injecting the faults in front of it");
+  cmd->add_option("--upstream-key-env", o.upstream_key_env, "Environment variable holding the upstream's API key");
+  cmd->add_option("--model-suffix", o.server.model_suffix,
+                  "Appended to the model name each reply gives (-2024-07-18: answer as a dated snapshot, as OpenAI does)");
+  cmd->add_flag("--print-config", o.print_config, "Print the resolved knobs as JSON and exit");
+  return {cmd, [options] { return run_serve(*options); }};
 }
 
 }  // namespace judgegrad_cli

@@ -4,13 +4,13 @@
 // intervals and coverage, and compares the layouts item for item (instruction interference).
 // Without --config the simulator answers; a report is labelled SIMULATED whenever a simulated
 // model answered, however it was reached.
-#pragma once
-
 #include <judgegrad/data.hpp>
+#include <judgegrad/experiment/progress.hpp>
 #include <judgegrad/judge.hpp>
 #include <judgegrad/llm.hpp>
 #include <judgegrad/sim.hpp>
 
+#include "commands.hpp"
 #include "common.hpp"
 
 #include <CLI/CLI.hpp>
@@ -23,6 +23,8 @@
 #include <string>
 
 namespace judgegrad_cli {
+
+namespace {
 
 /// Everything `evaluate` reads from the command line.
 struct evaluate_options {
@@ -42,30 +44,7 @@ struct evaluate_options {
   bool quiet = false;
 };
 
-inline CLI::App* add_evaluate(CLI::App& app, evaluate_options& o) {
-  auto* cmd = app.add_subcommand("evaluate", "Score a test split with the seed judge prompt and report agreement with humans");
-  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
-  cmd->add_option("--dataset", o.dataset, "Data set")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
-  cmd->add_option("--split", o.split, "SummEval: paper or docsplit; BRIGHTER: paper or official")
-      ->check(CLI::IsMember({"paper", "docsplit", "official"}))->capture_default_str();
-  cmd->add_option("--layout", o.layout, "Judge layout")->check(CLI::IsMember({"joint", "per_criterion", "both"}))->capture_default_str();
-  cmd->add_option("--config", o.config_file, "LLM configuration (docs/backends.md); without it the simulator answers");
-  cmd->add_option("--preset", o.preset, "Simulator preset (docs/simulator.md)")->capture_default_str();
-  cmd->add_option("--limit", o.limit, "Score only the first N test items (0: all)")->check(at_least(0))->capture_default_str();
-  cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for the intervals (0: no intervals)")->check(at_least(0))->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Bootstrap seed")->capture_default_str();
-  cmd->add_option("--min-coverage", o.min_coverage, "Exit with 5 when a criterion has a valid score for fewer items than this share")
-      ->check(between(0, 1))->capture_default_str();
-  cmd->add_flag("--faithful", o.faithful, "The reference's prompt structure, no repair, abort at 5% failed replies");
-  cmd->add_option("--predictions", o.predictions_file, "Write every item's replies and scores here as JSON Lines");
-  cmd->add_option("--json", o.json_file, "Write the whole report here as JSON");
-  cmd->add_flag("--quiet", o.quiet, "No progress line");
-  return cmd;
-}
-
-namespace detail {
-
-inline std::string with_interval(double value, double low, double high, bool intervals, const char* fmt_value) {
+std::string with_interval(double value, double low, double high, bool intervals, const char* fmt_value) {
   if (std::isnan(value)) return "undefined";
   std::string v = fmt::format(fmt::runtime(fmt_value), value);
   if (!intervals || std::isnan(low)) return v;
@@ -243,9 +222,8 @@ int evaluate_split(const jg::data::train_test<Set>& data, const jg::judge_prompt
   return evaluate_with(b, prompt, test, o, predictions, json);
 }
 
-}  // namespace detail
 
-inline int run_evaluate(const evaluate_options& o) {
+int run_evaluate(const evaluate_options& o) {
   output_file predictions(o.predictions_file, "--predictions"), json(o.json_file, "--json");  // checked before any call
   auto style = o.faithful ? jg::prompt_style::faithful : jg::prompt_style::standard;
   if (o.dataset == "summeval" && o.split == "official")
@@ -256,7 +234,7 @@ inline int run_evaluate(const evaluate_options& o) {
   if (o.dataset == "summeval") {
     using set = jg::summeval::all;
     auto data = load_data(dir, [&] { return o.split == "docsplit" ? jg::data::summeval_docsplit<set>(dir) : jg::data::summeval_paper<set>(dir); });
-    return detail::evaluate_split(data, jg::judge::summeval_prompt<set>(style), dir, o, predictions, json);
+    return evaluate_split(data, jg::judge::summeval_prompt<set>(style), dir, o, predictions, json);
   }
   using set = jg::brighter::all;
   auto data = load_data(dir, [&] {
@@ -266,7 +244,32 @@ inline int run_evaluate(const evaluate_options& o) {
     }
     return jg::data::brighter_paper<set>(dir);
   });
-  return detail::evaluate_split(data, jg::judge::brighter_prompt<set>(style), dir, o, predictions, json);
+  return evaluate_split(data, jg::judge::brighter_prompt<set>(style), dir, o, predictions, json);
+}
+
+}  // namespace
+
+command add_evaluate(CLI::App& app) {
+  auto options = std::make_shared<evaluate_options>();
+  auto& o = *options;
+  auto* cmd = app.add_subcommand("evaluate", "Score a test split with the seed judge prompt and report agreement with humans");
+  cmd->add_option("--data", o.data_dir, "Data directory holding summeval/ and brighter/ (default: $JUDGEGRAD_DATA, else the data judgegrad ships)");
+  cmd->add_option("--dataset", o.dataset, "Data set")->check(CLI::IsMember({"summeval", "brighter"}))->capture_default_str();
+  cmd->add_option("--split", o.split, "SummEval: paper or docsplit; BRIGHTER: paper or official")
+      ->check(CLI::IsMember({"paper", "docsplit", "official"}))->capture_default_str();
+  cmd->add_option("--layout", o.layout, "Judge layout")->check(CLI::IsMember({"joint", "per_criterion", "both"}))->capture_default_str();
+  cmd->add_option("--config", o.config_file, "LLM configuration (docs/backends.md); without it the simulator answers");
+  cmd->add_option("--preset", o.preset, "Simulator preset (docs/simulator.md)")->capture_default_str();
+  cmd->add_option("--limit", o.limit, "Score only the first N test items (0: all)")->check(at_least(0))->capture_default_str();
+  cmd->add_option("--resamples", o.resamples, "Bootstrap resamples for the intervals (0: no intervals)")->check(at_least(0))->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Bootstrap seed")->capture_default_str();
+  cmd->add_option("--min-coverage", o.min_coverage, "Exit with 5 when a criterion has a valid score for fewer items than this share")
+      ->check(between(0, 1))->capture_default_str();
+  cmd->add_flag("--faithful", o.faithful, "The reference's prompt structure, no repair, abort at 5% failed replies");
+  cmd->add_option("--predictions", o.predictions_file, "Write every item's replies and scores here as JSON Lines");
+  cmd->add_option("--json", o.json_file, "Write the whole report here as JSON");
+  cmd->add_flag("--quiet", o.quiet, "No progress line");
+  return {cmd, [options] { return run_evaluate(*options); }};
 }
 
 }  // namespace judgegrad_cli
