@@ -147,6 +147,28 @@ TEST_CASE("a run state reads back exactly") {
   CHECK(error_of([&] { ex::state_from<set>(broken, "runs/x/state.json"); }).find("runs/x/state.json") != std::string::npos);
 }
 
+TEST_CASE("events: what log_event appends, read_events reads back in order, with the writing process") {
+  temp_dir t;
+  simdjson::dom::parser parser;
+  CHECK(ex::read_events(t.path, parser).empty());  // no events.jsonl: no events
+  ex::log_event(t.path, "start", "2 runs, the simulator");
+  ex::log_event(t.path, "interrupted", "SIGINT; a \"quoted\" | detail");
+  auto events = ex::read_events(t.path, parser);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].event == "start");
+  CHECK(events[0].detail == "2 runs, the simulator");
+  CHECK(events[1].event == "interrupted");
+  CHECK(events[1].detail == "SIGINT; a \"quoted\" | detail");
+  CHECK(events[0].pid == ::getpid());
+  CHECK(events[0].at.size() == 20);  // 2026-12-07T21:42:43Z
+  CHECK(events[0].at <= events[1].at);
+  // A line that is not JSON is an error naming the file and the line.
+  files::append_durable(t.path / ex::run_files::events, "{\"event\": \n");
+  auto e = error_of([&] { (void)ex::read_events(t.path, parser); });
+  CHECK(e.find("events.jsonl") != std::string::npos);
+  CHECK(e.find("line 3") != std::string::npos);
+}
+
 TEST_CASE("the run reader: runs listed in id order, a summary as a typed row, JSON Lines record by record with errors naming file and line") {
   temp_dir t;
   auto write = [&](const fs::path& file, const std::string& text) {

@@ -2,12 +2,15 @@
 // diagnostics tables from fixed results, as golden Markdown; the HTML page's structure (one chart
 // per figure with the right number of series, SIMULATED in the title, no script, every chart
 // labelled and followed by its data); the SVG writer's escaping, scales and gaps.
+#include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/report/html.hpp>
 
 #include "../support/manifest.hpp"
 #include "../support/scratch.hpp"
 
 #include <doctest/doctest.h>
+
+#include <unistd.h>
 
 #include <fstream>
 #include <regex>
@@ -134,6 +137,29 @@ TEST_CASE("the report of a small fixed run directory: golden Markdown tables") {
   CHECK(md.find("| SSC | mae | a | 2 | 9.50 | 8.00 | 7.00 | 9.0 | 7.8–8.8 |") != std::string::npos);
   // Table 1's rows: step 1 is the best, (0.4 + 0.5) / 2 and (0.4 + 0.3) / 2 over seeds = 0.4.
   CHECK(md.find("| SSC | mae | 2 | 0.150 | 0.150–0.150 | 0.400 (1) | 0.350–0.450 | 0.400 | +0.250 |") != std::string::npos);
+}
+
+TEST_CASE("the report's history: every event of events.jsonl, one table row each; a damaged log leaves the tables be") {
+  judgegrad_test::temp_dir dir("jg-report-history");
+  write_directory(dir.path);
+  jg::experiment::log_event(dir.path, "start", "2 runs, the simulator");
+  jg::experiment::log_event(dir.path, "backend_change", "--allow-change: judge model a | b\nsecond line");
+  auto r = jg::report::read_directory_report(dir.path, {0, 1});
+  REQUIRE(r.history.size() == 2);
+  auto md = jg::report::to_markdown(r);
+  CHECK(md.find("History of the run directory") != std::string::npos);
+  CHECK(md.find(fmt::format("| {} | start | {} | 2 runs, the simulator |", r.history[0].at, ::getpid())) != std::string::npos);
+  // A detail's bar and line break would break the table: they are spaces in it.
+  CHECK(md.find("| --allow-change: judge model a   b second line |") != std::string::npos);
+  CHECK(jg::report::to_html(std::span<const jg::report::directory_report>(&r, 1)).find("<h3>History of the run directory") != std::string::npos);
+
+  std::ofstream(dir.path / "events.jsonl", std::ios::app) << "not json\n";
+  auto damaged = jg::report::read_directory_report(dir.path, {0, 1});
+  CHECK(damaged.history.empty());
+  CHECK(damaged.table.rows.size() == r.table.rows.size());
+  md = jg::report::to_markdown(damaged);
+  CHECK(md.find("Not shown:") != std::string::npos);
+  CHECK(md.find("line 3 is not valid JSON") != std::string::npos);
 }
 
 TEST_CASE("the HTML page: self-contained, labelled SIMULATED, one chart per figure with its series and data") {

@@ -218,6 +218,26 @@ void for_each_line(const std::filesystem::path& file, simdjson::dom::parser& par
   for_each_line(file, parser, [](std::string_view) { return true; }, static_cast<F&&>(f));
 }
 
+/// One line of events.jsonl, as experiment::log_event writes it: what happened to the run
+/// directory (start, resume, finished, stopped, interrupted, repair, budget, backend_change, merge),
+/// when (UTC), by which process, and in words.
+struct event_row {
+  std::string event, detail, at;
+  std::int64_t pid = 0;
+};
+
+/// The events of run directory `dir`, oldest first (none when it has no events.jsonl).
+inline std::vector<event_row> read_events(const std::filesystem::path& dir, simdjson::dom::parser& parser) {
+  std::vector<event_row> out;
+  const auto file = dir / run_files::events;
+  for_each_line(file, parser, [&](simdjson::dom::element e, std::size_t line) {
+    detail::field_reader in(fmt::format("{}: line {}", file.string(), line));
+    out.push_back({in.text(in.at(e, "event")), in.text_or(e, "detail", ""), in.text_or(e, "event_at", ""), 0});
+    if (simdjson::dom::element pid; !e["pid"].get(pid)) out.back().pid = in.integer(pid);
+  });
+  return out;
+}
+
 /// One model call of a step, as steps.jsonl records it (the fields the reports use).
 struct call_row {
   std::string role, stage, model, error, outcome;

@@ -14,6 +14,7 @@
 #include <judgegrad/experiment/diagnostics/gradients.hpp>
 #include <judgegrad/experiment/diagnostics/interference.hpp>
 #include <judgegrad/experiment/files.hpp>
+#include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/report/costs.hpp>
 #include <judgegrad/report/svg.hpp>
 #include <judgegrad/report/table1.hpp>
@@ -40,10 +41,28 @@ struct directory_report {
   std::vector<cost_row> costs;
   std::optional<experiment::diagnostics::diagnostics> diagnostics;
   std::optional<experiment::diagnostics::interference> interference;
+  std::vector<experiment::event_row> history;  ///< events.jsonl: starts, resumes, stops, repairs, backend changes
+  std::string history_problem;                 ///< why events.jsonl could not be read ("" when it could)
   bool simulated() const {
     return table.simulated || (diagnostics && diagnostics->simulated) || (interference && interference->simulated);
   }
 };
+
+/// The history of the directory (events.jsonl) as a Markdown table: when each process started,
+/// resumed, stopped or was interrupted, and what it repaired or changed.
+inline std::string history_markdown(const directory_report& r) {
+  std::string out = "History of the run directory (events.jsonl, times in UTC)\n\n";
+  if (!r.history_problem.empty()) return out + fmt::format("Not shown: {}\n", r.history_problem);
+  if (r.history.empty()) return out + "No events recorded.\n";
+  out += "| time | event | process | detail |\n|---|---|---|---|\n";
+  for (const auto& e : r.history) {
+    std::string detail = e.detail;
+    for (auto& c : detail)
+      if (c == '|' || c == '\n') c = ' ';  // one table cell
+    out += fmt::format("| {} | {} | {} | {} |\n", e.at, e.event, e.pid, detail);
+  }
+  return out;
+}
 
 /// Reads `dir`: Table 1, the costs, and results/diagnostics.json and results/interference.json when present.
 inline directory_report read_directory_report(const std::filesystem::path& dir, const table_options& options = {}) {
@@ -56,6 +75,12 @@ inline directory_report read_directory_report(const std::filesystem::path& dir, 
     r.diagnostics = experiment::diagnostics::read_diagnostics(dir / "results" / "diagnostics.json");
   if (std::filesystem::exists(dir / "results" / "interference.json", ec))
     r.interference = experiment::diagnostics::read_interference(dir / "results" / "interference.json");
+  try {  // the log is a record of what happened, not a result: a damaged one leaves the tables be
+    simdjson::dom::parser parser;
+    r.history = experiment::read_events(dir, parser);
+  } catch (const experiment::storage_error& e) {
+    r.history_problem = e.what();
+  }
   r.name = r.table.name;
   if (r.name.empty()) r.name = dir.filename().string();
   return r;
@@ -68,6 +93,7 @@ inline std::string to_markdown(const directory_report& r) {
   if (r.interference) out += experiment::diagnostics::to_markdown(*r.interference) + "\n";
   if (r.diagnostics) out += experiment::diagnostics::to_markdown(*r.diagnostics) + "\n";
   out += costs_markdown(r.costs, r.table.simulated);
+  out += "\n" + history_markdown(r);
   return out;
 }
 
@@ -101,7 +127,8 @@ inline std::string markdown_html(std::string_view md) {
     if (in_table) out += "</table></div>\n", in_table = false;
     if (line.empty()) continue;
     if (line.starts_with("# ")) continue;  // the page has its own title
-    bool caption = line.starts_with("Table ") || line.starts_with("Gradient specificity") || line.starts_with("Calls, tokens");
+    bool caption = line.starts_with("Table ") || line.starts_with("Gradient specificity") || line.starts_with("Calls, tokens") ||
+                   line.starts_with("History of");
     out += fmt::format(fmt::runtime(caption ? "<h3>{}</h3>\n" : "<p class=\"note\">{}</p>\n"), svg::escape(line));
   }
   if (in_table) out += "</table></div>\n";
@@ -266,6 +293,7 @@ inline std::string directory_html(const directory_report& r, std::size_t index) 
                                  "tokens (millions)", tokens),
                   r.table.simulated ? "Tokens per mode (estimated by the simulator; nothing was billed)." : "Tokens per mode.", head, data);
   }
+  out += markdown_html(history_markdown(r));
   return out + "</section>\n";
 }
 
