@@ -98,8 +98,6 @@ void keep_configuration(const std::filesystem::path& dir, const ex::manifest& m,
 /// (with the runs it touches, marked in every report) and in events.jsonl.
 void check_same_backend(const std::filesystem::path& dir, ex::manifest& m, const backend& b, const std::string& config_file, bool allow,
                                bool budget_raised) {
-  static constexpr std::initializer_list<jg::llm::role> roles = {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient,
-                                                                 jg::llm::role::optimizer};
   std::vector<std::string> differences;
   auto kept = dir / "llm.json";
   if (m.backend_kind == "simulator" && b.config()) {
@@ -111,7 +109,7 @@ void check_same_backend(const std::filesystem::path& dir, ex::manifest& m, const
     } catch (const jg::llm::config_error& e) {
       throw failure(exit_configuration, fmt::format("the run's own configuration cannot be read to compare with {}: {}", config_file, e.what()));
     }
-    differences = jg::llm::answering_differences(before, *b.config(), roles);
+    differences = jg::llm::answering_differences(before, *b.config(), ex::run_roles);
     const auto &was = before.meter.budget, &now = b.config()->meter.budget;
     if (!budget_raised && (was.max_usd != now.max_usd || was.max_calls != now.max_calls || was.max_tokens != now.max_tokens))
       throw failure(exit_configuration, fmt::format("{} sets another budget than the run's ({}): the budget is the run's; keep it, or change "
@@ -130,12 +128,7 @@ void check_same_backend(const std::filesystem::path& dir, ex::manifest& m, const
   for (const auto& run : m.runs)
     if (!ex::has_ended(ex::run_standing(dir, run))) change.runs.push_back(run);
   m.changes.push_back(change);
-  m.backend_kind = "endpoints";
-  for (auto r : roles) {
-    const auto& s = b.config()->settings(r);
-    m.models[std::string(jg::llm::to_string(r))] = s ? s->model : std::string();
-  }
-  m.backend = b.description();
+  ex::record_backend(m, &*b.config(), "", b.description());
   ex::files::write_atomic(dir / "experiment.json", ex::to_json(m));
   keep_configuration(dir, m, *b.config());
   ex::log_event(dir, "backend_change", fmt::format("--allow-change: {}; {} not finished go on through it", fmt::join(differences, "; "),
@@ -168,8 +161,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   // configuration, the variants.
   std::optional<jg::llm::llm_config> loaded;
   if (!config_file.empty())
-    loaded = backend::load_config(config_file, {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient, jg::llm::role::optimizer},
-                                  "judgegrad run", o.raised_budget);
+    loaded = backend::load_config(config_file, ex::run_roles, "judgegrad run", o.raised_budget);
   auto all_jobs = compiled_jobs<Set>(d);
   auto jobs = ex::in_shard<ex::job>(all_jobs, m.shard);
   // Then the directory is claimed (a new one) or locked (one to continue): a second process is
@@ -193,17 +185,8 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   if (fresh) {
     m.created_at = ex::now_utc();
     ex::record_data(m, inputs, data_dir);
-    m.backend_kind = config_file.empty() ? "simulator" : "endpoints";
     m.simulated = config_file.empty();
-    m.backend = b.description();
-    for (auto r : {jg::llm::role::judge, jg::llm::role::loss, jg::llm::role::gradient, jg::llm::role::optimizer}) {
-      std::string model = world ? std::string(world->parameters().model) : std::string();
-      if (b.config()) {
-        const auto& s = b.config()->settings(r);
-        model = s ? s->model : std::string();
-      }
-      m.models[std::string(jg::llm::to_string(r))] = model;
-    }
+    ex::record_backend(m, b.config() ? &*b.config() : nullptr, world ? world->parameters().model : std::string_view(), b.description());
     for (const auto& j : jobs) m.runs.push_back(j.id);
     ex::create_run_directory(dir, m);
     claim->keep();

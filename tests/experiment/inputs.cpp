@@ -2,10 +2,13 @@
 // criteria set of a data set, the validation items drawn by source group from the training rows
 // (disjoint groups, every row once, the same draw from the same seed), the faithful and official
 // variants, a training split too small for its validation items, the seed prompt and the world.
+#include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/inputs.hpp>
+#include <judgegrad/llm/config.hpp>
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 #include <vector>
 #include <string>
@@ -120,6 +123,25 @@ TEST_CASE("the manifest records the data an experiment began with; a resume on o
   CHECK_NOTHROW(ex::check_same_data(m, changed, "/elsewhere"));
   changed.splits.test.examples.pop_back();
   CHECK_THROWS_WITH_AS(ex::check_same_data(m, changed, "/elsewhere"), doctest::Contains("479 test) differ"), jg::data::load_error);
+}
+
+TEST_CASE("the manifest records what answers the runs: each run role's model, from the endpoints or the simulator") {
+  ex::manifest m;
+  ex::record_backend(m, nullptr, "simulated:paper", "the simulator");
+  CHECK(m.backend_kind == "simulator");
+  CHECK(m.backend == "the simulator");
+  CHECK(m.models == std::map<std::string, std::string>{{"judge", "simulated:paper"}, {"loss", "simulated:paper"},
+                                                       {"gradient", "simulated:paper"}, {"optimizer", "simulated:paper"}});
+  jg::llm::llm_config config;
+  config.settings(jg::llm::role::judge).emplace().model = "judge-model";
+  config.settings(jg::llm::role::optimizer).emplace().model = "writer-model";
+  config.settings(jg::llm::role::evaluator).emplace().model = "not a run role";
+  m.simulated = true;  // steps answered by the simulator before: the caller's to keep
+  ex::record_backend(m, &config, "simulated:paper", "the endpoints of llm.json");
+  CHECK(m.backend_kind == "endpoints");
+  CHECK(m.simulated);
+  CHECK(m.backend == "the endpoints of llm.json");
+  CHECK(m.models == std::map<std::string, std::string>{{"judge", "judge-model"}, {"loss", ""}, {"gradient", ""}, {"optimizer", "writer-model"}});
 }
 
 TEST_CASE("the seed prompt is the data set's judge prompt, in the reference's words in faithful mode") {

@@ -17,6 +17,7 @@
 #include <simdjson.h>
 
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -57,6 +58,26 @@ struct manifest {
   /// The response cache of run directory `dir`.
   std::filesystem::path cache_in(const std::filesystem::path& dir) const { return cache_file.empty() ? dir / "cache.sqlite" : cache_file; }
 };
+
+/// The roles an optimizer's runs call: the models a manifest records are theirs.
+inline constexpr std::initializer_list<llm::role> run_roles = {llm::role::judge, llm::role::loss, llm::role::gradient, llm::role::optimizer};
+
+/// Records in `m` what answers its runs from now on: the endpoints of `endpoints`, else the
+/// simulator, whose model is `simulated_model`; the model of each run role; `description` in
+/// words. (Whether a simulated model answered, `m.simulated`, is the caller's to say: a resume
+/// through endpoints keeps the simulated steps it began with.)
+inline void record_backend(manifest& m, const llm::llm_config* endpoints, std::string_view simulated_model, std::string description) {
+  m.backend_kind = endpoints ? "endpoints" : "simulator";
+  m.backend = std::move(description);
+  for (auto r : run_roles) {
+    std::string model(simulated_model);
+    if (endpoints) {
+      const auto& s = endpoints->settings(r);
+      model = s ? s->model : std::string();
+    }
+    m.models[std::string(llm::to_string(r))] = model;
+  }
+}
 
 inline std::string to_json(const manifest& m) {
   json_writer w;
