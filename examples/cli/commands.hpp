@@ -29,5 +29,6 @@ command add_diagnose(CLI::App& app);      // diagnose.cpp
 command add_interference(CLI::App& app);  // diagnose.cpp
 command add_evaluate(CLI::App& app);      // evaluate.cpp
 command add_serve(CLI::App& app);         // serve.cpp
+command add_observe(CLI::App& app);       // observe.cpp
 
 }  // namespace judgegrad_cli

@@ -1,5 +1,6 @@
 // The judgegrad command-line tool. Exit codes (the same for every command): 0 success, 1 internal
 // error, 2 usage, 3 data, 4 configuration, 5 backend (model calls failed), 6 budget, 7 storage.
+#include <judgegrad/calibration/observations.hpp>
 #include <judgegrad/data/error.hpp>
 #include <judgegrad/experiment/definition.hpp>
 #include <judgegrad/experiment/files.hpp>
@@ -28,7 +29,8 @@ int report(std::string_view command, const std::exception& e) {
   else if (dynamic_cast<const jg::experiment::storage_error*>(&e))
     code = judgegrad_cli::exit_storage;
   else if (dynamic_cast<const jg::experiment::definition_error*>(&e)) code = judgegrad_cli::exit_configuration;
-  else if (dynamic_cast<const jg::data::load_error*>(&e)) code = judgegrad_cli::exit_data;
+  else if (dynamic_cast<const jg::data::load_error*>(&e) || dynamic_cast<const jg::calibration::observation_error*>(&e))
+    code = judgegrad_cli::exit_data;
   else if (dynamic_cast<const jg::llm::config_error*>(&e) || dynamic_cast<const jg::sim::config_error*>(&e))
     code = judgegrad_cli::exit_configuration;
   std::string_view what = e.what();
@@ -49,7 +51,8 @@ int main(int argc, char** argv) {
   std::vector<judgegrad_cli::command> commands;
   for (auto add : {judgegrad_cli::add_variants, judgegrad_cli::add_run, judgegrad_cli::add_resume, judgegrad_cli::add_report,
                    judgegrad_cli::add_check, judgegrad_cli::add_merge, judgegrad_cli::add_slurm, judgegrad_cli::add_cache,
-                   judgegrad_cli::add_diagnose, judgegrad_cli::add_interference, judgegrad_cli::add_evaluate, judgegrad_cli::add_serve})
+                   judgegrad_cli::add_diagnose, judgegrad_cli::add_interference, judgegrad_cli::add_evaluate, judgegrad_cli::add_serve,
+                   judgegrad_cli::add_observe})
     commands.push_back(add(app));
 
   // No command, or an unknown one: the commands there are (CLI11 would only say one is needed).

@@ -14,3 +14,4 @@
 #include <judgegrad/optim.hpp>
 #include <judgegrad/experiment.hpp>
 #include <judgegrad/report.hpp>
+#include <judgegrad/calibration.hpp>

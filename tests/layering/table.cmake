@@ -2,7 +2,8 @@
 # and by tests/CMakeLists.txt (which header units compile against judgegrad::core alone).
 
 # Area -> the areas it may include (its own and config.hpp always allowed). Dependencies point down:
-# core <- stats, data, llm <- sim, judge <- optim <- experiment <- report; criteria/ sits beside core.
+# core <- stats, data, llm <- sim, judge <- optim <- experiment <- report <- calibration; criteria/ sits
+# beside core.
 # bench/ (the microbenchmark kit, which needs Google Benchmark) sits on optim.
 set(allowed_core "")
 set(allowed_criteria core)
@@ -14,8 +15,9 @@ set(allowed_judge core criteria stats llm)
 set(allowed_optim core criteria stats data llm judge)
 set(allowed_experiment core criteria stats data llm sim judge optim)
 set(allowed_report core criteria stats data llm sim judge optim experiment)
+set(allowed_calibration core criteria stats data llm sim judge optim experiment report)
 set(allowed_bench core criteria stats judge optim)
-set(allowed_all core criteria stats data llm sim judge optim experiment report)
+set(allowed_all core criteria stats data llm sim judge optim experiment report calibration)
 
 # judgegrad::core: what a study that brings its own backend includes and links. Every header
 # here, and every judgegrad header it includes, must stay in this list.

@@ -69,10 +69,12 @@ struct table_row {
   std::optional<double> hvi;  ///< at the last step
   bool mixed_backends = false;  ///< some of its runs went on through another backend (resume --allow-change)
   std::vector<double> curve;  ///< mean test Spearman per step
+  std::vector<std::vector<double>> seed_curve;  ///< per seed (in seed order), per step: the mean test Spearman over criteria
   std::vector<double> hvi_curve;  ///< the HVI after each step (not for single-task)
   /// Per criterion (in `criteria` order), per step: the test Spearman's mean, min and max over seeds.
   std::vector<std::string> criteria;
   std::vector<std::vector<double>> criterion_mean, criterion_min, criterion_max;
+  std::vector<std::vector<double>> criterion_sd;  ///< the same's sample standard deviation over seeds (NaN with one seed)
   std::optional<paper_row> paper;
 };
 
@@ -272,6 +274,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
           row.criterion_mean.emplace_back(steps, 0.0);
           row.criterion_min.emplace_back(steps, std::numeric_limits<double>::infinity());
           row.criterion_max.emplace_back(steps, -std::numeric_limits<double>::infinity());
+          row.criterion_sd.emplace_back(steps, 0.0);  // first the sum of squares
         }
         auto k = static_cast<std::size_t>(at);
         for (std::size_t s = 0; s < steps; ++s) {
@@ -279,7 +282,14 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
           row.criterion_mean[k][s] += v / static_cast<double>(by_seed.size());
           row.criterion_min[k][s] = std::min(row.criterion_min[k][s], v);
           row.criterion_max[k][s] = std::max(row.criterion_max[k][s], v);
+          row.criterion_sd[k][s] += v * v;
         }
+      }
+    const auto n = static_cast<double>(by_seed.size());
+    for (std::size_t k = 0; k < row.criteria.size(); ++k)
+      for (std::size_t s = 0; s < steps; ++s) {
+        const double m = row.criterion_mean[k][s];
+        row.criterion_sd[k][s] = n < 2 ? std::numeric_limits<double>::quiet_NaN() : std::sqrt(std::max(0.0, (row.criterion_sd[k][s] - n * m * m) / (n - 1)));
       }
     // The set's order (a single-task row gathers its criteria run by run).
     auto rank = [&](const std::string& c) { return std::find(criteria_order.begin(), criteria_order.end(), c) - criteria_order.begin(); };
@@ -291,7 +301,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
       for (auto i : perm) out.push_back(std::move(v[i]));
       v = std::move(out);
     };
-    permute(row.criteria), permute(row.criterion_mean), permute(row.criterion_min), permute(row.criterion_max);
+    permute(row.criteria), permute(row.criterion_mean), permute(row.criterion_min), permute(row.criterion_max), permute(row.criterion_sd);
     auto cell_at = [&](std::int64_t step) {
       cell out;
       out.mean = row.curve[static_cast<std::size_t>(step)];
@@ -323,6 +333,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
       if (complete && !cs.members.empty() && options.resamples > 0) out.ci = detail::bootstrap_mean(cs, item_index.size(), options).percentile;
       return out;
     };
+    row.seed_curve = seed_curve;
     row.initial = cell_at(0);
     row.best = cell_at(row.best_step);
     row.final = cell_at(row.last_step);
