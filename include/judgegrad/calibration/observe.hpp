@@ -13,6 +13,7 @@
 #include <judgegrad/experiment/run_reader.hpp>
 #include <judgegrad/llm/types.hpp>
 #include <judgegrad/report/table1.hpp>
+#include <judgegrad/stats/bootstrap.hpp>
 
 #include <fmt/format.h>
 
@@ -36,15 +37,6 @@ namespace calibration {
 inline double spearman_standard_error(double rho, std::size_t items) {
   if (items < 4 || std::isnan(rho)) return std::numeric_limits<double>::quiet_NaN();
   return (1 - rho * rho) / std::sqrt(static_cast<double>(items) - 3);
-}
-
-/// The sample standard deviation of `x` (NaN for fewer than two values).
-inline double sample_sd(std::span<const double> x) {
-  if (x.size() < 2) return std::numeric_limits<double>::quiet_NaN();
-  double mean = 0, ss = 0;
-  for (double v : x) mean += v / static_cast<double>(x.size());
-  for (double v : x) ss += (v - mean) * (v - mean);
-  return std::sqrt(ss / static_cast<double>(x.size() - 1));
 }
 
 /// Rule O1: the standard error of a value averaged over `n` seeds whose spread is `sd`, and whose
@@ -126,7 +118,7 @@ inline observation_set observations_of(const std::filesystem::path& dir, std::st
       }
       std::vector<double> seeds;
       for (const auto& curve : row.seed_curve) seeds.push_back(curve[s]);
-      mean_se[s] = seeds_or_items(sample_sd(seeds), n, detail::root_sum_squares_over(item_errors));
+      mean_se[s] = seeds_or_items(stats::sample_sd(seeds), n, detail::root_sum_squares_over(item_errors));
       add(fmt::format("{}/step{}", key, s), quantity::test_spearman, config, row.gate, "", std::int64_t(s), row.curve[s], se(mean_se[s], n, detail::rule_o1));
     }
     const auto best = static_cast<std::size_t>(row.best_step), last = static_cast<std::size_t>(row.last_step);
@@ -157,7 +149,7 @@ inline observation_set observations_of(const std::filesystem::path& dir, std::st
     const auto& [config, gate, criterion] = k;
     double mean = 0;
     for (double v : values) mean += v / static_cast<double>(values.size());
-    const double sd = sample_sd(values);
+    const double sd = stats::sample_sd(values);
     const double error = values.size() >= 2 ? sd / std::sqrt(static_cast<double>(values.size())) : std::max(1.0, mean / 4);
     add(fmt::format("{}/{}/length/{}", config, gate, criterion), quantity::instruction_tokens, config, gate, criterion, std::nullopt, mean,
         se(std::max(error, 1.0), values.size(), detail::rule_o5));

@@ -265,6 +265,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
       for (std::size_t s = 0; s < steps; ++s) row.curve[s] += c[s] / static_cast<double>(seed_curve.size());
     row.best_step = static_cast<std::int64_t>(std::max_element(row.curve.begin(), row.curve.end()) - row.curve.begin());
     // Per criterion and step over seeds (single-task: each criterion from its own run).
+    std::vector<std::vector<std::vector<double>>> by_criterion;  // [criterion][step]: one value per seed
     for (const auto* r : members)
       for (std::size_t c = 0; c < r->criteria.size(); ++c) {
         if (!r->criterion.empty() && r->criteria[c] != r->criterion) continue;
@@ -274,7 +275,7 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
           row.criterion_mean.emplace_back(steps, 0.0);
           row.criterion_min.emplace_back(steps, std::numeric_limits<double>::infinity());
           row.criterion_max.emplace_back(steps, -std::numeric_limits<double>::infinity());
-          row.criterion_sd.emplace_back(steps, 0.0);  // first the sum of squares
+          by_criterion.emplace_back(steps);
         }
         auto k = static_cast<std::size_t>(at);
         for (std::size_t s = 0; s < steps; ++s) {
@@ -282,15 +283,13 @@ inline table1 compute_table1(const std::filesystem::path& dir, const table_optio
           row.criterion_mean[k][s] += v / static_cast<double>(by_seed.size());
           row.criterion_min[k][s] = std::min(row.criterion_min[k][s], v);
           row.criterion_max[k][s] = std::max(row.criterion_max[k][s], v);
-          row.criterion_sd[k][s] += v * v;
+          by_criterion[k][s].push_back(v);
         }
       }
-    const auto n = static_cast<double>(by_seed.size());
-    for (std::size_t k = 0; k < row.criteria.size(); ++k)
-      for (std::size_t s = 0; s < steps; ++s) {
-        const double m = row.criterion_mean[k][s];
-        row.criterion_sd[k][s] = n < 2 ? std::numeric_limits<double>::quiet_NaN() : std::sqrt(std::max(0.0, (row.criterion_sd[k][s] - n * m * m) / (n - 1)));
-      }
+    for (const auto& steps_of : by_criterion) {
+      row.criterion_sd.emplace_back();
+      for (const auto& values : steps_of) row.criterion_sd.back().push_back(stats::sample_sd(values));
+    }
     // The set's order (a single-task row gathers its criteria run by run).
     auto rank = [&](const std::string& c) { return std::find(criteria_order.begin(), criteria_order.end(), c) - criteria_order.begin(); };
     std::vector<std::size_t> perm(row.criteria.size());

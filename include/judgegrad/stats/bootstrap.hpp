@@ -30,6 +30,16 @@
 JUDGEGRAD_BEGIN_NAMESPACE
 namespace stats {
 
+/// The sample standard deviation of `x` (n - 1 in the denominator); NaN for fewer than two values.
+inline double sample_sd(std::span<const double> x) {
+  if (x.size() < 2) return std::numeric_limits<double>::quiet_NaN();
+  double mean = 0, ss = 0;
+  for (double v : x) mean += v;
+  mean /= static_cast<double>(x.size());
+  for (double v : x) ss += (v - mean) * (v - mean);
+  return std::sqrt(ss / static_cast<double>(x.size() - 1));
+}
+
 /// A closed interval; NaN bounds when it could not be computed.
 struct interval {
   double lower = detail::nan;
@@ -162,13 +172,7 @@ bootstrap_result bootstrap_counts(Stat& stat, std::size_t n, std::size_t given, 
 
   const double alpha = (1 - o.confidence) / 2;
   r.percentile = {quantile_sorted(theta, alpha), quantile_sorted(theta, 1 - alpha)};
-  if (theta.size() > 1) {
-    double mean = 0, ss = 0;
-    for (double v : theta) mean += v;
-    mean /= static_cast<double>(theta.size());
-    for (double v : theta) ss += (v - mean) * (v - mean);
-    r.standard_error = std::sqrt(ss / static_cast<double>(theta.size() - 1));
-  }
+  if (theta.size() > 1) r.standard_error = sample_sd(theta);
 
   // BCa: bias from the share of resamples below the estimate (ties count half, as SciPy does),
   // acceleration from the jackknife (leave one item out: its count becomes 0).
