@@ -1,16 +1,52 @@
 // The tool's backend (common.hpp): the configured endpoint stack or the in-process simulator,
 // compiled once for every command.
 #include "common.hpp"
+#include "experiment.hpp"
 
 #include <judgegrad/experiment/inputs.hpp>
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/llm.hpp>
 #include <judgegrad/sim.hpp>
 
+#include <fstream>
+#include <sstream>
+
 namespace judgegrad_cli {
 
 jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p, std::string_view first_split) {
   return load_data(dir, [&] { return jg::experiment::simulated_world(dataset, dir, p, first_split); });
+}
+
+jg::sim::params simulator_knobs(const std::string& preset, const std::string& file) {
+  jg::sim::params p;
+  try {
+    p = jg::sim::preset(preset);
+  } catch (const jg::sim::config_error& e) {
+    throw failure(exit_usage, e.what());
+  }
+  if (file.empty()) return p;
+  std::ifstream in(file);
+  if (!in) throw failure(exit_configuration, fmt::format("cannot read the simulator's knob file '{}'", file));
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return jg::sim::from_json(text.str(), file, preset);
+  } catch (const jg::sim::config_error& e) {
+    throw failure(exit_configuration, e.what());
+  }
+}
+
+jg::sim::params simulator_knobs_of(const ex::manifest& m) {
+  try {
+    return jg::experiment::simulator_params(m);
+  } catch (const jg::sim::config_error& e) {
+    throw failure(exit_configuration, e.what());
+  }
+}
+
+std::string simulator_name(const ex::manifest& m) {
+  std::string preset = fmt::format("preset '{}'", m.simulator_preset);
+  return m.simulator_knobs.empty() ? preset : preset + " with the knobs of a knob file, kept in experiment.json";
 }
 
 /// The two stacks a backend may hold; one of them is set.
@@ -88,7 +124,7 @@ backend backend::from_config(jg::llm::llm_config loaded, const std::string& conf
   return b;
 }
 
-backend backend::from_world(const jg::sim::world& world, std::string preset, std::optional<std::filesystem::path> cache) {
+backend backend::from_world(const jg::sim::world& world, std::string name, std::optional<std::filesystem::path> cache) {
   backend b;
   jg::llm::cache_options c{cache.value_or(std::filesystem::path()), cache ? jg::llm::cache_mode::read_write : jg::llm::cache_mode::off};
   c.activity = b.activity_.get();
@@ -102,7 +138,7 @@ backend backend::from_world(const jg::sim::world& world, std::string preset, std
     r->model = std::string(world.parameters().model);
   }
   b.stacks_->world = std::make_unique<stacks::in_process>(roles, std::move(c), *b.activity_, world);
-  b.description_ = fmt::format("SIMULATED LLM (judgegrad's simulator, preset '{}'): not a language model; see docs/simulator.md", preset);
+  b.description_ = fmt::format("SIMULATED LLM (judgegrad's simulator, {}): not a language model; see docs/simulator.md", name);
   b.simulated_ = true;
   return b;
 }

@@ -30,5 +30,6 @@ command add_interference(CLI::App& app);  // diagnose.cpp
 command add_evaluate(CLI::App& app);      // evaluate.cpp
 command add_serve(CLI::App& app);         // serve.cpp
 command add_observe(CLI::App& app);       // observe.cpp
+command add_calibrate(CLI::App& app);     // calibrate.cpp
 
 }  // namespace judgegrad_cli

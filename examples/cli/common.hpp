@@ -59,6 +59,7 @@ enum exit_code : int {
   exit_backend = 5,        ///< model calls failed: coverage below --min-coverage, an endpoint that does not answer
   exit_budget = 6,         ///< a configured budget ran out
   exit_storage = 7,        ///< a run directory cannot be written or read (a full disk, permissions, a damaged file), or another process holds it
+  exit_no_fit = 8,         ///< calibrate: no setting of the knobs fits the training observations (the report says how far)
 };
 
 /// An error of a known class: its message is shown as is, and it exits with `code`.
@@ -264,6 +265,10 @@ inline CLI::Validator between(double low, double high) {
       fmt::format("NUMBER in {}..{}", low, high), "between");
 }
 
+/// The simulator's knobs: preset `preset`, with the knob file `file` over it when one is given (its
+/// own "preset" wins). An unknown preset exits 2, a bad file 4, each named.
+jg::sim::params simulator_knobs(const std::string& preset, const std::string& file);
+
 /// The simulated world of a data set (experiment::simulated_world), a data error in the tool's words.
 jg::sim::world simulated_world(std::string_view dataset, const std::filesystem::path& dir, const jg::sim::params& p,
                                std::string_view first_split = "paper");
@@ -292,8 +297,8 @@ class backend {
   /// The stack of a loaded configuration (see above).
   static backend from_config(jg::llm::llm_config loaded, const std::string& config_file, std::optional<std::filesystem::path> cache = std::nullopt,
                              std::optional<std::filesystem::path> ledger = std::nullopt);
-  /// The simulator over `world`, its replies kept in `cache` when given.
-  static backend from_world(const jg::sim::world& world, std::string preset, std::optional<std::filesystem::path> cache = std::nullopt);
+  /// The simulator over `world`, named `name` ("preset 'paper'"), its replies kept in `cache` when given.
+  static backend from_world(const jg::sim::world& world, std::string name, std::optional<std::filesystem::path> cache = std::nullopt);
 
   /// A batch of calls; after Ctrl-C every call comes back `cancelled`, unsent.
   std::vector<jg::llm::result> complete(std::span<const jg::llm::request> batch);

@@ -77,14 +77,8 @@ std::unique_ptr<diagnostic_backend> backend_for(const std::filesystem::path& dir
     out->b.emplace(backend::from_config(config, {role}, command, cache));
     return out;
   }
-  jg::sim::params p;
-  try {
-    p = jg::sim::preset(m.simulator_preset);
-  } catch (const std::invalid_argument& e) {
-    throw failure(exit_usage, e.what());
-  }
-  out->world.emplace(simulated_world(m.experiment.dataset, data_of(m, o.data_dir), p, m.experiment.split));
-  out->b.emplace(backend::from_world(*out->world, m.simulator_preset, cache));
+  out->world.emplace(simulated_world(m.experiment.dataset, data_of(m, o.data_dir), simulator_knobs_of(m), m.experiment.split));
+  out->b.emplace(backend::from_world(*out->world, simulator_name(m), cache));
   return out;
 }
 

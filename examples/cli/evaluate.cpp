@@ -218,7 +218,7 @@ int evaluate_split(const jg::data::train_test<Set>& data, const jg::judge_prompt
     throw failure(exit_usage, fmt::format("--preset {}: {}", o.preset, e.what()));
   }
   auto world = simulated_world(o.dataset, dir, p, o.split);
-  auto b = backend::from_world(world, o.preset);
+  auto b = backend::from_world(world, fmt::format("preset '{}'", o.preset));
   return evaluate_with(b, prompt, test, o, predictions, json);
 }
 

@@ -149,13 +149,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
   std::optional<jg::sim::world> world;
   auto cache = m.cache_in(dir);
   if (config_file.empty()) {
-    jg::sim::params p;
-    try {
-      p = jg::sim::preset(m.simulator_preset);
-    } catch (const std::invalid_argument& e) {
-      throw failure(exit_usage, e.what());
-    }
-    world.emplace(simulated_world(d.dataset, data_dir, p, d.split));
+    world.emplace(simulated_world(d.dataset, data_dir, simulator_knobs_of(m), d.split));
   }
   // Whatever can be refused is refused before anything is created: the data (above), the
   // configuration, the variants.
@@ -178,7 +172,7 @@ int run_in_directory(const std::filesystem::path& dir, ex::manifest m, const std
                                               dir.string(), dir.string()));
     throw failure(exit_usage, e.what());
   }
-  backend b = world ? backend::from_world(*world, m.simulator_preset, cache) : backend::from_config(std::move(*loaded), config_file, cache, dir);
+  backend b = world ? backend::from_world(*world, simulator_name(m), cache) : backend::from_config(std::move(*loaded), config_file, cache, dir);
   if (!fresh)
     check_same_backend(dir, m, b, config_file, o.allow_change,
                        o.raised_budget.max_usd || o.raised_budget.max_calls || o.raised_budget.max_tokens);
@@ -340,6 +334,12 @@ int run_run(const run_options& o) {
     ex::manifest m;
     m.experiment = d;
     m.simulator_preset = o.sim_preset;
+    if (!o.sim_config.empty()) {
+      auto knobs = simulator_knobs(o.sim_preset, o.sim_config);
+      if (!config.empty())
+        throw failure(exit_usage, fmt::format("--sim-config {} sets the simulator's knobs, but {} sends the calls to endpoints", o.sim_config, config));
+      m.simulator_knobs = jg::sim::to_json(knobs);
+    }
     m.shard = shard;
     if (!o.cache_file.empty()) m.cache_file = std::filesystem::absolute(o.cache_file);
     return ex::with_criteria_of(d.dataset, [&](auto set) {
@@ -506,6 +506,8 @@ command add_run(CLI::App& app) {
   cmd->add_option("--test-every", o.test_every, "Judge the test split every N steps (0: at step 0 and the last only)")->check(at_least(0));
   cmd->add_option("--parallel", o.parallel, "Runs at once, sharing the backend's limits")->check(at_least(1));
   cmd->add_option("--sim-preset", o.sim_preset, "Simulator preset when no endpoint is configured (docs/simulator.md)")->capture_default_str();
+  cmd->add_option("--sim-config", o.sim_config, "JSON file of simulator knobs over the preset, such as the world `judgegrad calibrate` fits "
+                                                "(docs/simulator.md); the run directory keeps them");
   cmd->add_option("--shard", o.shard, "Run only shard I of N (I/N): every N-th run of the grid, from the I-th; `judgegrad merge` joins the shards "
                                       "(docs/scaling.md)");
   cmd->add_option("--cache", o.cache_file, "Response cache file in place of DIR/cache.sqlite, e.g. one that the shards on one machine share "

@@ -7,6 +7,7 @@
 #include <judgegrad/experiment/directory.hpp>
 #include <judgegrad/experiment/shards.hpp>
 #include <judgegrad/llm/options.hpp>
+#include <judgegrad/sim/params.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,7 @@ struct run_options {
   std::string out_dir;
   std::string data_dir;
   std::string sim_preset = "paper";
+  std::string sim_config;  ///< a knob file over the preset
   std::string shard;       ///< "I/N": run the I-th of N slices of the grid
   std::string cache_file;  ///< a response cache in place of DIR/cache.sqlite
   bool faithful = false;
@@ -48,6 +50,13 @@ ex::definition_file definition_from(const run_options& o);
 
 /// The manifest of run directory `dir`; exit 2 when `dir` is not one.
 ex::manifest manifest_of(const std::filesystem::path& dir);
+
+/// The simulator's knobs a run directory's manifest records (experiment::simulator_params); a bad
+/// entry exits 4.
+jg::sim::params simulator_knobs_of(const ex::manifest& m);
+
+/// The simulator's name in a backend's description: its preset, and whether a knob file changed it.
+std::string simulator_name(const ex::manifest& m);
 
 /// Where a sweep rooted at `root` keeps shard `s`'s run directory: ROOT/shards/I-of-N.
 std::filesystem::path sweep_shard_directory(const std::filesystem::path& root, ex::shard s);

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   for (auto add : {judgegrad_cli::add_variants, judgegrad_cli::add_run, judgegrad_cli::add_resume, judgegrad_cli::add_report,
                    judgegrad_cli::add_check, judgegrad_cli::add_merge, judgegrad_cli::add_slurm, judgegrad_cli::add_cache,
                    judgegrad_cli::add_diagnose, judgegrad_cli::add_interference, judgegrad_cli::add_evaluate, judgegrad_cli::add_serve,
-                   judgegrad_cli::add_observe})
+                   judgegrad_cli::add_observe, judgegrad_cli::add_calibrate})
     commands.push_back(add(app));
 
   // No command, or an unknown one: the commands there are (CLI11 would only say one is needed).

@@ -42,34 +42,14 @@ struct serve_options {
   bool print_config = false;
 };
 
-jg::sim::params resolve_params(const serve_options& o) {
-  jg::sim::params p;
-  if (o.config_file.empty()) {
-    p = jg::sim::preset(o.preset);
-  } else {
-    std::ifstream in(o.config_file);
-    if (!in) throw jg::sim::config_error(fmt::format("judgegrad serve: cannot read the configuration file '{}'", o.config_file));
-    std::stringstream text;
-    text << in.rdbuf();
-    p = jg::sim::from_json(text.str(), o.config_file, o.preset);  // --preset unless the file names one
-  }
-  if (o.seed) p.seed = *o.seed;
-  return p;
-}
-
-
 /// Runs `serve` until SIGINT or SIGTERM; 0 after a clean stop.
 int run_serve(const serve_options& o) {
   if (!o.llm_config_file.empty())
     throw failure(exit_usage, fmt::format("--config {}: serve takes the simulator's knobs as --sim-config FILE (--config is an LLM "
                                           "configuration in evaluate and run)", o.llm_config_file));
   {
-    jg::sim::params p;
-    try {
-      p = resolve_params(o);
-    } catch (const jg::sim::config_error& e) {
-      throw failure(exit_configuration, e.what());
-    }
+    jg::sim::params p = simulator_knobs(o.preset, o.config_file);
+    if (o.seed) p.seed = *o.seed;
     if (o.print_config) {
       fmt::print("{}\n", jg::sim::to_json(p));
       return 0;

@@ -3,6 +3,7 @@
 // manifest written before they existed), and merge_shards on hand-built shard directories: the
 // grid's order restored, caches united without duplicates, and each refusal with its message.
 #include <judgegrad/criteria/summeval.hpp>
+#include <judgegrad/experiment/inputs.hpp>
 #include <judgegrad/experiment/merge.hpp>
 #include <judgegrad/experiment/runner.hpp>
 #include <judgegrad/experiment/shards.hpp>
@@ -144,6 +145,32 @@ TEST_CASE("the manifest keeps the shard and the cache file; an older manifest ra
   auto old = ex::read_manifest(t.path / "s");
   CHECK(old.shard.whole());
   CHECK(old.cache_file.empty());
+  CHECK(old.simulator_knobs.empty());
+  CHECK(ex::simulator_params(old).judge.lapse == jg::sim::preset("paper").judge.lapse);
+}
+
+TEST_CASE("the manifest keeps the knobs of a knob file, and the world they make") {
+  temp_dir t;
+  make_shard(t.path / "s", tiny(), {1, 1});
+  auto m = ex::read_manifest(t.path / "s");
+  auto p = jg::sim::from_json(R"({"judge": {"lapse": 0.37}, "seed": 9})");
+  m.simulator_knobs = jg::sim::to_json(p);
+  ex::files::write_atomic(t.path / "s" / "experiment.json", ex::to_json(m));
+  auto back = ex::read_manifest(t.path / "s");
+  CHECK(back.simulator_knobs == m.simulator_knobs);
+  auto q = ex::simulator_params(back);
+  CHECK(q.judge.lapse == 0.37);
+  CHECK(q.seed == 9);
+  CHECK(jg::sim::to_json(q) == jg::sim::to_json(p));
+  // A knob the simulator does not know is named, with where it was read.
+  back.simulator_knobs = R"({"judge": {"lapsed": 0.37}})";
+  CHECK_THROWS_WITH_AS(ex::simulator_params(back), doctest::Contains("unknown knob 'judge.lapsed' (in experiment.json (backend.simulator_knobs))"),
+                       jg::sim::config_error);
+  // Another world is another backend to merge.
+  CHECK(ex::merge_detail::difference(m, ex::read_manifest(t.path / "s")).empty());
+  auto other = m;
+  other.simulator_knobs = jg::sim::to_json(jg::sim::preset("paper"));
+  CHECK(ex::merge_detail::difference(m, other).find("was answered by another backend") != std::string::npos);
 }
 
 TEST_CASE("merging shards restores the grid's order and unites their caches") {

@@ -47,6 +47,9 @@ struct manifest {
   bool simulated = true;        ///< a simulated model answered (in process, or a judgegrad serve)
   std::string backend;          ///< what answered, in words
   std::string simulator_preset = "paper";
+  /// The simulator's knobs (sim::to_json) when a knob file set them (`run --sim-config`, a
+  /// calibrated world); empty: the preset's. experiment::simulator_params reads them back.
+  std::string simulator_knobs;
   std::map<std::string, std::string> models;  ///< role -> model
   std::vector<std::string> criteria;
   std::vector<std::string> runs;  ///< the jobs' ids, in order (a shard's: its own)
@@ -90,7 +93,10 @@ inline std::string to_json(const manifest& m) {
   for (const auto& [part, digest] : m.data_digests) w.key(part).value(digest);
   w.end_object().end_object();
   w.key("backend").begin_object().key("kind").value(m.backend_kind).key("simulated").value(m.simulated).key("description").value(m.backend)
-      .key("simulator_preset").value(m.simulator_preset).key("models").begin_object();
+      .key("simulator_preset").value(m.simulator_preset).key("simulator_knobs");
+  if (m.simulator_knobs.empty()) w.null();
+  else w.raw(m.simulator_knobs);
+  w.key("models").begin_object();
   for (const auto& [role, model] : m.models) w.key(role).value(model);
   w.end_object().end_object().key("criteria").begin_array();
   for (const auto& c : m.criteria) w.value(c);
@@ -156,6 +162,10 @@ inline manifest read_manifest(const std::filesystem::path& dir) {
     m.shard = {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
   }
   if (!doc["cache"].get(e) && !e.is_null()) m.cache_file = in.text(e);
+  if (!backend["simulator_knobs"].get(e) && !e.is_null()) {  // a later addition: null or absent is the preset's
+    if (!e.is_object()) in.fail("backend.simulator_knobs: expected an object of the simulator's knobs or null");
+    m.simulator_knobs = simdjson::minify(e);
+  }
   simdjson::dom::object digests;  // later additions too: "digests" and "backend_changes"
   if (!data["digests"].get(digests))
     for (auto [part, digest] : digests) m.data_digests[std::string(part)] = in.text(digest);

@@ -145,6 +145,13 @@ judge_prompt<Set> seed_prompt(const definition& d) {
   else return judge::brighter_prompt<Set>(style);
 }
 
+/// The simulator's knobs a run directory's manifest records: those of its knob file when one set
+/// them, else its preset's. A sim::config_error names the manifest's knob that is wrong.
+inline sim::params simulator_params(const manifest& m) {
+  if (m.simulator_knobs.empty()) return sim::preset(m.simulator_preset);
+  return sim::from_json(m.simulator_knobs, "experiment.json (backend.simulator_knobs)", m.simulator_preset);
+}
+
 /// The simulated world of data set `dataset` ("summeval" or "brighter") under parameters `p`. It
 /// learns the split `first_split` first, so that items in several files carry that split's labels,
 /// then every other split of the data set that `dir` holds (SummEval's docsplit and BRIGHTER's

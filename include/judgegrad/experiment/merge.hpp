@@ -65,7 +65,7 @@ inline std::string difference(const manifest& a, const manifest& b) {
   for (const auto& [part, digest] : b.data_digests)
     if (auto it = a.data_digests.find(part); it != a.data_digests.end() && it->second != digest)
       return fmt::format("ran on other data (its {} items differ: digest {}, the first shard's {})", part, digest, it->second);
-  if (b.backend_kind != a.backend_kind || b.models != a.models || (b.backend_kind == "simulator" && b.simulator_preset != a.simulator_preset))
+  if (b.backend_kind != a.backend_kind || b.models != a.models || (b.backend_kind == "simulator" && (b.simulator_preset != a.simulator_preset || b.simulator_knobs != a.simulator_knobs)))
     return fmt::format("was answered by another backend ({}; the first shard: {})", b.backend, a.backend);
   return {};
 }

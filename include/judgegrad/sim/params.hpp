@@ -185,6 +185,28 @@ inline bool is_probability_knob(std::string_view path) {
 }
 }  // namespace detail
 
+/// The value of number knob `path` ("judge.noise") of `p`; a config_error when there is none.
+inline double knob_value(const params& p, std::string_view path) {
+  const double* out = nullptr;
+  detail::for_each_knob(p, [&](std::string_view name, const auto& v) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, double>)
+      if (name == path) out = &v;
+  });
+  if (!out) throw config_error(fmt::format("judgegrad::sim: no number knob '{}'", path));
+  return *out;
+}
+
+/// Sets number knob `path` of `p` to `value` (unchecked: validate() checks ranges); a config_error
+/// when there is no such knob.
+inline void set_knob(params& p, std::string_view path, double value) {
+  bool found = false;
+  detail::for_each_knob(p, [&](std::string_view name, auto& v) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, double>)
+      if (name == path) v = value, found = true;
+  });
+  if (!found) throw config_error(fmt::format("judgegrad::sim: no number knob '{}'", path));
+}
+
 /// The names of the presets `preset` knows.
 inline std::vector<std::string_view> preset_names() { return {"paper", "noiseless"}; }
 
