@@ -123,7 +123,7 @@ int run_calibrate(const calibrate_options& o) {
     }
     if (observed.dataset != spec.study.dataset)
       throw failure(exit_configuration, fmt::format("{}: the observations are of {}, the study runs on {}", o.spec, observed.dataset, spec.study.dataset));
-    std::filesystem::path out = o.out.empty() ? std::filesystem::path("judgegrad-runs") / ("calibration-" + spec.name) : std::filesystem::path(o.out);
+    std::filesystem::path out = o.out.empty() ? std::filesystem::path("judgegrad-runs") / fmt::format("calibration-{}", spec.name) : std::filesystem::path(o.out);
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
     if (ec) throw failure(exit_storage, fmt::format("{}: cannot be created: {}", out.string(), ec.message()));
@@ -133,10 +133,12 @@ int run_calibrate(const calibrate_options& o) {
     const auto scratch = out / fmt::format("evaluation-{}", ::getpid());
     std::size_t train = 0;
     for (auto r : roles) train += r == cal::fit_role::train;
-    fmt::print("judgegrad calibrate {}: {} knobs to {} training observations of {} ({} held out), {} world seeds, at most {} evaluations\n"
+    const auto held_out = static_cast<std::size_t>(std::count(roles.begin(), roles.end(), cal::fit_role::held_out));
+    fmt::print("judgegrad calibrate {}: {} to {} of {} ({} held out), {}, at most {}\n"
                "SIMULATED: every evaluation runs the study on judgegrad's simulator{}\n",
-               spec.name, spec.knobs.size(), train, observed.name, roles.size() - train - static_cast<std::size_t>(std::count(roles.begin(), roles.end(), cal::fit_role::unused)),
-               spec.world_seeds.size(), spec.evaluations, want.diagnose || want.interference ? " (with its diagnostics)" : "");
+               spec.name, counted(spec.knobs.size(), "knob"), counted(train, "training observation"), observed.name, held_out,
+               counted(spec.world_seeds.size(), "world seed"), counted(spec.evaluations, "evaluation"),
+               want.diagnose || want.interference ? " (with its diagnostics)" : "");
     std::fflush(stdout);
     cal::calibration_result r;
     interrupts::guard on_interrupt([] {});
@@ -158,9 +160,11 @@ int run_calibrate(const calibrate_options& o) {
     });
     std::filesystem::remove_all(scratch, ec);
     ex::files::write_atomic(out / "fitted.json", jg::sim::to_json(r.fitted) + "\n");
-    ex::files::write_atomic(out / "calibration.md", cal::to_markdown(r));
+    const auto report = cal::to_markdown(r);
+    ex::files::write_atomic(out / "calibration.md", report);
     ex::files::write_atomic(out / "calibration.json", cal::to_json(r));
-    fmt::print("{}\nfitted knobs: {} (`judgegrad run --sim-config {}`)\nreport: {}\n", cal::to_markdown(r).substr(0, cal::to_markdown(r).find("| observation |")),
+    // The summary and the knobs; the table of every observation is in the file.
+    fmt::print("{}\nfitted knobs: {} (`judgegrad run --sim-config {}`)\nreport: {}\n", report.substr(0, report.find("| observation |")),
                (out / "fitted.json").string(), (out / "fitted.json").string(), (out / "calibration.md").string());
     return int(r.fits() ? exit_ok : exit_no_fit);
   });

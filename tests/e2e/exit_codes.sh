@@ -168,10 +168,34 @@ cell serve 2 "$bin" serve --port "$port"
 cell serve 3 "$bin" serve --data "$work/nowhere" --port 0
 cell serve 4 "$bin" serve --sim-config broken.json --port 0
 
+cell observe 0 "$bin" observe done -o observed.json
+cell observe 2 "$bin" observe "$work/nowhere"
+
+# A calibration of one knob to the observations of `done` (SSC, one step), one world seed: quick.
+calibration() {  # calibration <file> <observations> <train pattern>
+  echo "{\"format\": \"judgegrad-calibration\", \"format_version\": 1, \"observations\": \"$2\", \"train\": [\"$3\"], \"held_out\": [\"SSC/none/step1*\"],
+         \"knobs\": [\"judge.lapse\"], \"study\": {\"modes\": [\"SSC\"], \"gates\": [\"none\"], \"seeds\": [1], \"steps\": 1},
+         \"world_seeds\": [1], \"evaluations\": 3}" >"$1"
+}
+calibration fits.json observed.json 'SSC/none/step0*'
+# Observations no world can make: step 0 at 0.99 give or take 0.001.
+python3 -c "
+import json; d = json.load(open('observed.json'))
+for o in d['observations']:
+    if o['id'].startswith('SSC/none/step0'): o['value'], o['uncertainty'] = 0.99, {'standard_error': 0.001, 'n': 1, 'basis': 'made up'}
+json.dump(d, open('impossible.json', 'w'))"
+calibration nofit.json impossible.json 'SSC/none/step0*'
+cell calibrate 0 "$bin" calibrate fits.json --out fitted --quiet
+cell calibrate 2 "$bin" calibrate
+cell calibrate 3 "$bin" calibrate fits.json --out fitted3 --data "$work/nowhere" --quiet
+cell calibrate 4 "$bin" calibrate broken.json
+cell calibrate 8 "$bin" calibrate nofit.json --out nofit --quiet
+has calibrate_8.out "the world does not fit the training observations"
+
 # The README's cells, one "command code" a line, against what was caused.
 marked=$(awk -F'|' '/^\| `[a-z]+` \|/ {
-  gsub(/[` ]/, "", $2); split("0 2 3 4 5 6 7 130", codes, " ")
-  for (k = 1; k <= 8; k++) { v = $(k + 2); gsub(/ /, "", v); if (v == "✓") print $2 " " codes[k] } }' "$readme" | sort)
+  gsub(/[` ]/, "", $2); split("0 2 3 4 5 6 7 8 130", codes, " ")
+  for (k = 1; k <= 9; k++) { v = $(k + 2); gsub(/ /, "", v); if (v == "✓") print $2 " " codes[k] } }' "$readme" | sort)
 [ "$(printf '%s\n' "$marked" | wc -l)" -ge 50 ] || fail "README.md's table has only $(printf '%s\n' "$marked" | wc -l) cells"
 done_cells=$(printf '%s\n' "${caused[@]}" | sort)
 [ "$marked" = "$done_cells" ] || fail "README.md's table and the cells caused here differ:

@@ -33,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -204,7 +205,7 @@ class evaluation_cache {
 
   static std::string key(const std::vector<double>& x, std::uint64_t seed) {
     std::string k = fmt::format("seed {}:", seed);
-    for (double v : x) k += " " + exact(v);
+    for (double v : x) fmt::format_to(std::back_inserter(k), " {:.17g}", v);
     return k;
   }
   const std::vector<double>* find(const std::string& key) const {
@@ -312,8 +313,9 @@ inline calibration_result calibrate(const calibration_spec& s, const observation
             throw calibration_error(fmt::format(
                 "{}: the study cannot simulate observation '{}' ({}{}{}{}{}): it makes no such observation; run the configurations, steps and "
                 "diagnostics it needs, or leave it out",
-                s.source, o.id, to_string(o.what), o.mode.empty() ? "" : ", mode " + o.mode, o.gate.empty() ? "" : ", gate " + o.gate,
-                o.criterion.empty() ? "" : ", criterion " + o.criterion, o.step ? fmt::format(", step {}", *o.step) : std::string()));
+                s.source, o.id, to_string(o.what), o.mode.empty() ? std::string() : fmt::format(", mode {}", o.mode),
+                o.gate.empty() ? std::string() : fmt::format(", gate {}", o.gate),
+                o.criterion.empty() ? std::string() : fmt::format(", criterion {}", o.criterion), o.step ? fmt::format(", step {}", *o.step) : std::string()));
           fresh.push_back(*v);
         }
         cache.store(key, fresh);

@@ -77,7 +77,8 @@ inline knob_range fittable_knob(std::string_view path) {
   std::string known;
   for (const auto& k : fittable_knobs()) {
     if (k.path == path) return k;
-    known += (known.empty() ? "" : ", ") + k.path;
+    if (!known.empty()) known += ", ";
+    known += k.path;
   }
   throw calibration_error(fmt::format("'{}' is not a knob a calibration can fit (these are: {})", path, known));
 }
