@@ -163,8 +163,6 @@ using calibration_progress = std::function<void(std::size_t k, std::size_t max, 
 
 namespace detail {
 
-inline std::string exact(double v) { return fmt::format("{:.17g}", v); }
-
 /// The evaluations made so far, one JSON line each, so that a calibration killed and run again
 /// repeats none: the optimizer is deterministic and asks for the same knobs again. The first line
 /// names what the values depend on (the calibration's digest): a file of another calibration is
